@@ -1,0 +1,5 @@
+"""``python -m mentorstd``."""
+
+from .cli import main
+
+main()

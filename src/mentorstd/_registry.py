@@ -1,0 +1,169 @@
+"""Metric specifications: names, what they read, their parameters (no computation here).
+
+The standards data names metrics by these keys; lint checks every name and parameter. The
+functions that compute them are registered against the same names in :mod:`mentorstd.metrics`;
+a test proves the two agree. Kept apart so that loading the catalog never imports the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["METRIC_SPECS", "MetricSpec", "ParamSpec"]
+
+MetricKind = Literal["rate", "per-entity", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSpec:
+    """One metric parameter."""
+
+    name: str
+    description: str
+    choices: tuple[str, ...] = ()
+    default: str | int | float | None = None
+    required: bool = False
+    many: bool = False  # accepts a list of choices
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """What a metric is, what it reads and how a threshold applies to it."""
+
+    name: str
+    kind: MetricKind
+    title: str
+    definition: str
+    reads: tuple[str, ...]
+    entity: str = "program"
+    unit: str = "share"
+    params: tuple[ParamSpec, ...] = field(default_factory=tuple)
+
+    def param(self, name: str) -> ParamSpec | None:
+        """The parameter called ``name``, if the metric has one."""
+        return next((p for p in self.params if p.name == name), None)
+
+
+_ROLE_SURVEY = ("mentor", "mentee", "parent", "teacher")
+_MEASURES = ("attendance", "behaviour", "attitude", "attainment")
+_WITH = ("mentor", "mentee", "parent")
+
+METRIC_SPECS: dict[str, MetricSpec] = {
+    spec.name: spec
+    for spec in (
+        MetricSpec(
+            "pair-completion-rate", "rate", "Pair completion rate",
+            "Matches closed as 'completed' divided by matches that have ended or are past their "
+            "planned end date; active matches before their planned end are not counted.",
+            ("matches.start_date", "matches.planned_end_date", "matches.end_date",
+             "matches.closure_reason"),
+            entity="match",
+        ),
+        MetricSpec(
+            "satisfaction-rate", "rate", "Satisfaction rate",
+            "Survey responses from the role with satisfaction at or above min_score (default 4 "
+            "on the 1-5 scale), divided by that role's responses with a satisfaction score.",
+            ("surveys.respondent_id", "surveys.role", "surveys.satisfaction"),
+            entity="respondent",
+            params=(
+                ParamSpec("role", "Respondent role.", _ROLE_SURVEY, required=True),
+                ParamSpec("min_score", "Lowest score that counts as satisfied.", default=4),
+            ),
+        ),
+        MetricSpec(
+            "success-rate", "rate", "Reported success rate",
+            "Survey responses from the role with reports_success = yes, divided by that role's "
+            "responses that answer the question.",
+            ("surveys.respondent_id", "surveys.role", "surveys.reports_success"),
+            entity="respondent",
+            params=(ParamSpec("role", "Respondent role.", _ROLE_SURVEY, required=True),),
+        ),
+        MetricSpec(
+            "outcome-improvement-rate", "rate", "Outcome improvement rate",
+            "Outcome records for the measure(s) with improved = yes, divided by the records for "
+            "those measures that state whether the mentee improved.",
+            ("outcomes.mentee_id", "outcomes.measure", "outcomes.improved"),
+            entity="mentee",
+            params=(
+                ParamSpec("measure", "Outcome measure(s).", _MEASURES, required=True, many=True),
+            ),
+        ),
+        MetricSpec(
+            "pre-match-training-hours", "per-entity", "Pre-match training hours",
+            "For each person of the role in a match: hours of pre-match training dated on or "
+            "before the start of their first match.",
+            ("training.person_id", "training.role", "training.date", "training.hours",
+             "training.phase", "matches.mentor_id", "matches.mentee_id", "matches.start_date"),
+            entity="person", unit="hours",
+            params=(
+                ParamSpec("role", "Whose training.", ("mentor", "mentee"), default="mentor"),
+            ),
+        ),
+        MetricSpec(
+            "staff-contact-cadence", "per-entity", "Staff contact cadence",
+            "For each match: the share of its monitored months in which staff contacted the "
+            "given person at least the required number of times (first_month_min in month 1, "
+            "later_month_min in each later month). Months are counted from the match start; "
+            "only whole months before the match ends (or the bundle period ends) are judged.",
+            ("contacts.match_id", "contacts.date", "contacts.with", "matches.match_id",
+             "matches.start_date", "matches.end_date"),
+            entity="match",
+            params=(
+                ParamSpec("with", "Person contacted.", _WITH, required=True),
+                ParamSpec("first_month_min", "Contacts required in month 1.", default=2),
+                ParamSpec("later_month_min", "Contacts required in each later month.",
+                          default=1),
+            ),
+        ),
+        MetricSpec(
+            "interview-before-match", "per-entity", "Interview before match",
+            "For each mentor in a match: 1 when an interview date is recorded on or before the "
+            "start of their first match, else 0.",
+            ("screening.mentor_id", "screening.interview_date", "matches.mentor_id",
+             "matches.start_date"),
+            entity="mentor", unit="count",
+        ),
+        MetricSpec(
+            "background-check-before-match", "per-entity", "Background check before match",
+            "For each mentor in a match: 1 when a background check date is recorded on or "
+            "before the start of their first match, else 0.",
+            ("screening.mentor_id", "screening.background_check_date", "matches.mentor_id",
+             "matches.start_date"),
+            entity="mentor", unit="count",
+        ),
+        MetricSpec(
+            "references-checked", "per-entity", "References checked",
+            "For each mentor in a match: the number of references checked (0 when the mentor "
+            "has no screening record).",
+            ("screening.mentor_id", "screening.references_checked", "matches.mentor_id"),
+            entity="mentor", unit="count",
+        ),
+        MetricSpec(
+            "planned-commitment-months", "per-entity", "Planned commitment",
+            "For each match: whole months from start_date to planned_end_date (a match without "
+            "a planned end fails).",
+            ("matches.match_id", "matches.start_date", "matches.planned_end_date"),
+            entity="match", unit="months",
+        ),
+        MetricSpec(
+            "planned-end-reached-rate", "rate", "Matches reaching their planned end",
+            "Ended matches whose end_date is on or after their planned_end_date, divided by "
+            "ended matches with a planned end date.",
+            ("matches.end_date", "matches.planned_end_date"),
+            entity="match",
+        ),
+        MetricSpec(
+            "match-length", "info", "Match length",
+            "Length in months of ended matches: count, mean, median, minimum and maximum.",
+            ("matches.start_date", "matches.end_date"),
+            entity="match", unit="months",
+        ),
+        MetricSpec(
+            "closure-reasons", "info", "Closure reasons",
+            "Ended matches counted by closure_reason.",
+            ("matches.end_date", "matches.closure_reason"),
+            entity="match", unit="count",
+        ),
+    )
+}

@@ -1,0 +1,349 @@
+"""The ``mentorstd`` command line: a thin typer layer over the public API.
+
+Exit codes: 0 done; 1 the ``--fail-on`` level was reached; 2 bad input or usage (one line per
+problem on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+
+from ._version import __version__
+from .errors import MentorstdError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .catalog import Catalog
+    from .models import Requirement
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="mentorstd",
+    help="Youth-mentoring quality standards as data: browse frameworks (EEPM, IMA, UK school "
+    "schemes, NPSS), crosswalk them, and check a program's evidence bundle against any of them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class TextFormat(str, Enum):
+    """Output formats for data commands."""
+
+    text = "text"
+    json = "json"
+    yaml = "yaml"
+
+
+class _State:
+    standards: tuple[Path, ...] = ()
+
+
+_state = _State()
+
+
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def fail(lines: list[str] | str, code: int = 2) -> NoReturn:
+    """Print one line per problem on stderr and exit (2 by default)."""
+    for line in [lines] if isinstance(lines, str) else lines:
+        sys.stderr.write(f"mentorstd: error: {line}\n")
+    raise typer.Exit(code)
+
+
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a :class:`MentorstdError` into located lines on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except MentorstdError as err:
+            fail(err.lines())
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+    return wrapper
+
+
+def _catalog() -> Catalog:
+    from .catalog import load_catalog
+
+    return load_catalog(_state.standards)
+
+
+def _emit(data: Any, fmt: TextFormat) -> None:
+    if fmt is TextFormat.json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    else:
+        import yaml
+
+        sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"mentorstd {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version_callback, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
+    standards: Annotated[
+        list[Path] | None,
+        typer.Option("--standards", "-S", metavar="PATH",
+                     help="Extra standards folder (a framework folder or a folder of them); "
+                     "repeatable. Also read from MENTORSTD_PATH."),
+    ] = None,
+) -> None:
+    """Youth-mentoring quality standards as data."""
+    _state.standards = tuple(standards or ())
+
+
+# -- frameworks ----------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def frameworks(
+    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        TextFormat.text
+    ),
+) -> None:
+    """List the loaded frameworks with their requirement counts."""
+    cat = _catalog()
+    rows = []
+    for fw in cat.frameworks.values():
+        kinds: dict[str, int] = {}
+        prov: dict[str, int] = {}
+        for r in fw.requirements:
+            kinds[r.kind] = kinds.get(r.kind, 0) + 1
+            prov[r.provenance] = prov.get(r.provenance, 0) + 1
+        rows.append({"id": fw.id, "title": fw.title, "edition": fw.meta.edition,
+                     "publisher": fw.meta.publisher, "year": fw.meta.year,
+                     "requirements": len(fw.requirements), "kinds": kinds, "provenance": prov})
+    if fmt is not TextFormat.text:
+        _emit(rows, fmt)
+        return
+    from rich.table import Table
+
+    table = Table(title="Frameworks", title_justify="left")
+    for col in ("id", "title", "year", "requirements", "by kind", "by provenance"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["id"], row["title"], str(row["year"]), str(row["requirements"]),
+            ", ".join(f"{v} {k}" for k, v in row["kinds"].items()),
+            ", ".join(f"{v} {k}" for k, v in row["provenance"].items()),
+        )
+    _stdout().print(table)
+
+
+# -- show ----------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def show(
+    target: Annotated[str, typer.Argument(metavar="FW[:ID]",
+                                          help="A framework id, or a requirement id such as "
+                                          "eepm:B.3.1.")],
+    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        TextFormat.text
+    ),
+) -> None:
+    """Show a framework's requirements, or one requirement with its evidence and checks."""
+    cat = _catalog()
+    if ":" in target:
+        req = cat.requirement(target)
+        if fmt is not TextFormat.text:
+            _emit(req.model_dump(mode="json"), fmt)
+            return
+        _print_requirement(cat, req)
+        return
+    fw = cat.framework(target)
+    if fmt is not TextFormat.text:
+        _emit([r.model_dump(mode="json") for r in fw.requirements], fmt)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{fw.id}: {fw.title} ({fw.meta.edition or fw.meta.year})",
+                  title_justify="left")
+    for col in ("id", "kind", "title", "provenance", "checks"):
+        table.add_column(col, overflow="fold")
+    for r in fw.requirements:
+        indent = "" if r.is_group else "  "
+        table.add_row(indent + r.id, r.kind, r.title, r.provenance,
+                      str(len(r.checks)) if r.checks else "")
+    _stdout().print(table)
+
+
+def _print_requirement(cat: Catalog, req: Requirement) -> None:
+    from rich.markup import escape
+
+    from .render import describe_check
+
+    console = _stdout()
+    fw = cat.framework(req.framework)
+    console.print(f"[bold]{escape(req.global_id)}[/bold]  {escape(req.title)}")
+    console.print(f"[dim]{req.kind} of {escape(fw.title)}"
+                  + (f", under {escape(req.parent)}" if req.parent else "") + "[/dim]")
+    console.print()
+    console.print(escape(req.statement))
+    if req.criteria:
+        console.print("\n[bold]Criteria[/bold]")
+        for item in req.criteria:
+            console.print(f"  - {escape(item)}")
+    if req.applies_to:
+        console.print(f"\n[bold]Applies to[/bold]  {', '.join(req.applies_to)}")
+    if req.evidence:
+        console.print("\n[bold]Evidence[/bold]")
+        for kind in req.evidence:
+            title = cat.evidence_kinds[kind].title if kind in cat.evidence_kinds else "?"
+            console.print(f"  - {kind}: {escape(title)}")
+    if req.checks:
+        console.print("\n[bold]Checks[/bold]")
+        for check in req.checks:
+            for n, line in enumerate(describe_check(check)):
+                console.print(("  - " if n == 0 else "    ") + escape(line))
+    children = fw.children(req.id)
+    if children:
+        console.print("\n[bold]Contains[/bold]")
+        for child in children:
+            console.print(f"  - {escape(child.id)}: {escape(child.title)}")
+    console.print("\n[bold]Source[/bold]  " + escape(req.source.section))
+    if req.source.document:
+        console.print("  via " + escape(req.source.document)
+                      + (f" <{escape(req.source.url)}>" if req.source.url else ""))
+    console.print(f"[bold]Provenance[/bold]  {req.provenance}")
+    if req.notes:
+        console.print(f"[bold]Notes[/bold]  {escape(req.notes)}")
+    if req.tags:
+        console.print(f"[bold]Tags[/bold]  {', '.join(req.tags)}")
+
+
+# -- schema, metrics -------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def schema(
+    name: Annotated[str | None, typer.Argument(help="Schema name; omit to list them.")] = None,
+) -> None:
+    """Print a JSON Schema (framework, standard, evidence-kinds, crosswalk, nqms, bundle,
+    report), or list the names."""
+    from .schemas import names, read
+
+    if name is None:
+        for item in names():
+            sys.stdout.write(f"{item}\n")
+        return
+    sys.stdout.write(read(name.removesuffix(".schema.json")))
+
+
+@app.command()
+@handles_errors
+def metrics(
+    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        TextFormat.text
+    ),
+) -> None:
+    """List the metrics checks can use: definition, what each reads, parameters."""
+    from ._registry import METRIC_SPECS
+
+    rows = [
+        {"name": s.name, "kind": s.kind, "title": s.title, "definition": s.definition,
+         "entity": s.entity, "unit": s.unit, "reads": list(s.reads),
+         "params": [{"name": p.name, "description": p.description,
+                     "choices": list(p.choices), "default": p.default,
+                     "required": p.required, "many": p.many} for p in s.params]}
+        for s in METRIC_SPECS.values()
+    ]
+    if fmt is not TextFormat.text:
+        _emit(rows, fmt)
+        return
+    console = _stdout()
+    for row in rows:
+        console.print(f"[bold]{row['name']}[/bold] ({row['kind']}, per {row['entity']}, "
+                      f"{row['unit']})")
+        console.print(f"  {row['definition']}")
+        console.print(f"  reads: {', '.join(row['reads'])}")
+        for p in row["params"]:
+            extra = f" one of {', '.join(p['choices'])}" if p["choices"] else ""
+            default = f" (default {p['default']})" if p["default"] is not None else ""
+            need = " (required)" if p["required"] else ""
+            console.print(f"  param {p['name']}: {p['description']}{extra}{default}{need}")
+
+
+# -- lint ----------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def lint(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Extra standards folders to check with the shipped ones."),
+    ] = None,
+    no_builtin: Annotated[
+        bool, typer.Option("--no-builtin", help="Check only PATH, not the shipped data.")
+    ] = False,
+) -> None:
+    """Check standards data: schemas, ids, parents, evidence kinds, metrics, crosswalks."""
+    from .catalog import lint as run_lint
+
+    report = run_lint([*_state.standards, *(paths or [])], builtin=not no_builtin)
+    if report.problems:
+        fail([str(p) for p in report.problems])
+    counts = report.counts()
+    parts = []
+    for fid, c in counts.items():
+        prov = "/".join(f"{c.get(k, 0)} {k}" for k in ("verified", "derived", "provisional")
+                        if c.get(k))
+        parts.append(f"{fid} {c['requirements']} ({prov})")
+    cw = ""
+    if report.catalog is not None and report.catalog._crosswalk_files:
+        n = sum(len(f.mappings) for f, _ in report.catalog._crosswalk_files)
+        cw = f"; {n} crosswalk mappings in {len(report.catalog._crosswalk_files)} files"
+    sys.stdout.write(f"ok: {len(counts)} frameworks: {'; '.join(parts)}{cw}\n")
+    for note in report.notes:
+        sys.stdout.write(f"note: {note}\n")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except MentorstdError as err:  # pragma: no cover - commands handle their own errors
+        fail(err.lines())

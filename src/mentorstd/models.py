@@ -1,0 +1,410 @@
+"""Pydantic models of the standards data: frameworks, requirements, checks, evidence kinds.
+
+Every model is frozen and forbids unknown fields; every field carries a description, which
+becomes documentation in the JSON Schemas generated into ``schemas/``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+__all__ = [
+    "ASSESSABLE_KINDS",
+    "AttestationCheck",
+    "Confidence",
+    "CrosswalkFile",
+    "Mapping",
+    "NoCounterpart",
+    "NoCounterparts",
+    "NqmsBadge",
+    "NqmsCycle",
+    "NqmsFile",
+    "NqmsPart",
+    "NqmsScale",
+    "NqmsStep",
+    "Relation",
+    "Audience",
+    "Check",
+    "DocumentCheck",
+    "EvidenceKind",
+    "EvidenceKindsFile",
+    "Framework",
+    "FrameworkFile",
+    "GROUP_KINDS",
+    "MetricCheck",
+    "Operator",
+    "Provenance",
+    "Requirement",
+    "RequirementKind",
+    "RequirementSpec",
+    "Source",
+    "StandardFile",
+]
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+KEBAB_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+FRAMEWORK_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+Provenance = Literal["verified", "derived", "provisional"]
+RequirementKind = Literal[
+    "standard",
+    "section",
+    "area",
+    "component",
+    "group",
+    "benchmark",
+    "enhancement",
+    "indicator",
+    "item",
+]
+#: Kinds that group other requirements; their status is a roll-up, not checked directly.
+GROUP_KINDS: frozenset[str] = frozenset({"standard", "section", "area", "component", "group"})
+#: Kinds that carry practices a program can meet or miss.
+ASSESSABLE_KINDS: frozenset[str] = frozenset({"benchmark", "enhancement", "indicator", "item"})
+
+Audience = Literal[
+    "mentor", "mentee", "parent", "program", "staff", "leadership", "teacher", "school", "partner"
+]
+Operator = Literal[">=", ">", "<=", "<", "=="]
+ParamValue = str | int | float | bool | list[str]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    """Where a requirement comes from in its source document."""
+
+    section: str = Field(description="Section, standard or page of the source document, "
+                         "e.g. 'Standard III, indicator III-2'.")
+    document: str | None = Field(
+        default=None,
+        description="The document, when not the framework's own source (e.g. a toolkit "
+        "that restates it).",
+    )
+    url: str | None = Field(default=None, description="Public address of that document.")
+
+
+class AttestationCheck(_Model):
+    """The program states in its manifest (``practices``) that the practice is in place."""
+
+    type: Literal["attestation"] = Field(description="Check type.")
+    description: str | None = Field(default=None, description="What the attestation covers.")
+
+
+class DocumentCheck(_Model):
+    """The bundle holds a document of one (or all) of the given evidence kinds."""
+
+    type: Literal["document"] = Field(description="Check type.")
+    kinds: list[str] = Field(min_length=1, description="Evidence-kind ids that satisfy it.")
+    match: Literal["any", "all"] = Field(
+        default="any", description="Whether any one kind or every kind must be present."
+    )
+    max_age_days: int | None = Field(
+        default=None, ge=1,
+        description="Documents older than this (at the end of the bundle's period) are stale.",
+    )
+    description: str | None = Field(default=None, description="What the documents show.")
+
+
+class MetricCheck(_Model):
+    """A metric computed from the bundle's tables, compared with a threshold.
+
+    For rate metrics the threshold applies to the program-wide value; for per-person and
+    per-match metrics it applies to each person or match (see ``mentorstd metrics``).
+    """
+
+    type: Literal["metric"] = Field(description="Check type.")
+    metric: str = Field(pattern=KEBAB_PATTERN, description="Registered metric name.")
+    operator: Operator = Field(description="How the value compares with the threshold.")
+    threshold: float = Field(description="The exact value from the source.")
+    params: dict[str, ParamValue] = Field(
+        default_factory=dict,
+        description="Metric parameters, e.g. role, measure, with, first_month_min.",
+    )
+    description: str | None = Field(default=None, description="The rule in words.")
+
+
+Check = Annotated[
+    AttestationCheck | DocumentCheck | MetricCheck, Field(discriminator="type")
+]
+
+
+class RequirementSpec(_Model):
+    """One requirement as written in a standards file."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Local id, as numbered in the source.")
+    kind: RequirementKind = Field(description="Structural kind.")
+    title: str = Field(min_length=1, description="Short title (our words).")
+    statement: str = Field(
+        min_length=1, description="What the requirement asks, paraphrased in our own words."
+    )
+    parent: str | None = Field(default=None, description="Local id of the enclosing requirement.")
+    applies_to: list[Audience] = Field(
+        default_factory=list, description="Whom the practice targets."
+    )
+    evidence: list[str] = Field(
+        default_factory=list, description="Evidence-kind ids that can show it is in place."
+    )
+    criteria: list[str] = Field(
+        default_factory=list, description="Sub-points the source lists, paraphrased."
+    )
+    checks: list[Check] = Field(default_factory=list, description="Machine checks.")
+    tags: list[str] = Field(
+        default_factory=list, description="Free labels, e.g. 'safety' (ranked first in plans)."
+    )
+    source: Source = Field(description="Where it comes from.")
+    provenance: Provenance = Field(
+        description="verified: id and content seen in a source; derived: content from a "
+        "source, id or wording inferred; provisional: unconfirmed background."
+    )
+    notes: str | None = Field(default=None, description="Caveats, e.g. about provenance.")
+
+
+class Requirement(RequirementSpec):
+    """A requirement inside a loaded framework (knows its framework)."""
+
+    framework: str = Field(description="Framework id.")
+
+    @property
+    def global_id(self) -> str:
+        """``<framework>:<local id>``."""
+        return f"{self.framework}:{self.id}"
+
+    @property
+    def is_group(self) -> bool:
+        """True for standards, sections and areas, whose status rolls up from their items."""
+        return self.kind in GROUP_KINDS
+
+
+class StandardFile(_Model):
+    """One YAML file of a framework: a top-level standard or section and its items."""
+
+    requirements: list[RequirementSpec] = Field(
+        min_length=1, description="Requirements in source order."
+    )
+
+
+class FrameworkFile(_Model):
+    """``framework.yaml``: what a framework is and which files hold its requirements."""
+
+    id: str = Field(pattern=FRAMEWORK_ID_PATTERN, description="Framework id (folder name).")
+    title: str = Field(description="Full title.")
+    short_title: str | None = Field(default=None, description="Short name for tables.")
+    edition: str | None = Field(default=None, description="Edition or version.")
+    publisher: str = Field(description="Who publishes it.")
+    year: int = Field(ge=1900, le=2100, description="Year of the edition encoded.")
+    source: str = Field(description="Citation of the source document.")
+    url: str | None = Field(default=None, description="Where the source is published.")
+    usage: str = Field(
+        description="Usage note: how the text is used here (paraphrase, citation, rights)."
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="Caveats about coverage and provenance."
+    )
+    parts: list[str] = Field(
+        min_length=1, description="Standards files, in order, relative to the folder."
+    )
+    expected_counts: dict[str, int] = Field(
+        default_factory=dict,
+        description="Counts the source states (e.g. benchmark: 48); lint reports shortfalls.",
+    )
+    extras: dict[str, str] = Field(
+        default_factory=dict,
+        description="Further data files by name, e.g. nqms: nqms.yaml.",
+    )
+
+
+class Framework(_Model):
+    """A loaded framework with its requirements in source order."""
+
+    id: str = Field(description="Framework id.")
+    meta: FrameworkFile = Field(description="The framework.yaml content.")
+    requirements: tuple[Requirement, ...] = Field(description="Requirements in source order.")
+    extras: dict[str, Any] = Field(default_factory=dict, description="Loaded extra data.")
+    _index: dict[str, Requirement] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._index.update((r.id, r) for r in self.requirements)
+
+    @property
+    def title(self) -> str:
+        """The framework's full title."""
+        return self.meta.title
+
+    def requirement(self, local_id: str) -> Requirement:
+        """The requirement with this local id (``KeyError`` if absent)."""
+        return self._index[local_id]
+
+    def __contains__(self, local_id: object) -> bool:
+        return local_id in self._index
+
+    def children(self, local_id: str | None) -> list[Requirement]:
+        """Requirements whose parent is ``local_id`` (``None``: the top level)."""
+        return [r for r in self.requirements if r.parent == local_id]
+
+    def top_level(self, requirement: Requirement) -> Requirement:
+        """The outermost ancestor of ``requirement`` (itself when top level)."""
+        node = requirement
+        while node.parent is not None and node.parent in self._index:
+            node = self._index[node.parent]
+        return node
+
+
+class EvidenceKind(_Model):
+    """One kind of evidence (a document or record) that can show a practice is in place."""
+
+    id: str = Field(pattern=KEBAB_PATTERN, description="Kebab-case id.")
+    title: str = Field(description="Short name.")
+    description: str = Field(min_length=1, description="What counts as this kind.")
+    examples: list[str] = Field(
+        default_factory=list, description="Typical documents of this kind."
+    )
+    table: str | None = Field(
+        default=None,
+        description="A bundle data table that is itself evidence of this kind "
+        "(matches, contacts, training, screening, surveys, outcomes).",
+    )
+
+
+class EvidenceKindsFile(_Model):
+    """``standards/evidence-kinds.yaml``: the shared evidence vocabulary."""
+
+    kinds: list[EvidenceKind] = Field(min_length=1, description="The vocabulary.")
+
+
+# -- crosswalks ------------------------------------------------------------------------------
+
+Relation = Literal["equal", "subset", "superset", "intersects"]
+Confidence = Literal["high", "medium", "low"]
+
+
+class Mapping(_Model):
+    """One stored link between a requirement of the source and one of the target framework.
+
+    ``relation`` reads "source <relation> target": ``subset`` means the source asks for less
+    than (a part of) the target; ``superset`` that it asks for more and covers the target.
+    """
+
+    source: str = Field(pattern=ID_PATTERN, description="Local id in the source framework.")
+    target: str = Field(pattern=ID_PATTERN, description="Local id in the target framework.")
+    relation: Relation = Field(description="Set relation of source to target.")
+    confidence: Confidence = Field(description="How sure the mapping is.")
+    rationale: str = Field(min_length=1, description="One line, in our own words.")
+    author: str | None = Field(default=None, description="Overrides the file's author.")
+    date: str | None = Field(
+        default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="Overrides the file's date."
+    )
+
+
+class NoCounterpart(_Model):
+    """A requirement with no counterpart in the other framework, and why."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Local id.")
+    reason: str = Field(min_length=1, description="Why nothing in the other framework matches.")
+
+
+class NoCounterparts(_Model):
+    """Requirements of either side known to have no counterpart on the other side."""
+
+    source: list[NoCounterpart] = Field(
+        default_factory=list, description="Source requirements with nothing in the target."
+    )
+    target: list[NoCounterpart] = Field(
+        default_factory=list, description="Target requirements with nothing in the source."
+    )
+
+
+class CrosswalkFile(_Model):
+    """``standards/crosswalks/<a>--<b>.yaml``: mappings between two frameworks."""
+
+    source: str = Field(pattern=FRAMEWORK_ID_PATTERN, description="Source framework id.")
+    target: str = Field(pattern=FRAMEWORK_ID_PATTERN, description="Target framework id.")
+    author: str = Field(description="Who made the mappings.")
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="When (ISO date).")
+    method: Literal["human", "automation", "hybrid"] = Field(
+        default="human", description="How the mappings were made (as in OSCAL mapping)."
+    )
+    description: str | None = Field(default=None, description="Scope and approach.")
+    mappings: list[Mapping] = Field(default_factory=list, description="The stored links.")
+    no_counterpart: NoCounterparts = Field(
+        default_factory=NoCounterparts, description="Requirements deliberately left unmapped."
+    )
+
+
+# -- NQMS ------------------------------------------------------------------------------------
+
+
+class NqmsPart(_Model):
+    """One of the self-assessment's parts and the EEPM requirements its items restate."""
+
+    id: str = Field(pattern=KEBAB_PATTERN, description="Part id.")
+    title: str = Field(description="Part title.")
+    description: str = Field(description="What its items ask about (our words).")
+    covers: list[str] = Field(description="Global requirement ids the part's items restate.")
+    provenance: Provenance = Field(description="How sure the coverage list is.")
+
+
+class NqmsStep(_Model):
+    """A step of the NQMS process."""
+
+    id: str = Field(pattern=KEBAB_PATTERN, description="Step id.")
+    title: str = Field(description="Step title.")
+    description: str = Field(description="What happens (our words).")
+    record: str | None = Field(
+        default=None,
+        description="The bundle's nqms field that records the step is done "
+        "(self_assessment_completed, review_meeting or plan_goals).",
+    )
+
+
+class NqmsBadge(_Model):
+    """A badge and the rule that awards it."""
+
+    id: str = Field(pattern=KEBAB_PATTERN, description="Badge id.")
+    title: str = Field(description="Badge name as the source gives it.")
+    requires_steps: list[str] = Field(
+        default_factory=list, description="Steps that must be done."
+    )
+    requires_badge: str | None = Field(default=None, description="Badge that must be held.")
+    goals_done_min: int | None = Field(
+        default=None, ge=0, description="Plan goals with status done needed."
+    )
+    description: str = Field(description="The rule in words.")
+
+
+class NqmsScale(_Model):
+    """How each self-assessment item is rated."""
+
+    in_place: list[str] = Field(description="First answer: is the practice in place.")
+    implementation_min: int = Field(description="Lowest implementation rating.")
+    implementation_max: int = Field(description="Highest implementation rating.")
+    description: str = Field(description="The scale in words.")
+
+
+class NqmsCycle(_Model):
+    """How long a cycle lasts and when badges expire."""
+
+    years: int = Field(ge=1, description="Length of a cycle in years.")
+    expires_after_years: int = Field(ge=1, description="Badges expire this long after...")
+    expires_from: Literal["review_meeting", "self_assessment_completed"] = Field(
+        description="...this date, unless a new cycle starts."
+    )
+    description: str = Field(description="The rule in words.")
+
+
+class NqmsFile(_Model):
+    """The NQMS self-assessment structure (stored with EEPM)."""
+
+    title: str = Field(description="Name of the system.")
+    source: str = Field(description="Citation.")
+    items_total: int = Field(ge=1, description="Number of self-assessment items.")
+    parts: list[NqmsPart] = Field(min_length=1, description="The self-assessment's parts.")
+    scale: NqmsScale = Field(description="Rating scale.")
+    steps: list[NqmsStep] = Field(min_length=1, description="Process steps in order.")
+    badges: list[NqmsBadge] = Field(min_length=1, description="Badges, lowest first.")
+    cycle: NqmsCycle = Field(description="Cycle and expiry.")
+    notes: list[str] = Field(default_factory=list, description="Caveats.")
