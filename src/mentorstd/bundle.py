@@ -1,0 +1,714 @@
+"""Load an evidence bundle: the manifest, its documents and its CSV tables.
+
+A bundle is a folder::
+
+    my-program/
+      bundle.yaml        manifest (required)
+      documents/...      files the manifest references
+      data/*.csv         operational records (each table optional)
+
+Nothing is ever written into the bundle. Every path must stay inside the bundle folder (no
+absolute paths, no ``..``, no symlink leading out). Tables are read once, column by column,
+with cheap parsing: each distinct date or number string is parsed once.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from . import schemas
+from ._validate import build_model
+from ._yaml import LocatedDoc, load_yaml
+from .errors import BundleError, Problem
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+
+__all__ = [
+    "CLOSURE_REASONS",
+    "TABLES",
+    "Bundle",
+    "Column",
+    "DocumentRef",
+    "Manifest",
+    "Table",
+    "load_bundle",
+]
+
+MANIFEST = "bundle.yaml"
+#: Largest manifest accepted (bytes).
+MAX_MANIFEST_BYTES = 1024 * 1024
+#: Largest table accepted (bytes). A national program's year of records is well under this.
+MAX_TABLE_BYTES = 512 * 1024 * 1024
+#: Largest document hashed (bytes).
+MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
+#: Longest CSV field accepted (characters).
+MAX_FIELD_CHARS = 10_000
+#: Problems reported per table before giving up.
+MAX_PROBLEMS = 20
+
+CLOSURE_REASONS = (
+    "completed", "mentor-withdrew", "mentee-withdrew", "family-withdrew", "rematched",
+    "program-ended", "other",
+)
+PROGRAM_MODELS = ("community", "school", "workplace", "group", "e-mentoring", "other")
+PRACTICE_STATUSES = ("implemented", "partial", "planned", "not-implemented", "not-applicable")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$")
+_DATE_MIN = date(1900, 1, 1).toordinal()
+_DATE_MAX = date(2100, 12, 31).toordinal()
+
+
+# -- manifest models -------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Model):
+    """The reporting period the records cover."""
+
+    start: date = Field(description="First day (ISO date).")
+    end: date = Field(description="Last day (ISO date); metrics judge up to this day.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError("period end is before its start")
+        return self
+
+
+class Program(_Model):
+    """The program the bundle describes."""
+
+    name: str = Field(min_length=1, description="Program name.")
+    model: Literal["community", "school", "workplace", "group", "e-mentoring", "other"] = Field(
+        description="Mentoring model."
+    )
+    started: date | None = Field(default=None, description="When the program began.")
+    period: Period = Field(description="Reporting period of the records.")
+
+
+class DocumentRef(_Model):
+    """A document in the bundle, offered as evidence of one kind."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Document id.")
+    kind: str = Field(description="Evidence-kind id (see `mentorstd show` / evidence-kinds).")
+    path: str = Field(min_length=1, description="Path inside the bundle, e.g. documents/x.pdf.")
+    date: date | None = Field(default=None, description="Date of the document (ISO).")
+    title: str | None = Field(default=None, description="Title.")
+
+
+class Practice(_Model):
+    """The program's own statement about one requirement of any framework."""
+
+    requirement: str = Field(description="Global requirement id, e.g. eepm:B.2.5.")
+    status: Literal["implemented", "partial", "planned", "not-implemented", "not-applicable"] = (
+        Field(description="How far the practice is in place.")
+    )
+    evidence: list[str] = Field(default_factory=list, description="Document ids supporting it.")
+    note: str | None = Field(default=None, description="Free comment.")
+
+
+class DataPaths(_Model):
+    """Paths of the data tables, relative to the bundle (each optional)."""
+
+    matches: str | None = Field(default=None, description="Matches table.")
+    contacts: str | None = Field(default=None, description="Staff contacts table.")
+    training: str | None = Field(default=None, description="Training table.")
+    screening: str | None = Field(default=None, description="Screening table.")
+    surveys: str | None = Field(default=None, description="Surveys table.")
+    outcomes: str | None = Field(default=None, description="Outcomes table.")
+
+
+class PlanGoal(_Model):
+    """A goal of the NQMS Improvement and Innovation Plan."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Goal id.")
+    requirement: str | None = Field(default=None, description="Requirement it improves.")
+    title: str | None = Field(default=None, description="What the goal is.")
+    status: Literal["open", "done"] = Field(description="open or done.")
+    done_on: date | None = Field(default=None, description="When it was completed.")
+
+
+class NqmsRecord(_Model):
+    """Where the program stands in its NQMS cycle."""
+
+    self_assessment_completed: date | None = Field(
+        default=None, description="Date the self-assessment was completed."
+    )
+    review_meeting: date | None = Field(
+        default=None, description="Date of the review meeting with the affiliate."
+    )
+    plan_goals: list[PlanGoal] = Field(
+        default_factory=list, description="Improvement and Innovation Plan goals."
+    )
+
+
+class Manifest(_Model):
+    """``bundle.yaml``: what a program hands over as evidence."""
+
+    bundle_version: Literal[1] = Field(description="Manifest format version (1).")
+    program: Program = Field(description="The program.")
+    documents: list[DocumentRef] = Field(default_factory=list, description="Documents.")
+    practices: list[Practice] = Field(default_factory=list, description="Attestations.")
+    data: DataPaths = Field(default_factory=DataPaths, description="Data tables.")
+    nqms: NqmsRecord | None = Field(default=None, description="NQMS cycle record.")
+
+
+schemas.register("bundle", "mentorstd.bundle", "Manifest")
+
+
+# -- table specifications --------------------------------------------------------------------
+
+ColumnType = Literal["id", "date", "enum", "number", "int", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a bundle table."""
+
+    name: str
+    type: ColumnType
+    required: bool = False  # a value is required in every row
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    unique: bool = False
+    optional_column: bool = False  # the header may omit it
+
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "matches": (
+        Column("match_id", "id", required=True, unique=True),
+        Column("mentor_id", "id", required=True),
+        Column("mentee_id", "id", required=True),
+        Column("start_date", "date", required=True),
+        Column("planned_end_date", "date"),
+        Column("end_date", "date"),
+        Column("closure_reason", "enum", choices=CLOSURE_REASONS),
+    ),
+    "contacts": (
+        Column("match_id", "id", required=True),
+        Column("date", "date", required=True),
+        Column("with", "enum", required=True, choices=("mentor", "mentee", "parent")),
+        Column("mode", "text", optional_column=True),
+    ),
+    "training": (
+        Column("person_id", "id", required=True),
+        Column("role", "enum", required=True, choices=("mentor", "mentee", "parent", "staff")),
+        Column("date", "date", required=True),
+        Column("hours", "number", required=True, minimum=0, maximum=100),
+        Column("phase", "enum", required=True, choices=("pre-match", "ongoing")),
+        Column("topic", "text", optional_column=True),
+    ),
+    "screening": (
+        Column("mentor_id", "id", required=True, unique=True),
+        Column("application_date", "date"),
+        Column("interview_date", "date"),
+        Column("background_check_date", "date"),
+        Column("references_checked", "int", minimum=0, maximum=50),
+    ),
+    "surveys": (
+        Column("respondent_id", "id", required=True),
+        Column("role", "enum", required=True, choices=("mentor", "mentee", "parent", "teacher")),
+        Column("match_id", "id", optional_column=True),
+        Column("date", "date"),
+        Column("satisfaction", "int", minimum=1, maximum=5),
+        Column("reports_success", "enum", choices=("yes", "no")),
+    ),
+    "outcomes": (
+        Column("mentee_id", "id", required=True),
+        Column("measure", "enum", required=True,
+               choices=("attendance", "behaviour", "attitude", "attainment")),
+        Column("baseline", "number", optional_column=True),
+        Column("follow_up", "number", optional_column=True),
+        Column("improved", "enum", choices=("yes", "no")),
+    ),
+}
+
+
+@dataclass
+class Table:
+    """A parsed table, column by column: dates as ordinals (``date.toordinal()``), numbers as
+    floats, ints as ints, blanks as ``None``."""
+
+    name: str
+    file: str
+    columns: dict[str, list[Any]]
+    n_rows: int
+    sha256: str
+    size: int
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def __getitem__(self, column: str) -> list[Any]:
+        return self.columns[column]
+
+    def has(self, column: str) -> bool:
+        """True when the file had this (optional) column."""
+        return column in self.columns
+
+    def rows(self, *names: str) -> Iterator[tuple[Any, ...]]:
+        """The given columns zipped row by row."""
+        return zip(*(self.columns[n] for n in names), strict=True)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFile:
+    """A manifest document resolved on disk."""
+
+    ref: DocumentRef
+    size: int
+    sha256: str
+
+
+@dataclass
+class Bundle:
+    """A loaded evidence bundle."""
+
+    path: Path
+    name: str
+    manifest: Manifest
+    documents: dict[str, DocumentFile]
+    tables: dict[str, Table]
+    manifest_sha256: str
+    practices: dict[str, Practice] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def period_end(self) -> date:
+        """Last day of the reporting period."""
+        return self.manifest.program.period.end
+
+    def table(self, name: str) -> Table | None:
+        """A loaded table, or ``None`` when the bundle has none of that name."""
+        return self.tables.get(name)
+
+    def documents_of_kind(self, kinds: Sequence[str]) -> list[DocumentFile]:
+        """Documents whose kind is one of ``kinds``."""
+        wanted = set(kinds)
+        return [d for d in self.documents.values() if d.ref.kind in wanted]
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def _inside(root: Path, rel: str, doc: LocatedDoc, at: list[str | int]) -> Path:
+    """Resolve ``rel`` inside ``root`` or raise a located error."""
+    pure = PurePosixPath(rel.replace("\\", "/"))
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", rel):
+        raise BundleError(doc.problem(at, f"{rel!r} is an absolute path; use a path inside the "
+                                          "bundle"))
+    if ".." in pure.parts:
+        raise BundleError(doc.problem(at, f"{rel!r} leaves the bundle ('..' is not allowed)"))
+    candidate = root / Path(*pure.parts)
+    try:
+        resolved = candidate.resolve(strict=True)
+    except FileNotFoundError:
+        raise BundleError(doc.problem(at, f"{rel!r} does not exist in the bundle")) from None
+    except (OSError, RuntimeError) as err:
+        raise BundleError(doc.problem(at, f"{rel!r} cannot be resolved: {err}")) from err
+    if not resolved.is_relative_to(root):
+        raise BundleError(doc.problem(at, f"{rel!r} leads outside the bundle (symlink)"))
+    if not resolved.is_file():
+        raise BundleError(doc.problem(at, f"{rel!r} is not a file"))
+    return resolved
+
+
+def _sha256_file(path: Path, limit: int, problem: Problem) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise BundleError(Problem(f"file is larger than the {limit}-byte limit",
+                                          problem.file, problem.line, problem.column,
+                                          problem.field))
+            digest.update(chunk)
+    return size, digest.hexdigest()
+
+
+def load_bundle(
+    path: str | os.PathLike[str],
+    *,
+    catalog: Catalog | None = None,
+    allow_personal_data: bool = False,
+) -> Bundle:
+    """Load and validate an evidence bundle.
+
+    Parameters
+    ----------
+    path : path
+        The bundle folder (or its ``bundle.yaml``).
+    catalog : Catalog, optional
+        Used to check requirement ids and evidence kinds (default: ``load_catalog()``).
+    allow_personal_data : bool
+        Skip the privacy guard that stops on columns or values that look like personal data.
+
+    Raises
+    ------
+    BundleError
+        With ``file:line[:col]: field: message`` for any invalid content.
+
+    Examples
+    --------
+    >>> bundle = load_bundle("examples/bundles/riverside")  # doctest: +SKIP
+    >>> bundle.table("matches").n_rows  # doctest: +SKIP
+    180
+    """
+    root = Path(path)
+    if root.name == MANIFEST and root.is_file():
+        root = root.parent
+    if not root.is_dir():
+        raise BundleError(Problem("not a bundle folder (no such directory)", str(path)))
+    manifest_path = root / MANIFEST
+    if not manifest_path.is_file():
+        raise BundleError(Problem(f"no {MANIFEST} in the bundle", str(root)))
+    root = root.resolve()
+    if catalog is None:
+        from .catalog import load_catalog
+
+        catalog = load_catalog()
+    doc = load_yaml(manifest_path, display=MANIFEST, allow_aliases=False,
+                    max_bytes=MAX_MANIFEST_BYTES, error=BundleError)
+    manifest, problems = build_model(Manifest, doc, "bundle.schema.json")
+    if manifest is None:
+        raise BundleError(problems)
+    _, manifest_sha = _sha256_file(manifest_path, MAX_MANIFEST_BYTES, Problem("", MANIFEST))
+    documents = _load_documents(root, doc, manifest, catalog)
+    practices = _check_practices(doc, manifest, catalog, documents)
+    _check_nqms(doc, manifest, catalog)
+    tables: dict[str, Table] = {}
+    for name in TABLES:
+        rel = getattr(manifest.data, name)
+        if rel is None:
+            continue
+        file_path = _inside(root, rel, doc, ["data", name])
+        tables[name] = read_table(file_path, name, display=rel,
+                                  allow_personal_data=allow_personal_data)
+    _check_references(tables)
+    bundle = Bundle(
+        path=root, name=root.name, manifest=manifest, documents=documents, tables=tables,
+        manifest_sha256=manifest_sha, practices=practices,
+    )
+    if not allow_personal_data:
+        from .privacy import check_bundle
+
+        check_bundle(bundle, doc)
+    return bundle
+
+
+def _load_documents(
+    root: Path, doc: LocatedDoc, manifest: Manifest, catalog: Catalog
+) -> dict[str, DocumentFile]:
+    out: dict[str, DocumentFile] = {}
+    for i, ref in enumerate(manifest.documents):
+        at: list[str | int] = ["documents", i]
+        if ref.id in out:
+            raise BundleError(doc.problem([*at, "id"], f"duplicate document id {ref.id!r}"))
+        if ref.kind not in catalog.evidence_kinds:
+            raise BundleError(doc.problem([*at, "kind"], f"unknown evidence kind {ref.kind!r} "
+                                          "(see `mentorstd evidence-kinds`)"))
+        file_path = _inside(root, ref.path, doc, [*at, "path"])
+        size, digest = _sha256_file(file_path, MAX_DOCUMENT_BYTES, doc.problem([*at, "path"], ""))
+        out[ref.id] = DocumentFile(ref=ref, size=size, sha256=digest)
+    return out
+
+
+def _check_practices(
+    doc: LocatedDoc, manifest: Manifest, catalog: Catalog, documents: dict[str, DocumentFile]
+) -> dict[str, Practice]:
+    out: dict[str, Practice] = {}
+    for i, practice in enumerate(manifest.practices):
+        at: list[str | int] = ["practices", i]
+        if not catalog.has_requirement(practice.requirement):
+            raise BundleError(doc.problem([*at, "requirement"],
+                                          f"unknown requirement {practice.requirement!r}"))
+        if practice.requirement in out:
+            raise BundleError(doc.problem([*at, "requirement"],
+                                          f"{practice.requirement} is attested twice"))
+        for j, ref in enumerate(practice.evidence):
+            if ref not in documents:
+                raise BundleError(doc.problem([*at, "evidence", j],
+                                              f"no document with id {ref!r} in documents"))
+        out[practice.requirement] = practice
+    return out
+
+
+def _check_nqms(doc: LocatedDoc, manifest: Manifest, catalog: Catalog) -> None:
+    if manifest.nqms is None:
+        return
+    seen: set[str] = set()
+    for i, goal in enumerate(manifest.nqms.plan_goals):
+        at: list[str | int] = ["nqms", "plan_goals", i]
+        if goal.id in seen:
+            raise BundleError(doc.problem([*at, "id"], f"duplicate goal id {goal.id!r}"))
+        seen.add(goal.id)
+        if goal.requirement is not None and not catalog.has_requirement(goal.requirement):
+            raise BundleError(doc.problem([*at, "requirement"],
+                                          f"unknown requirement {goal.requirement!r}"))
+        if goal.done_on is not None and goal.status != "done":
+            raise BundleError(doc.problem([*at, "done_on"], "done_on is set but status is "
+                                                             f"{goal.status!r}"))
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+class _TableErrors:
+    """Collects located problems for one table; rows are mapped to file lines lazily."""
+
+    def __init__(self, display: str, text: str) -> None:
+        self.display = display
+        self.text = text
+        self.problems: list[Problem] = []
+        self._lines: list[int] | None = None
+
+    def line_of(self, row_index: int) -> int:
+        """File line of data row ``row_index`` (0-based, header excluded)."""
+        if self._lines is None:
+            lines = []
+            reader = csv.reader(io.StringIO(self.text, newline=""))
+            for row in reader:
+                if row:
+                    lines.append(reader.line_num)
+            self._lines = lines[1:]  # drop the header
+        if 0 <= row_index < len(self._lines):
+            return self._lines[row_index]
+        return 0
+
+    def add(self, message: str, row: int | None = None, column: int | None = None,
+            field: str | None = None) -> None:
+        line = 1 if row is None else self.line_of(row)
+        self.problems.append(Problem(message, self.display, line, column, field))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise self.fail()
+
+    def fail(self) -> BundleError:
+        return BundleError(self.problems)
+
+
+def _parse_date(value: str) -> int | None:
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return None
+    try:
+        ordinal = date.fromisoformat(value).toordinal()
+    except ValueError:
+        return None
+    return ordinal if _DATE_MIN <= ordinal <= _DATE_MAX else -1
+
+
+def read_table(
+    path: Path, name: str, *, display: str | None = None, allow_personal_data: bool = False
+) -> Table:
+    """Read and validate one table file (see :data:`TABLES`)."""
+    display = display or str(path)
+    spec = TABLES[name]
+    try:
+        size = path.stat().st_size
+        if size > MAX_TABLE_BYTES:
+            raise BundleError(Problem(f"file is {size} bytes, larger than the "
+                                      f"{MAX_TABLE_BYTES}-byte limit", display))
+        raw = path.read_bytes()
+    except OSError as err:
+        raise BundleError(Problem(f"cannot read file: {err.strerror or err}", display)) from err
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise BundleError(Problem(f"not valid UTF-8 (byte 0x{raw[err.start]:02x}); save the "
+                                  "file as UTF-8", display, line)) from err
+    del raw
+    errors = _TableErrors(display, text)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        rows = [row for row in reader if row]
+    except csv.Error as err:
+        message = str(err)
+        if "field larger" in message:
+            message = f"a field is longer than {MAX_FIELD_CHARS} characters"
+        elif "NUL" in message:
+            message = "contains a NUL byte (is this really a CSV text file?)"
+        raise BundleError(Problem(message, display, reader.line_num)) from err
+    finally:
+        csv.field_size_limit(old_limit)
+    if not rows:
+        raise BundleError(Problem("empty file: expected a header row", display, 1))
+    header = [h.strip() for h in rows[0]]
+    body = rows[1:]
+    del rows
+    index = _check_header(header, spec, errors, allow_personal_data)
+    width = len(header)
+    if any(len(r) != width for r in body):
+        for i, r in enumerate(body):
+            if len(r) != width:
+                errors.add(f"row has {len(r)} fields, the header has {width}", i)
+        raise errors.fail()
+    raw_columns = list(zip(*body, strict=True)) if body else [() for _ in header]
+    columns: dict[str, list[Any]] = {}
+    for column in spec:
+        if column.name not in index:
+            continue
+        pos = index[column.name]
+        columns[column.name] = _parse_column(raw_columns[pos], column, pos + 1, errors)
+    if errors.problems:
+        raise errors.fail()
+    table = Table(name=name, file=display, columns=columns, n_rows=len(body), sha256=digest,
+                  size=size)
+    _check_rows(table, errors)
+    if errors.problems:
+        raise errors.fail()
+    return table
+
+
+def _check_header(
+    header: list[str], spec: tuple[Column, ...], errors: _TableErrors, allow_personal: bool
+) -> dict[str, int]:
+    from .privacy import PRIVACY_HELP, personal_column
+
+    index: dict[str, int] = {}
+    known = {c.name for c in spec}
+    for pos, name in enumerate(header):
+        if name in index:
+            errors.add(f"column {name!r} appears twice", None, pos + 1, name)
+        elif name not in known and personal_column(name):
+            if not allow_personal:
+                errors.add(f"column {name!r} looks like personal data: {PRIVACY_HELP}",
+                           None, pos + 1, name)
+        elif name not in known:
+            errors.add(f"unknown column {name!r} (expected: {', '.join(c.name for c in spec)})",
+                       None, pos + 1, name)
+        index[name] = pos
+    for column in spec:
+        if column.name not in index and not column.optional_column:
+            errors.add(f"missing column {column.name!r}", None, None, column.name)
+    if errors.problems:
+        raise errors.fail()
+    return index
+
+
+def _first_row(values: Sequence[str], bad: set[str]) -> int:
+    return next(i for i, v in enumerate(values) if v in bad)
+
+
+def _parse_column(
+    values: Sequence[str], column: Column, col_no: int, errors: _TableErrors
+) -> list[Any]:
+    distinct = set(values)
+    name = column.name
+    if "" in distinct and column.required:
+        errors.add("a value is required", _first_row(values, {""}), col_no, name)
+    distinct.discard("")
+    if column.type == "text":
+        return [v or None for v in values]
+    if column.type == "id":
+        bad = {v for v in distinct if not _ID_RE.match(v) or len(v) > 100}
+        for v in sorted(bad)[:3]:
+            errors.add(f"{v!r} is not a valid id (letters, digits and ._:/#- only; "
+                       "pseudonymous ids, never names)", _first_row(values, {v}), col_no, name)
+        if column.unique and len(distinct) != len(values):
+            seen: set[str] = set()
+            for i, v in enumerate(values):
+                if v in seen:
+                    errors.add(f"{v!r} appears more than once", i, col_no, name)
+                    break
+                seen.add(v)
+        return [v or None for v in values] if "" in values else list(values)
+    if column.type == "enum":
+        bad = distinct - set(column.choices)
+        for v in sorted(bad)[:3]:
+            errors.add(f"{v!r} is not one of {', '.join(column.choices)}",
+                       _first_row(values, {v}), col_no, name)
+        return [v or None for v in values]
+    parsed: dict[str, Any] = {"": None}
+    if column.type == "date":
+        for v in distinct:
+            ordinal = _parse_date(v)
+            if ordinal is None:
+                errors.add(f"{v!r} is not a date (YYYY-MM-DD)", _first_row(values, {v}),
+                           col_no, name)
+            elif ordinal == -1:
+                errors.add(f"{v!r} is out of range (1900-01-01 to 2100-12-31)",
+                           _first_row(values, {v}), col_no, name)
+            parsed[v] = ordinal
+    else:
+        for v in distinct:
+            try:
+                number: float | int = int(v) if column.type == "int" else float(v)
+            except ValueError:
+                kind = "a whole number" if column.type == "int" else "a number"
+                errors.add(f"{v!r} is not {kind}", _first_row(values, {v}), col_no, name)
+                continue
+            if number != number or number in {float("inf"), float("-inf")}:
+                errors.add(f"{v!r} is not a finite number", _first_row(values, {v}), col_no,
+                           name)
+            elif column.minimum is not None and number < column.minimum:
+                errors.add(f"{v!r} is below the minimum {column.minimum:g}",
+                           _first_row(values, {v}), col_no, name)
+            elif column.maximum is not None and number > column.maximum:
+                errors.add(f"{v!r} is above the maximum {column.maximum:g}",
+                           _first_row(values, {v}), col_no, name)
+            parsed[v] = number
+    return [parsed[v] for v in values]
+
+
+def _check_rows(table: Table, errors: _TableErrors) -> None:
+    if table.name != "matches":
+        return
+    names = [c.name for c in TABLES["matches"]]
+    col = {n: names.index(n) + 1 for n in names}
+    for i, (start, planned, end, reason) in enumerate(
+        table.rows("start_date", "planned_end_date", "end_date", "closure_reason")
+    ):
+        if end is not None and end < start:
+            errors.add("end_date is before start_date", i, col["end_date"], "end_date")
+        if planned is not None and planned < start:
+            errors.add("planned_end_date is before start_date", i, col["planned_end_date"],
+                       "planned_end_date")
+        if reason is not None and end is None:
+            errors.add("closure_reason is set but end_date is blank (an active match has no "
+                       "closure reason)", i, col["closure_reason"], "closure_reason")
+
+
+def _check_references(tables: dict[str, Table]) -> None:
+    matches = tables.get("matches")
+    if matches is None:
+        return
+    known = set(matches["match_id"])
+    for name in ("contacts", "surveys"):
+        table = tables.get(name)
+        if table is None or not table.has("match_id"):
+            continue
+        values = table["match_id"]
+        unknown = set(values) - known - {None}
+        if unknown:
+            first = min(unknown)
+            row = values.index(first)
+            errors = _TableErrors(table.file, _reread(table))
+            pos = [c.name for c in TABLES[name]].index("match_id") + 1
+            errors.add(f"{first!r} is not a match_id in {matches.file}"
+                       + (f" ({len(unknown)} unknown ids in all)" if len(unknown) > 1 else ""),
+                       row, pos, "match_id")
+            raise errors.fail()
+
+
+def _reread(table: Table) -> str:
+    # Only on the error path: map a row back to its line.
+    return Path(table.file).read_text(encoding="utf-8-sig") if Path(table.file).is_file() else ""

@@ -1,0 +1,448 @@
+"""The crosswalk graph: stored mappings between frameworks, their inverses, and inference.
+
+Relations follow the set-theory model of NIST OLIR / OSCAL mapping, read "source R target":
+
+``equal``       both ask for the same thing;
+``subset``      the source asks for less than (a part of) the target;
+``superset``    the source asks for more and covers the target;
+``intersects``  they overlap and neither covers the other.
+
+Every stored mapping also gives its inverse (subset and superset swap). Inference composes
+relations along paths of mapping edges (see :data:`COMPOSITION`): ``equal`` is the identity,
+``subset`` composes with ``subset`` and ``superset`` with ``superset``; every other pair yields
+nothing, so no chain through ``intersects`` or through both ``subset`` and ``superset`` is ever
+claimed. An inferred link carries its path, the relations on it and a confidence no higher than
+its weakest step; a stored link always wins over an inferred one.
+
+Examples
+--------
+>>> from mentorstd import load_catalog
+>>> cw = load_catalog().crosswalk
+>>> compose("equal", "subset")
+'subset'
+>>> compose("subset", "superset") is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from .errors import Problem, UnknownIdError
+
+if TYPE_CHECKING:
+    from ._yaml import LocatedDoc
+    from .catalog import Catalog
+    from .models import Confidence, CrosswalkFile, Relation
+
+__all__ = [
+    "COMPOSITION",
+    "CONFIDENCE_ORDER",
+    "RELATIONS",
+    "Coverage",
+    "Crosswalk",
+    "Link",
+    "compose",
+    "compose_path",
+    "consistency_problems",
+    "inverse",
+    "weakest",
+]
+
+RELATIONS: tuple[Relation, ...] = ("equal", "subset", "superset", "intersects")
+CONFIDENCE_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
+_INVERSE: dict[str, Relation] = {
+    "equal": "equal", "subset": "superset", "superset": "subset", "intersects": "intersects"
+}
+#: Composition table: ``COMPOSITION[(r1, r2)]`` is the relation of A to C when A r1 B and
+#: B r2 C; pairs that are absent yield no inferred relation.
+COMPOSITION: dict[tuple[str, str], Relation] = {
+    **{("equal", r): r for r in RELATIONS},
+    **{(r, "equal"): r for r in RELATIONS},
+    ("subset", "subset"): "subset",
+    ("superset", "superset"): "superset",
+}
+#: Longest path (in mapping steps) that inference follows.
+MAX_PATH = 3
+
+
+def inverse(relation: Relation) -> Relation:
+    """The relation read the other way: subset <-> superset; equal and intersects stay.
+
+    >>> inverse("subset")
+    'superset'
+    """
+    return _INVERSE[relation]
+
+
+def compose(first: Relation, second: Relation) -> Relation | None:
+    """Relation of A to C from ``A first B`` and ``B second C`` (``None``: nothing follows)."""
+    return COMPOSITION.get((first, second))
+
+
+def compose_path(relations: Sequence[Relation]) -> Relation | None:
+    """Compose relations along a path, left to right (``None`` as soon as nothing follows)."""
+    if not relations:
+        return None
+    result: Relation | None = relations[0]
+    for rel in relations[1:]:
+        if result is None:
+            return None
+        result = compose(result, rel)
+    return result
+
+
+def weakest(levels: Iterable[Confidence]) -> Confidence:
+    """The lowest confidence among ``levels``."""
+    return min(levels, key=CONFIDENCE_ORDER.__getitem__)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link from one requirement to another, stored or inferred.
+
+    ``path`` runs from ``source`` to ``target`` (two ids for a stored link) and ``relations``
+    holds the relation of each step.
+    """
+
+    source: str
+    target: str
+    relation: Relation
+    confidence: Confidence
+    inferred: bool
+    path: tuple[str, ...]
+    relations: tuple[Relation, ...]
+    rationale: str
+    author: str | None = None
+    date: str | None = None
+
+    @property
+    def source_framework(self) -> str:
+        """Framework id of the source."""
+        return self.source.partition(":")[0]
+
+    @property
+    def target_framework(self) -> str:
+        """Framework id of the target."""
+        return self.target.partition(":")[0]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for JSON output."""
+        return {
+            "source": self.source, "target": self.target, "relation": self.relation,
+            "confidence": self.confidence, "inferred": self.inferred, "path": list(self.path),
+            "relations": list(self.relations), "rationale": self.rationale,
+            "author": self.author, "date": self.date,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of framework ``a`` links into framework ``b``."""
+
+    a: str
+    b: str
+    total: int
+    covered: tuple[str, ...]
+    no_counterpart: tuple[str, ...]
+    unmapped: tuple[str, ...]
+    inferred: bool = False
+
+    @property
+    def share(self) -> float:
+        """Share of ``a``'s requirements with at least one link into ``b``."""
+        return len(self.covered) / self.total if self.total else 0.0
+
+    @property
+    def accounted_share(self) -> float:
+        """Share either linked or deliberately listed as having no counterpart."""
+        if not self.total:
+            return 0.0
+        return (len(self.covered) + len(self.no_counterpart)) / self.total
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for JSON output."""
+        return {
+            "a": self.a, "b": self.b, "total": self.total, "covered": len(self.covered),
+            "share": round(self.share, 4), "accounted_share": round(self.accounted_share, 4),
+            "no_counterpart": list(self.no_counterpart), "unmapped": list(self.unmapped),
+            "inferred": self.inferred,
+        }
+
+
+@dataclass
+class Crosswalk:
+    """Requirements of every framework as nodes; stored mappings (and inverses) as edges.
+
+    ``graph`` holds mapping edges only; ``structure`` holds parent -> child edges, kept apart so
+    that inference never walks the hierarchy.
+    """
+
+    graph: nx.DiGraph
+    structure: nx.DiGraph
+    no_counterpart: dict[tuple[str, str], str] = field(default_factory=dict)
+    max_path: int = MAX_PATH
+    _inferred: dict[str, dict[str, Link]] = field(default_factory=dict, repr=False)
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_files(
+        cls, catalog: Catalog, files: Sequence[tuple[CrosswalkFile, LocatedDoc]]
+    ) -> Crosswalk:
+        """Build the graph from loaded crosswalk files (unknown ids are skipped; lint
+        reports them)."""
+        graph = nx.DiGraph()
+        structure = nx.DiGraph()
+        for req in catalog.iter_requirements():
+            graph.add_node(req.global_id, framework=req.framework, kind=req.kind)
+            structure.add_node(req.global_id)
+            if req.parent is not None:
+                structure.add_edge(f"{req.framework}:{req.parent}", req.global_id)
+        no_counterpart: dict[tuple[str, str], str] = {}
+        for cw, _doc in files:
+            for m in cw.mappings:
+                src, dst = f"{cw.source}:{m.source}", f"{cw.target}:{m.target}"
+                if src not in graph or dst not in graph or src == dst:
+                    continue
+                data = {"confidence": m.confidence, "rationale": m.rationale,
+                        "author": m.author or cw.author, "date": m.date or cw.date}
+                graph.add_edge(src, dst, relation=m.relation, stored=True, **data)
+                if not graph.has_edge(dst, src):
+                    graph.add_edge(dst, src, relation=inverse(m.relation), stored=False, **data)
+            for item in cw.no_counterpart.source:
+                no_counterpart[(f"{cw.source}:{item.id}", cw.target)] = item.reason
+            for item in cw.no_counterpart.target:
+                no_counterpart[(f"{cw.target}:{item.id}", cw.source)] = item.reason
+        return cls(graph=graph, structure=structure, no_counterpart=no_counterpart)
+
+    # -- queries --------------------------------------------------------------------------
+    def _check(self, requirement_id: str) -> None:
+        if requirement_id not in self.graph:
+            raise UnknownIdError(f"unknown requirement {requirement_id!r}")
+
+    def _stored(self, source: str) -> Iterator[Link]:
+        for _, dst, data in self.graph.out_edges(source, data=True):
+            yield Link(
+                source=source, target=dst, relation=data["relation"],
+                confidence=data["confidence"], inferred=False, path=(source, dst),
+                relations=(data["relation"],), rationale=data["rationale"],
+                author=data["author"], date=data["date"],
+            )
+
+    def _infer_from(self, source: str) -> dict[str, Link]:
+        if source in self._inferred:
+            return self._inferred[source]
+        own_fw = self.graph.nodes[source]["framework"]
+        direct = set(self.graph.successors(source))
+        best: dict[str, Link] = {}
+        # Depth-first over simple paths, extending only while the composition is defined.
+        stack: list[tuple[str, tuple[str, ...], tuple[Relation, ...], Relation, Confidence]] = []
+        for _, nxt, data in self.graph.out_edges(source, data=True):
+            stack.append((nxt, (source, nxt), (data["relation"],), data["relation"],
+                          data["confidence"]))
+        while stack:
+            node, path, rels, composed, conf = stack.pop()
+            if len(path) > 2 and node not in direct and node != source:
+                fw = self.graph.nodes[node]["framework"]
+                if fw != own_fw:
+                    link = Link(
+                        source=source, target=node, relation=composed, confidence=conf,
+                        inferred=True, path=path, relations=rels,
+                        rationale="inferred: " + " then ".join(rels) + " via "
+                        + " -> ".join(path[1:-1]),
+                    )
+                    if _better(link, best.get(node)):
+                        best[node] = link
+            if len(rels) >= self.max_path:
+                continue
+            for _, nxt, data in self.graph.out_edges(node, data=True):
+                if nxt in path:
+                    continue
+                step = compose(composed, data["relation"])
+                if step is None:
+                    continue
+                stack.append((nxt, (*path, nxt), (*rels, data["relation"]), step,
+                              weakest((conf, data["confidence"]))))
+        self._inferred[source] = best
+        return best
+
+    def related(
+        self, requirement_id: str, target: str | None = None, inferred: bool = True
+    ) -> list[Link]:
+        """Links from a requirement to requirements of other frameworks.
+
+        Parameters
+        ----------
+        requirement_id : str
+            Global id, e.g. ``"eepm:B.3.1"``.
+        target : str, optional
+            Only links into this framework.
+        inferred : bool
+            Include links inferred along paths (stored links always win).
+
+        Examples
+        --------
+        >>> from mentorstd import load_catalog
+        >>> links = load_catalog().crosswalk.related("uk_school:9.1", target="eepm")
+        >>> all(link.target.startswith("eepm:") for link in links)
+        True
+        """
+        self._check(requirement_id)
+        links = list(self._stored(requirement_id))
+        if inferred:
+            links.extend(self._infer_from(requirement_id).values())
+        if target is not None:
+            links = [link for link in links if link.target_framework == target]
+        return sorted(links, key=_link_order)
+
+    def table(self, a: str, b: str, inferred: bool = False) -> list[Link]:
+        """Every link from a requirement of framework ``a`` into framework ``b``, in ``a``'s
+        requirement order."""
+        self._framework_nodes(b)
+        rows: list[Link] = []
+        for node in self._framework_nodes(a):
+            rows.extend(self.related(node, target=b, inferred=inferred))
+        return rows
+
+    def coverage(self, a: str, b: str, inferred: bool = False) -> Coverage:
+        """Share of ``a``'s requirements with a link into ``b``, and the rest split into
+        "no counterpart" (a stated gap) and unmapped (no statement at all)."""
+        nodes = self._framework_nodes(a)
+        self._framework_nodes(b)
+        covered, gaps, unmapped = [], [], []
+        for node in nodes:
+            if self.related(node, target=b, inferred=inferred):
+                covered.append(node)
+            elif (node, b) in self.no_counterpart:
+                gaps.append(node)
+            else:
+                unmapped.append(node)
+        return Coverage(a, b, len(nodes), tuple(covered), tuple(gaps), tuple(unmapped),
+                        inferred)
+
+    def _framework_nodes(self, framework_id: str) -> list[str]:
+        nodes = [n for n, d in self.graph.nodes(data=True) if d["framework"] == framework_id]
+        if not nodes:
+            raise UnknownIdError(f"unknown framework {framework_id!r}")
+        return nodes
+
+    def is_related(self, a: str, b: str, inferred: bool = True) -> bool:
+        """True when some link joins ``a`` to ``b``."""
+        return any(link.target == b for link in self.related(a, inferred=inferred))
+
+
+def _link_order(link: Link) -> tuple[bool, int, int, str]:
+    return (link.inferred, len(link.path), -CONFIDENCE_ORDER[link.confidence], link.target)
+
+
+_RELATION_STRENGTH = {"equal": 3, "subset": 2, "superset": 2, "intersects": 1}
+
+
+def _better(new: Link, old: Link | None) -> bool:
+    if old is None:
+        return True
+    key_new = (CONFIDENCE_ORDER[new.confidence], -len(new.path), _RELATION_STRENGTH[new.relation])
+    key_old = (CONFIDENCE_ORDER[old.confidence], -len(old.path), _RELATION_STRENGTH[old.relation])
+    if key_new != key_old:
+        return key_new > key_old
+    return new.path < old.path  # deterministic tie-break
+
+
+# -- consistency lint ---------------------------------------------------------------------
+
+
+def consistency_problems(catalog: Catalog) -> list[Problem]:
+    """Problems across the crosswalk files: unknown ids, self-maps, pairs mapped twice with
+    conflicting relations, subset both ways, strict-subset cycles, and "no counterpart"
+    statements that a mapping contradicts."""
+    problems: list[Problem] = []
+    # (a, b) -> (relation of a to b, where it was stated)
+    stated: dict[tuple[str, str], tuple[Relation, Problem]] = {}
+    mapped_into: dict[tuple[str, str], Problem] = {}
+    subset_graph = nx.DiGraph()
+    for cw, doc in catalog._crosswalk_files:
+        for side in ("source", "target"):
+            fid = getattr(cw, side)
+            if fid not in catalog.frameworks:
+                problems.append(doc.problem([side], f"unknown framework {fid!r}"))
+        if cw.source == cw.target:
+            problems.append(doc.problem(["target"], "a framework is mapped to itself"))
+        expected = f"{cw.source}--{cw.target}.yaml"
+        if not doc.file.endswith(expected):
+            problems.append(doc.problem(["source"], f"file should be named {expected!r}"))
+        for i, m in enumerate(cw.mappings):
+            at: list[str | int] = ["mappings", i]
+            src, dst = f"{cw.source}:{m.source}", f"{cw.target}:{m.target}"
+            bad = False
+            for key, gid in (("source", src), ("target", dst)):
+                if not catalog.has_requirement(gid):
+                    problems.append(doc.problem([*at, key], f"unknown requirement {gid!r}"))
+                    bad = True
+            if bad:
+                continue
+            if src == dst:
+                problems.append(doc.problem(at, f"{src!r} is mapped to itself"))
+                continue
+            here = doc.problem(at, "")
+            for a, b, rel in ((src, dst, m.relation), (dst, src, inverse(m.relation))):
+                previous = stated.get((a, b))
+                if previous is None:
+                    stated[(a, b)] = (rel, here)
+                    continue
+                if a != src:
+                    continue  # report each duplicate once, from the source's side
+                prev_rel, prev_where = previous
+                where = f"{prev_where.file}:{prev_where.line}"
+                if prev_rel == rel:
+                    problems.append(doc.problem(
+                        [*at, "target"], f"{src} -> {dst} is mapped twice (also at {where})"))
+                elif {prev_rel, rel} == {"subset", "superset"}:
+                    problems.append(doc.problem(
+                        [*at, "relation"],
+                        f"{src} and {dst} are each mapped as a subset of the other (at {where}):"
+                        " that is 'equal'"))
+                else:
+                    problems.append(doc.problem(
+                        [*at, "relation"],
+                        f"{src} -> {dst} is {rel!r} here but {prev_rel!r} at {where}"))
+            mapped_into.setdefault((src, cw.target), doc.problem([*at, "source"], ""))
+            mapped_into.setdefault((dst, cw.source), doc.problem([*at, "target"], ""))
+            if m.relation == "subset":
+                subset_graph.add_edge(src, dst)
+            elif m.relation == "superset":
+                subset_graph.add_edge(dst, src)
+        for side in ("source", "target"):
+            fid = getattr(cw, side)
+            seen: set[str] = set()
+            for j, item in enumerate(getattr(cw.no_counterpart, side)):
+                gid = f"{fid}:{item.id}"
+                at2: list[str | int] = ["no_counterpart", side, j, "id"]
+                if not catalog.has_requirement(gid):
+                    problems.append(doc.problem(at2, f"unknown requirement {gid!r}"))
+                elif item.id in seen:
+                    problems.append(doc.problem(at2, f"{gid} is listed twice"))
+                seen.add(item.id)
+    # "no counterpart" contradicted by a mapping (in any file)
+    for cw, doc in catalog._crosswalk_files:
+        for side, other in (("source", cw.target), ("target", cw.source)):
+            fid = getattr(cw, side)
+            for j, item in enumerate(getattr(cw.no_counterpart, side)):
+                gid = f"{fid}:{item.id}"
+                mapped = mapped_into.get((gid, other))
+                if mapped is not None:
+                    problems.append(doc.problem(
+                        ["no_counterpart", side, j, "id"],
+                        f"{gid} is listed as having no counterpart in {other!r} but is mapped "
+                        f"at {mapped.file}:{mapped.line}"))
+    # strict-subset cycles longer than two (two-cycles are reported above)
+    for cycle in nx.simple_cycles(subset_graph, length_bound=6):
+        if len(cycle) > 2 and cycle[0] == min(cycle):
+            problems.append(Problem(
+                "strict-subset cycle " + " < ".join([*cycle, cycle[0]])
+                + ": requirements that each ask for less than the next cannot loop",
+                "standards/crosswalks"))
+    return problems
