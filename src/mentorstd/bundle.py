@@ -21,7 +21,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+import datetime as dt
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -65,8 +65,8 @@ CLOSURE_REASONS = (
 PROGRAM_MODELS = ("community", "school", "workplace", "group", "e-mentoring", "other")
 PRACTICE_STATUSES = ("implemented", "partial", "planned", "not-implemented", "not-applicable")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$")
-_DATE_MIN = date(1900, 1, 1).toordinal()
-_DATE_MAX = date(2100, 12, 31).toordinal()
+_DATE_MIN = dt.date(1900, 1, 1).toordinal()
+_DATE_MAX = dt.date(2100, 12, 31).toordinal()
 
 
 # -- manifest models -------------------------------------------------------------------------
@@ -79,8 +79,8 @@ class _Model(BaseModel):
 class Period(_Model):
     """The reporting period the records cover."""
 
-    start: date = Field(description="First day (ISO date).")
-    end: date = Field(description="Last day (ISO date); metrics judge up to this day.")
+    start: dt.date = Field(description="First day (ISO date).")
+    end: dt.date = Field(description="Last day (ISO date); metrics judge up to this day.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -96,7 +96,7 @@ class Program(_Model):
     model: Literal["community", "school", "workplace", "group", "e-mentoring", "other"] = Field(
         description="Mentoring model."
     )
-    started: date | None = Field(default=None, description="When the program began.")
+    started: dt.date | None = Field(default=None, description="When the program began.")
     period: Period = Field(description="Reporting period of the records.")
 
 
@@ -106,7 +106,7 @@ class DocumentRef(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Document id.")
     kind: str = Field(description="Evidence-kind id (see `mentorstd show` / evidence-kinds).")
     path: str = Field(min_length=1, description="Path inside the bundle, e.g. documents/x.pdf.")
-    date: date | None = Field(default=None, description="Date of the document (ISO).")
+    date: dt.date | None = Field(default=None, description="Date of the document (ISO).")
     title: str | None = Field(default=None, description="Title.")
 
 
@@ -139,16 +139,16 @@ class PlanGoal(_Model):
     requirement: str | None = Field(default=None, description="Requirement it improves.")
     title: str | None = Field(default=None, description="What the goal is.")
     status: Literal["open", "done"] = Field(description="open or done.")
-    done_on: date | None = Field(default=None, description="When it was completed.")
+    done_on: dt.date | None = Field(default=None, description="When it was completed.")
 
 
 class NqmsRecord(_Model):
     """Where the program stands in its NQMS cycle."""
 
-    self_assessment_completed: date | None = Field(
+    self_assessment_completed: dt.date | None = Field(
         default=None, description="Date the self-assessment was completed."
     )
-    review_meeting: date | None = Field(
+    review_meeting: dt.date | None = Field(
         default=None, description="Date of the review meeting with the affiliate."
     )
     plan_goals: list[PlanGoal] = Field(
@@ -289,7 +289,7 @@ class Bundle:
     warnings: list[str] = field(default_factory=list)
 
     @property
-    def period_end(self) -> date:
+    def period_end(self) -> dt.date:
         """Last day of the reporting period."""
         return self.manifest.program.period.end
 
@@ -506,7 +506,7 @@ def _parse_date(value: str) -> int | None:
     if len(value) != 10 or value[4] != "-" or value[7] != "-":
         return None
     try:
-        ordinal = date.fromisoformat(value).toordinal()
+        ordinal = dt.date.fromisoformat(value).toordinal()
     except ValueError:
         return None
     return ordinal if _DATE_MIN <= ordinal <= _DATE_MAX else -1

@@ -306,6 +306,140 @@ def metrics(
             console.print(f"  param {p['name']}: {p['description']}{extra}{default}{need}")
 
 
+# -- validate --------------------------------------------------------------------------------
+
+
+class ReportFormatOpt(str, Enum):
+    """Report formats."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+class FailOn(str, Enum):
+    """Levels for --fail-on."""
+
+    not_met = "not-met"
+    partially_met = "partially-met"
+
+
+_SUFFIX_FORMAT = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html",
+                  ".htm": "html"}
+
+
+def _parse_date(value: str | None, option: str) -> Any:
+    if value is None:
+        return None
+    import datetime as dt
+
+    from .errors import UsageError
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _choose_format(fmt: ReportFormatOpt | None, output: Path | None) -> str:
+    if fmt is not None:
+        return fmt.value
+    if output is not None:
+        return _SUFFIX_FORMAT.get(output.suffix.lower(), "json")
+    return "text"
+
+
+def fail_level_reached(summary: dict[str, int], fail_on: FailOn | None) -> bool:
+    """True when the report has a status at or beyond the --fail-on level."""
+    if fail_on is None:
+        return False
+    levels = ["not-met"] if fail_on is FailOn.not_met else ["not-met", "partially-met"]
+    return any(summary.get(level, 0) for level in levels)
+
+
+@app.command()
+@handles_errors
+def validate(
+    bundle: Annotated[Path, typer.Argument(help="Evidence bundle folder (with bundle.yaml).")],
+    framework: Annotated[str, typer.Option("--framework", "-F",
+                                           help="Framework to assess against: eepm, ima, "
+                                           "uk_school, npss.")],
+    fmt: Annotated[ReportFormatOpt | None, typer.Option(
+        "--format", "-f", help="text (terminal summary), json, markdown or html. Default: from "
+        "the -o suffix, else text.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here "
+                                                "(atomically).")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option(
+        "--fail-on", help="Exit 1 when any requirement is at this level or worse.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="YYYY-MM-DD",
+                                              help="Assessment date (default today).")] = None,
+    no_crosswalk: Annotated[bool, typer.Option(
+        "--no-crosswalk", help="Use direct evidence only, no projection through the "
+        "crosswalk.")] = False,
+    allow_personal_data: Annotated[bool, typer.Option(
+        "--allow-personal-data", help="Proceed even if tables look like they hold personal "
+        "data.")] = False,
+) -> None:
+    """Assess an evidence bundle against a framework and report each requirement's status."""
+    from .assess import assess
+    from .bundle import load_bundle
+
+    day = _parse_date(as_of, "--as-of")
+    cat = _catalog()
+    cat.framework(framework)
+    loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
+    report = assess(loaded, framework, cat, as_of=day, use_crosswalk=not no_crosswalk)
+    chosen = _choose_format(fmt, output)
+    if chosen == "text":
+        if output is not None:
+            from .errors import UsageError
+
+            raise UsageError("--format text prints to the terminal; choose json, markdown or "
+                             "html for -o")
+        _print_report_summary(report)
+    else:
+        from .report import render_report
+
+        text = render_report(report, chosen)  # type: ignore[arg-type]
+        _write_or_print(text, output, protect=[bundle])
+    if fail_level_reached(report.summary, fail_on):
+        raise typer.Exit(1)
+
+
+def _write_or_print(text: str, output: Path | None, protect: list[Path]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from ._io import write_atomic
+
+    write_atomic(output, text, protect=protect)
+    sys.stderr.write(f"wrote {output}\n")
+
+
+def _print_report_summary(report: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _stdout()
+    colours = {"met": "green", "partially-met": "yellow", "not-met": "red",
+               "not-assessed": "dim", "not-applicable": "cyan"}
+    console.print(f"[bold]{escape(report.program.name)}[/bold] against "
+                  f"{escape(report.framework_title)} ({report.framework})")
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("requirement")
+    table.add_column("status")
+    table.add_column("finding", overflow="fold")
+    for r in report.results:
+        first = r.findings[0] if r.findings else None
+        note = first.message if first else ""
+        if r.via is not None:
+            note = f"via {r.via.from_}: " + note
+        table.add_row(r.requirement, f"[{colours[r.status]}]{r.status}[/]", escape(note))
+    console.print(table)
+    console.print("  ".join(f"[{colours[s]}]{s}[/] {n}" for s, n in report.summary.items()))
+
+
 # -- lint ----------------------------------------------------------------------------------
 
 

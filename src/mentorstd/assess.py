@@ -1,0 +1,460 @@
+"""Assessment: requirement statuses for any framework, from direct evidence or the crosswalk.
+
+:func:`assess` checks every requirement of the chosen framework against the bundle
+(:func:`~mentorstd.checks.iter_findings`), combines each requirement's findings into one status
+by :data:`STATUS_RULES`, and, where a requirement has no direct evidence at all, projects the
+result of a linked requirement of another framework through the crosswalk by
+:data:`PROJECTION`. Groups (standards, sections, areas) get a roll-up of their items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import schemas
+from ._registry import METRIC_SPECS
+from ._version import __version__
+from .checks import MESSAGES, STATUSES, CheckContext, Finding, Status, iter_findings
+from .crosswalk import CONFIDENCE_ORDER, inverse
+
+if TYPE_CHECKING:
+    from .bundle import Bundle
+    from .catalog import Catalog
+    from .crosswalk import Link
+    from .metrics import MetricContext
+    from .models import Requirement
+
+__all__ = [
+    "PROJECTION",
+    "STATUS_RULES",
+    "Report",
+    "Result",
+    "StandardSummary",
+    "Via",
+    "assess",
+    "combine",
+]
+
+#: How findings combine into a requirement's status (echoed in every report).
+STATUS_RULES: tuple[str, ...] = (
+    "not-applicable: the program attests that the requirement does not apply to it.",
+    "Measured checks decide when any could be computed: all met gives met, all not-met gives "
+    "not-met, anything else partially-met. Documents and attestations are still reported but "
+    "cannot overrule a measurement.",
+    "A rate against a threshold (e.g. 90% pair completion) is met or not-met.",
+    "A per-person or per-match rule (e.g. 2 hours of pre-match training for each mentor) is "
+    "met when every one passes, partially-met when some do, not-met when none do.",
+    "Otherwise the program's attestation decides: implemented with evidence gives met, "
+    "implemented without any evidence partially-met, partial partially-met, planned or "
+    "not-implemented not-met. Without an attestation, documents (or tables) of the "
+    "requirement's evidence kinds give met. Explicit document rules (a maximum age, all kinds "
+    "required) give partially-met when stale or incomplete; mixed outcomes give partially-met.",
+    "not-assessed: nothing in the bundle bears on the requirement (no attestation, document or "
+    "data for its checks).",
+    "Through the crosswalk (only when a requirement has no direct evidence): met travels along "
+    "equal and superset links; met along subset or intersects gives partially-met; "
+    "partially-met travels along equal and subset; not-met travels along equal and subset; "
+    "stored links win over inferred ones, then higher confidence, then shorter paths.",
+    "Groups (standards, sections, areas) roll up their items: all met, all not-met, none "
+    "assessed, or partially-met.",
+)
+
+#: (status of the linked requirement S, relation of S to the target T) -> status of T.
+PROJECTION: dict[tuple[str, str], Status] = {
+    ("met", "equal"): "met",
+    ("met", "superset"): "met",
+    ("met", "subset"): "partially-met",
+    ("met", "intersects"): "partially-met",
+    ("partially-met", "equal"): "partially-met",
+    ("partially-met", "subset"): "partially-met",
+    ("not-met", "equal"): "not-met",
+    ("not-met", "subset"): "not-met",
+}
+_SEVERITY = {"not-met": 0, "partially-met": 1, "met": 2}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Via(_Model):
+    """Where a status came from when it came through the crosswalk."""
+
+    from_: str = Field(alias="from", description="The requirement whose result was used.")
+    path: list[str] = Field(description="Requirement ids from that requirement to this one.")
+    relations: list[str] = Field(description="Relation of each step along the path.")
+    confidence: str = Field(description="Weakest confidence along the path.")
+    inferred: bool = Field(description="True when the link was inferred, not stored.")
+    source_status: Status = Field(description="The linked requirement's own status.")
+
+
+class Result(_Model):
+    """One requirement's status and why."""
+
+    requirement: str = Field(description="Global requirement id.")
+    title: str = Field(description="Requirement title.")
+    kind: str = Field(description="Requirement kind.")
+    standard: str = Field(description="Global id of the top-level standard or section.")
+    status: Status = Field(description="met, partially-met, not-met, not-assessed or "
+                                       "not-applicable.")
+    via: Via | None = Field(default=None, description="Crosswalk origin; null when direct.")
+    findings: list[Finding] = Field(default_factory=list, description="What was found.")
+    provenance: str = Field(description="How sure the requirement's encoding is.")
+    tags: list[str] = Field(default_factory=list, description="Requirement tags.")
+
+
+class StandardSummary(_Model):
+    """Counts and roll-up for one top-level standard, section or area."""
+
+    requirement: str = Field(description="Global id of the group.")
+    title: str = Field(description="Its title.")
+    status: Status = Field(description="Roll-up of its items.")
+    counts: dict[str, int] = Field(description="Items per status.")
+
+
+class DocumentUsed(_Model):
+    """A document of the bundle, with its hash."""
+
+    id: str = Field(description="Document id.")
+    kind: str = Field(description="Evidence kind.")
+    path: str = Field(description="Path in the bundle.")
+    sha256: str = Field(description="SHA-256 of the file.")
+    size: int = Field(description="Bytes.")
+    date: str | None = Field(default=None, description="Document date.")
+    title: str | None = Field(default=None, description="Title.")
+
+
+class TableUsed(_Model):
+    """A data table of the bundle, with its hash."""
+
+    name: str = Field(description="Table name.")
+    path: str = Field(description="Path in the bundle.")
+    rows: int = Field(description="Data rows.")
+    sha256: str = Field(description="SHA-256 of the file.")
+
+
+class Evidence(_Model):
+    """Everything the assessment read, with hashes."""
+
+    manifest_sha256: str = Field(description="SHA-256 of bundle.yaml.")
+    documents: list[DocumentUsed] = Field(description="Documents.")
+    tables: list[TableUsed] = Field(description="Tables.")
+
+
+class MetricUsed(_Model):
+    """A metric computed for the report, with its definition."""
+
+    metric: str = Field(description="Metric name.")
+    title: str = Field(description="Metric title.")
+    definition: str = Field(description="How it is computed.")
+    result: dict[str, Any] = Field(description="Value, counts and parameters.")
+
+
+class ProgramInfo(_Model):
+    """The assessed program."""
+
+    name: str = Field(description="Program name.")
+    model: str = Field(description="Mentoring model.")
+    period_start: str = Field(description="Start of the reporting period.")
+    period_end: str = Field(description="End of the reporting period.")
+
+
+class Report(_Model):
+    """An assessment of one bundle against one framework."""
+
+    report_version: Literal[1] = Field(default=1, description="Report format version.")
+    framework: str = Field(description="Framework id.")
+    framework_title: str = Field(description="Framework title.")
+    bundle: str = Field(description="Bundle name (its folder name).")
+    program: ProgramInfo = Field(description="The program.")
+    assessed_on: str = Field(description="Date of the assessment.")
+    generator: str = Field(description="mentorstd version that produced it.")
+    results: list[Result] = Field(description="One per assessable requirement, in order.")
+    summary: dict[str, int] = Field(description="Requirements per status.")
+    standards: list[StandardSummary] = Field(description="Roll-up per top-level group.")
+    metrics: list[MetricUsed] = Field(description="Metrics computed, with definitions.")
+    evidence: Evidence = Field(description="What was read, with hashes.")
+    status_rules: list[str] = Field(description="How statuses were decided.")
+    nqms: dict[str, Any] | None = Field(default=None, description="NQMS cycle and badge "
+                                                                  "(EEPM only).")
+
+    def __getitem__(self, requirement_id: str) -> Result:
+        for result in self.results:
+            if result.requirement == requirement_id:
+                return result
+        raise KeyError(requirement_id)
+
+    def statuses(self) -> dict[str, Status]:
+        """Requirement id -> status."""
+        return {r.requirement: r.status for r in self.results}
+
+    def flatten(self) -> list[tuple[str, str, str, str]]:
+        """One row per finding: (requirement, status, check, code), in report order."""
+        rows = []
+        for r in self.results:
+            if not r.findings:
+                rows.append((r.requirement, r.status, "", ""))
+            for f in r.findings:
+                rows.append((r.requirement, r.status, f.check, f.code))
+        return rows
+
+    def to_json(self) -> str:
+        """The report as JSON (the shape of ``schemas/report.schema.json``)."""
+        return self.model_dump_json(indent=2, by_alias=True) + "\n"
+
+
+schemas.register("report", "mentorstd.assess", "Report")
+
+
+# -- combining -------------------------------------------------------------------------------
+
+
+def _aggregate(statuses: Iterable[Status]) -> Status:
+    values = set(statuses)
+    if not values:
+        return "not-assessed"
+    if values == {"met"}:
+        return "met"
+    if values == {"not-met"}:
+        return "not-met"
+    return "partially-met"
+
+
+def combine(findings: Iterable[Finding]) -> Status:
+    """One status from a requirement's findings (see :data:`STATUS_RULES`)."""
+    findings = list(findings)
+    if any(f.check == "attestation" and f.status == "not-applicable" for f in findings):
+        return "not-applicable"
+    assessed = [f for f in findings if f.status not in {"not-assessed", "not-applicable"}]
+    measured = [f.status for f in assessed if f.check not in {"attestation", "document"}]
+    if measured:
+        return _aggregate(measured)
+    return _aggregate(f.status for f in assessed)
+
+
+def _rollup(statuses: list[Status]) -> Status:
+    assessed = [s for s in statuses if s not in {"not-assessed", "not-applicable"}]
+    if not statuses:
+        return "not-assessed"
+    if not assessed:
+        return "not-applicable" if "not-applicable" in statuses else "not-assessed"
+    return _aggregate(assessed)
+
+
+class _Direct:
+    """Direct (bundle-only) results of any requirement, computed on demand."""
+
+    def __init__(self, bundle: Bundle, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.ctx = CheckContext(bundle, catalog)
+        self._cache: dict[str, tuple[Status, list[Finding]]] = {}
+
+    def get(self, req: Requirement) -> tuple[Status, list[Finding]]:
+        gid = req.global_id
+        if gid not in self._cache:
+            if req.is_group:
+                fw = self.catalog.framework(req.framework)
+                statuses = [self.get(child)[0] for child in fw.children(req.id)]
+                self._cache[gid] = (_rollup(statuses), [])
+            else:
+                findings = sorted(iter_findings(req, self.ctx), key=_relevance)
+                self._cache[gid] = (combine(findings), findings)
+        return self._cache[gid]
+
+
+def _relevance(finding: Finding) -> tuple[int, int]:
+    order = {"not-met": 0, "partially-met": 1, "met": 2, "not-applicable": 3, "not-assessed": 4}
+    kind = 0 if finding.check not in {"attestation", "document"} else (
+        1 if finding.check == "attestation" else 2)
+    return (kind, order[finding.status])
+
+
+def _project(
+    req: Requirement, direct: _Direct, catalog: Catalog
+) -> tuple[Status, Via, Link] | None:
+    candidates: list[tuple[tuple[int, int, int, int], Status, Via, Link]] = []
+    for link in catalog.crosswalk.related(req.global_id, inferred=True):
+        source = catalog.requirement(link.target)
+        source_status, _ = direct.get(source)
+        relation = inverse(link.relation)  # relation of the source to this requirement
+        status = PROJECTION.get((source_status, relation))
+        if status is None:
+            continue
+        path = list(reversed(link.path))
+        relations = [inverse(r) for r in reversed(link.relations)]
+        via = Via(from_=source.global_id, path=path, relations=relations,
+                  confidence=link.confidence, inferred=link.inferred,
+                  source_status=source_status)
+        key = (int(not link.inferred), CONFIDENCE_ORDER[link.confidence], -len(link.path),
+               -_SEVERITY[status])
+        candidates.append((key, status, via, link))
+    if not candidates:
+        return None
+    _, status, via, link = max(candidates, key=lambda c: (c[0], c[2].from_))
+    return status, via, link
+
+
+def _via_finding(status: Status, via: Via) -> Finding:
+    relation_text = " then ".join(via.relations)
+    if len(via.path) > 2:
+        relation_text += " (inferred via " + ", ".join(via.path[1:-1]) + ")"
+    message = MESSAGES["via-crosswalk"].format(
+        status=status, relation_text=f"is {relation_text}", source=via.from_,
+        source_status=via.source_status,
+    )
+    return Finding(code="via-crosswalk", check="crosswalk", status=status, message=message,
+                   evidence=[via.from_])
+
+
+# -- the entry point -------------------------------------------------------------------------
+
+
+def iter_results(
+    bundle: Bundle,
+    framework: str,
+    catalog: Catalog,
+    *,
+    use_crosswalk: bool = True,
+    _direct: _Direct | None = None,
+) -> Iterator[Result]:
+    """Yield a :class:`Result` per assessable requirement of ``framework``, in order."""
+    fw = catalog.framework(framework)
+    direct = _direct or _Direct(bundle, catalog)
+    for req in fw.requirements:
+        if req.is_group:
+            continue
+        status, findings = direct.get(req)
+        via = None
+        if status == "not-assessed" and use_crosswalk:
+            projected = _project(req, direct, catalog)
+            if projected is not None:
+                status, via, _ = projected
+                findings = [_via_finding(status, via)]
+        if status == "not-assessed" and not findings:
+            findings = [Finding(
+                code="no-evidence", check="none", status="not-assessed",
+                message=MESSAGES["no-evidence"].format(
+                    kinds=", ".join(repr(k) for k in req.evidence) or "(none listed)"))]
+        yield Result(
+            requirement=req.global_id, title=req.title, kind=req.kind,
+            standard=f"{fw.id}:{fw.top_level(req).id}", status=status, via=via,
+            findings=findings, provenance=req.provenance, tags=list(req.tags),
+        )
+
+
+def assess(
+    bundle: Bundle,
+    framework: str,
+    catalog: Catalog | None = None,
+    *,
+    as_of: dt.date | None = None,
+    use_crosswalk: bool = True,
+) -> Report:
+    """Assess ``bundle`` against ``framework``.
+
+    Parameters
+    ----------
+    bundle : Bundle
+        From :func:`mentorstd.load_bundle`.
+    framework : str
+        Framework id: eepm, ima, uk_school, npss or a user framework.
+    catalog : Catalog, optional
+        Default: :func:`mentorstd.load_catalog`.
+    as_of : date, optional
+        The ``assessed_on`` date (default: today). Metrics judge up to the bundle's period end.
+    use_crosswalk : bool
+        Project results of linked requirements where a requirement has no direct evidence.
+
+    Examples
+    --------
+    >>> import mentorstd
+    >>> bundle = mentorstd.load_bundle("examples/bundles/riverside")  # doctest: +SKIP
+    >>> mentorstd.assess(bundle, "uk_school")["uk_school:9.1"].status  # doctest: +SKIP
+    'not-met'
+    """
+    if catalog is None:
+        from .catalog import load_catalog
+
+        catalog = load_catalog()
+    fw = catalog.framework(framework)
+    direct = _Direct(bundle, catalog)
+    results = list(
+        iter_results(bundle, framework, catalog, use_crosswalk=use_crosswalk, _direct=direct)
+    )
+    by_id = {r.requirement: r for r in results}
+    summary = {s: 0 for s in STATUSES}
+    summary.update(Counter(r.status for r in results))
+    standards = []
+    for top in fw.children(None):
+        items = [by_id[gid] for gid in _descendants(fw.id, top.id, catalog) if gid in by_id]
+        if top.global_id in by_id:
+            items = [by_id[top.global_id]]
+        counts = {s: 0 for s in STATUSES}
+        counts.update(Counter(r.status for r in items))
+        standards.append(StandardSummary(
+            requirement=top.global_id, title=top.title,
+            status=_rollup([r.status for r in items]), counts=counts))
+    metrics = _metrics_used(direct.ctx.metrics, results)
+    manifest = bundle.manifest
+    report = Report(
+        framework=fw.id, framework_title=fw.title, bundle=bundle.name,
+        program=ProgramInfo(name=manifest.program.name, model=manifest.program.model,
+                            period_start=manifest.program.period.start.isoformat(),
+                            period_end=manifest.program.period.end.isoformat()),
+        assessed_on=(as_of or dt.date.today()).isoformat(), generator=f"mentorstd {__version__}",
+        results=results, summary=summary, standards=standards, metrics=metrics,
+        evidence=_evidence(bundle), status_rules=list(STATUS_RULES),
+    )
+    nqms_data = fw.extras.get("nqms")
+    if nqms_data is not None:
+        from .nqms import nqms_status
+
+        report = report.model_copy(update={"nqms": nqms_status(bundle, nqms_data, as_of)})
+    return report
+
+
+def _descendants(framework: str, top: str, catalog: Catalog) -> list[str]:
+    fw = catalog.framework(framework)
+    out, stack = [], [top]
+    while stack:
+        node = stack.pop()
+        for child in fw.children(node):
+            out.append(child.global_id)
+            stack.append(child.id)
+    return out
+
+
+def _metrics_used(ctx: MetricContext, results: list[Result]) -> list[MetricUsed]:
+    seen: dict[tuple[str, str], MetricUsed] = {}
+    wanted: list[tuple[str, dict[str, Any]]] = []
+    for r in results:
+        for f in r.findings:
+            if f.check in METRIC_SPECS:
+                wanted.append((f.check, f.params))
+    wanted += [("match-length", {}), ("closure-reasons", {}), ("planned-end-reached-rate", {})]
+    for name, params in wanted:
+        key = (name, repr(sorted(params.items())))
+        if key in seen:
+            continue
+        spec = METRIC_SPECS[name]
+        result = ctx.result(name, params)
+        seen[key] = MetricUsed(metric=name, title=spec.title, definition=spec.definition,
+                               result=result.to_dict())
+    return list(seen.values())
+
+
+def _evidence(bundle: Bundle) -> Evidence:
+    docs = [
+        DocumentUsed(id=d.ref.id, kind=d.ref.kind, path=d.ref.path, sha256=d.sha256,
+                     size=d.size, date=d.ref.date.isoformat() if d.ref.date else None,
+                     title=d.ref.title)
+        for d in bundle.documents.values()
+    ]
+    tables = [TableUsed(name=t.name, path=t.file, rows=t.n_rows, sha256=t.sha256)
+              for t in bundle.tables.values()]
+    return Evidence(manifest_sha256=bundle.manifest_sha256, documents=docs, tables=tables)

@@ -1,0 +1,59 @@
+"""Self-contained HTML pages (inline CSS and script, no external resources).
+
+Every value goes through Jinja2 with autoescaping on, so text from a bundle can never inject
+markup into a page.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from ..checks import STATUSES
+from ..render import format_value
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from ..assess import Report
+
+__all__ = ["MAX_IDS", "environment", "render_template", "report_html"]
+
+#: Failing ids shown before the rest fold into a <details> element.
+MAX_IDS = 40
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment (autoescape on for every template)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("mentorstd", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["fmt"] = format_value
+    env.globals["statuses"] = STATUSES
+    return env
+
+
+@cache
+def _css() -> str:
+    env = environment()
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, "_base.css")
+    return source
+
+
+def render_template(name: str, **context: Any) -> str:
+    """Render a page template with the shared stylesheet inlined."""
+    template = environment().get_template(name)
+    return template.render(css=_css(), max_ids=MAX_IDS, **context)
+
+
+def report_html(report: Report) -> str:
+    """The report as one self-contained HTML page."""
+    return render_template("report.html.j2", r=report)

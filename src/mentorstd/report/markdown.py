@@ -1,0 +1,124 @@
+"""Markdown rendering of an assessment report."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..render import format_value
+from .text import md_cell, md_text
+
+if TYPE_CHECKING:
+    from ..assess import Report
+
+__all__ = ["MAX_IDS", "report_markdown"]
+
+#: Failing ids listed inline per finding; the JSON report always has them all.
+MAX_IDS = 25
+
+_ICON = {"met": "met", "partially-met": "partially met", "not-met": "NOT MET",
+         "not-assessed": "not assessed", "not-applicable": "n/a"}
+
+
+def _ids(ids: list[str]) -> str:
+    shown = ", ".join(md_text(i) for i in ids[:MAX_IDS])
+    if len(ids) > MAX_IDS:
+        shown += f" … and {len(ids) - MAX_IDS} more (see the JSON report)"
+    return shown
+
+
+def report_markdown(report: Report) -> str:
+    """The report as GitHub-flavoured Markdown."""
+    out: list[str] = []
+    add = out.append
+    p = report.program
+    add(f"# {md_text(p.name)}: {md_text(report.framework_title)}")
+    add("")
+    add(f"Bundle `{report.bundle}` · framework `{report.framework}` · period {p.period_start} to "
+        f"{p.period_end} · assessed {report.assessed_on} · {report.generator}")
+    add("")
+    add("| status | requirements |")
+    add("|---|---:|")
+    for status, count in report.summary.items():
+        add(f"| {status} | {count} |")
+    add("")
+    add("NQMS-style reviews do not rank programs; there is no overall score.")
+    add("")
+    add("## By standard")
+    add("")
+    add("| standard | roll-up | met | partially | not met | not assessed | n/a |")
+    add("|---|---|---:|---:|---:|---:|---:|")
+    for s in report.standards:
+        c = s.counts
+        add(f"| {md_cell(s.requirement)} {md_cell(s.title)} | {s.status} | {c['met']} | "
+            f"{c['partially-met']} | {c['not-met']} | {c['not-assessed']} | "
+            f"{c['not-applicable']} |")
+    if report.nqms is not None:
+        n = report.nqms
+        add("")
+        add("## NQMS cycle")
+        add("")
+        add(f"- Badge: **{md_text(n['badge_title'] or 'none')}**")
+        for reason in n["reasons"]:
+            add(f"- {md_text(reason)}")
+        add(f"- Plan goals done: {n['goals']['done']} of {n['goals']['total']}")
+        if n["expires_on"]:
+            add(f"- Badges expire: {n['expires_on']}; next self-assessment due: "
+                f"{n['next_self_assessment_due']}")
+    add("")
+    add("## Requirements")
+    for r in report.results:
+        add("")
+        add(f"### {md_text(r.requirement)} {md_text(r.title)}: {_ICON[r.status]}")
+        add("")
+        if r.via is not None:
+            path = " → ".join(md_text(x) for x in r.via.path)
+            add(f"Through the crosswalk from `{r.via.from_}` ({', '.join(r.via.relations)}; "
+                f"{r.via.confidence} confidence{', inferred' if r.via.inferred else ''}): "
+                f"{path}")
+            add("")
+        if r.provenance != "verified":
+            add(f"_Encoding provenance: {r.provenance}._")
+            add("")
+        for f in r.findings:
+            line = f"- **{md_text(f.check)}** ({f.status}): {md_text(f.message)}"
+            if f.failing:
+                line += f" Failing: {_ids(f.failing)}."
+            add(line)
+    add("")
+    add("## Metrics")
+    add("")
+    add("| metric | parameters | value | counts | definition |")
+    add("|---|---|---:|---|---|")
+    for m in report.metrics:
+        res = m.result
+        params = ", ".join(f"{k}={v}" for k, v in res["params"].items())
+        value = format_value(res["value"], res["unit"]) if res["value"] is not None else ""
+        counts = ""
+        if res.get("denominator"):
+            counts = f"{res.get('numerator') or 0}/{res['denominator']}"
+        elif res.get("entities"):
+            counts = f"{res['entities']} judged"
+        if res.get("details") and m.metric == "closure-reasons":
+            counts = ", ".join(f"{k}: {v}" for k, v in res["details"].items())
+        add(f"| {md_cell(m.metric)} | {md_cell(params)} | {value} | {md_cell(counts)} | "
+            f"{md_cell(m.definition)} |")
+    add("")
+    add("## Evidence")
+    add("")
+    add(f"Manifest sha256 `{report.evidence.manifest_sha256}`")
+    add("")
+    add("| id | kind | path | date | sha256 |")
+    add("|---|---|---|---|---|")
+    for d in report.evidence.documents:
+        add(f"| {md_cell(d.id)} | {md_cell(d.kind)} | {md_cell(d.path)} | {d.date or ''} | "
+            f"`{d.sha256[:16]}…` |")
+    for t in report.evidence.tables:
+        add(f"| {md_cell(t.name)} | table ({t.rows} rows) | {md_cell(t.path)} |  | "
+            f"`{t.sha256[:16]}…` |")
+    add("")
+    add("## How statuses were decided")
+    add("")
+    for rule in report.status_rules:
+        add(f"- {md_text(rule)}")
+    add("")
+    return "\n".join(out)
