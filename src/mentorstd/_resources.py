@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["data_root", "schemas_dir", "standards_dir"]
+__all__ = ["data_root", "examples_dir", "schemas_dir", "standards_dir"]
 
 
 @cache
@@ -36,3 +36,10 @@ def standards_dir() -> Path:
 def schemas_dir() -> Path:
     """The shipped ``schemas/`` folder."""
     return data_root() / "schemas"
+
+
+def examples_dir() -> Path:
+    """The shipped example bundles."""
+    root = data_root()
+    packaged = root / "examples"
+    return packaged if packaged.is_dir() else root / "examples" / "bundles"

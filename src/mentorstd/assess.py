@@ -59,9 +59,12 @@ STATUS_RULES: tuple[str, ...] = (
     "Through the crosswalk (only when a requirement has no direct evidence): met travels along "
     "equal and superset links; met along subset or intersects gives partially-met; "
     "partially-met travels along equal and subset; not-met travels along equal and subset; "
-    "stored links win over inferred ones, then higher confidence, then shorter paths.",
-    "Groups (standards, sections, areas) roll up their items: all met, all not-met, none "
-    "assessed, or partially-met.",
+    "stored links win over inferred ones, then higher confidence, then stronger relations "
+    "(equal, then subset or superset, then intersects), then shorter paths; among equals the "
+    "more cautious status.",
+    "Groups (standards, sections, areas) roll up their items: met only when every applicable "
+    "item is met, not-met when every assessed item is not-met, not-assessed when none is "
+    "assessed, otherwise partially-met.",
 )
 
 #: (status of the linked requirement S, relation of S to the target T) -> status of T.
@@ -76,6 +79,7 @@ PROJECTION: dict[tuple[str, str], Status] = {
     ("not-met", "subset"): "not-met",
 }
 _SEVERITY = {"not-met": 0, "partially-met": 1, "met": 2}
+_RELATION_STRENGTH = {"equal": 2, "subset": 1, "superset": 1, "intersects": 0}
 
 
 class _Model(BaseModel):
@@ -238,11 +242,16 @@ def combine(findings: Iterable[Finding]) -> Status:
 
 
 def _rollup(statuses: list[Status]) -> Status:
-    assessed = [s for s in statuses if s not in {"not-assessed", "not-applicable"}]
-    if not statuses:
-        return "not-assessed"
+    """A group's status: met only when every applicable item is met (an item without
+    evidence keeps the group at partially-met); not-met when every assessed item is not-met."""
+    relevant = [s for s in statuses if s != "not-applicable"]
+    assessed = [s for s in relevant if s != "not-assessed"]
+    if not relevant:
+        return "not-applicable" if statuses else "not-assessed"
     if not assessed:
-        return "not-applicable" if "not-applicable" in statuses else "not-assessed"
+        return "not-assessed"
+    if len(assessed) < len(relevant):
+        return "not-met" if set(assessed) == {"not-met"} else "partially-met"
     return _aggregate(assessed)
 
 
@@ -277,7 +286,7 @@ def _relevance(finding: Finding) -> tuple[int, int]:
 def _project(
     req: Requirement, direct: _Direct, catalog: Catalog
 ) -> tuple[Status, Via, Link] | None:
-    candidates: list[tuple[tuple[int, int, int, int], Status, Via, Link]] = []
+    candidates: list[tuple[tuple[int, int, int, int, int], Status, Via, Link]] = []
     for link in catalog.crosswalk.related(req.global_id, inferred=True):
         source = catalog.requirement(link.target)
         source_status, _ = direct.get(source)
@@ -290,8 +299,8 @@ def _project(
         via = Via(from_=source.global_id, path=path, relations=relations,
                   confidence=link.confidence, inferred=link.inferred,
                   source_status=source_status)
-        key = (int(not link.inferred), CONFIDENCE_ORDER[link.confidence], -len(link.path),
-               -_SEVERITY[status])
+        key = (int(not link.inferred), CONFIDENCE_ORDER[link.confidence],
+               _RELATION_STRENGTH[relation], -len(link.path), -_SEVERITY[status])
         candidates.append((key, status, via, link))
     if not candidates:
         return None

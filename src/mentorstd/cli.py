@@ -440,6 +440,67 @@ def _print_report_summary(report: Any) -> None:
     console.print("  ".join(f"[{colours[s]}]{s}[/] {n}" for s, n in report.summary.items()))
 
 
+# -- crosswalk -------------------------------------------------------------------------------
+
+
+class CrosswalkFormatOpt(str, Enum):
+    """Crosswalk table formats."""
+
+    csv = "csv"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+    mermaid = "mermaid"
+
+
+class ConfidenceOpt(str, Enum):
+    """Confidence levels."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+@app.command()
+@handles_errors
+def crosswalk(
+    fw_a: Annotated[str, typer.Argument(metavar="FW_A", help="Source framework.")],
+    fw_b: Annotated[str, typer.Argument(metavar="FW_B", help="Target framework.")],
+    fmt: Annotated[CrosswalkFormatOpt, typer.Option("--format", "-f", help="Output format.")] = (
+        CrosswalkFormatOpt.markdown
+    ),
+    inferred: Annotated[bool, typer.Option("--inferred", help="Add links inferred along paths "
+                                                              "through other frameworks.")] = False,
+    min_confidence: Annotated[ConfidenceOpt, typer.Option(
+        "--min-confidence", help="Leave out links below this confidence.")] = ConfidenceOpt.low,
+    coverage: Annotated[bool, typer.Option("--coverage", help="Print only the coverage "
+                                                              "figures.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
+                                                "(atomically).")] = None,
+) -> None:
+    """Table of links between two frameworks (stored, and with --inferred, inferred), with
+    coverage both ways."""
+    from .report.crosswalk import build_table, render_crosswalk
+
+    cat = _catalog()
+    cat.framework(fw_a)
+    cat.framework(fw_b)
+    table = build_table(cat, fw_a, fw_b, inferred=inferred,
+                        min_confidence=min_confidence.value)
+    if coverage:
+        data = [table.coverage_ab.to_dict(), table.coverage_ba.to_dict()]
+        if fmt is CrosswalkFormatOpt.json:
+            text = json.dumps(data, indent=2) + "\n"
+        else:
+            text = "".join(
+                f"{c['a']} -> {c['b']}: {c['covered']} of {c['total']} linked "
+                f"({c['share']:.1%}); {len(c['no_counterpart'])} no counterpart; "
+                f"{len(c['unmapped'])} unmapped\n" for c in data)
+    else:
+        text = render_crosswalk(table, fmt.value)  # type: ignore[arg-type]
+    _write_or_print(text, output, protect=[])
+
+
 # -- lint ----------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 
 __all__ = ["csv_text", "md_cell", "md_text", "neutralise"]
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 #: First characters that make spreadsheets evaluate a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
