@@ -143,7 +143,7 @@ OAKFIELD = Profile(
     planned_months=9, mentor_prefix="OA-M", mentee_prefix="OA-S",
     survey_roles=("mentor", "mentee", "teacher"),
     measures=("attendance", "behaviour", "attitude", "attainment"),
-    completion_p=0.9, early_end_p=0.12, pre_hours=(1.5, 2.0, 3.0), short_training_p=0.1,
+    completion_p=0.97, early_end_p=0.08, pre_hours=(1.5, 2.0, 3.0), short_training_p=0.1,
     late_check_p=0.02, one_reference_p=0.1, contact_p=0.9, parent_contact_p=0.55,
     satisfaction={"mentor": (2, 6, 22, 42, 28), "mentee": (1, 3, 12, 44, 40),
                   "teacher": (1, 4, 15, 50, 30)},

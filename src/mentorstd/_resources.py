@@ -41,5 +41,4 @@ def schemas_dir() -> Path:
 def examples_dir() -> Path:
     """The shipped example bundles."""
     root = data_root()
-    packaged = root / "examples"
-    return packaged if packaged.is_dir() else root / "examples" / "bundles"
+    return root / "examples" if root.name == "_data" else root / "examples" / "bundles"

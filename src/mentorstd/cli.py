@@ -501,6 +501,39 @@ def crosswalk(
     _write_or_print(text, output, protect=[])
 
 
+# -- demo --------------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports.")] = Path(
+        "mentorstd-demo"
+    ),
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="YYYY-MM-DD",
+                                              help="Assessment date (default today).")] = None,
+) -> None:
+    """Assess the shipped example bundles against every framework; write reports (JSON,
+    Markdown, HTML), crosswalk tables and an index page."""
+    from .demo import run_demo
+
+    day = _parse_date(as_of, "--as-of")
+    result = run_demo(_catalog(), out, as_of=day)
+    console = _stdout()
+    from rich.table import Table
+
+    table = Table(title="Example bundles", title_justify="left")
+    for col in ("bundle", "framework", "met", "partially", "not met", "not assessed", "n/a"):
+        table.add_column(col)
+    for name, fid, summary, _path in result.reports:
+        table.add_row(name, fid, *(str(summary[s]) for s in (
+            "met", "partially-met", "not-met", "not-assessed", "not-applicable")))
+    console.print(table)
+    console.print(f"Reports: {out}/<bundle>/<framework>.html (.json, .md)")
+    console.print(f"Crosswalk tables: {out}/crosswalks/ ({len(result.crosswalks)} files)")
+    console.print(f"Open {result.index} in a browser.")
+
+
 # -- lint ----------------------------------------------------------------------------------
 
 
@@ -537,8 +570,20 @@ def lint(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    A bug must not greet users with a traceback: it is reported in one line with exit code 3
+    (set MENTORSTD_DEBUG=1 to see the traceback).
+    """
+    import os
+
     try:
         app()
     except MentorstdError as err:  # pragma: no cover - commands handle their own errors
         fail(err.lines())
+    except Exception as err:
+        if os.environ.get("MENTORSTD_DEBUG"):
+            raise
+        sys.stderr.write(f"mentorstd: internal error: {type(err).__name__}: {err} (this is a "
+                         "bug; please report it, with MENTORSTD_DEBUG=1 for the traceback)\n")
+        sys.exit(3)

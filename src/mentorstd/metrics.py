@@ -63,16 +63,13 @@ class MetricResult:
             "unit": spec.unit, "value": self.value, "numerator": self.numerator,
             "denominator": self.denominator, "missing": list(self.missing), "note": self.note,
         }
-        if self.entities is not None:
-            values = list(self.entities.values())
-            out["entities"] = len(values)
-            if values:
-                out["entity_summary"] = {
-                    "min": min(values), "median": statistics.median(values),
-                    "max": max(values),
-                }
-        if self.details:
-            out["details"] = self.details
+        values = list(self.entities.values()) if self.entities is not None else []
+        out["entities"] = len(values) if self.entities is not None else None
+        out["entity_summary"] = (
+            {"min": min(values), "median": statistics.median(values), "max": max(values)}
+            if values else None
+        )
+        out["details"] = dict(self.details)
         return out
 
 
