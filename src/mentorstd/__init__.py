@@ -4,31 +4,77 @@
 >>> cat = mentorstd.load_catalog()
 >>> cat.requirement("uk_school:9.1").checks[0].threshold
 0.9
+
+Names are imported on first use (PEP 562), so ``import mentorstd`` and the CLI start fast.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .catalog import Catalog, lint, load_catalog
-from .errors import (
-    BundleError,
-    DataError,
-    MentorstdError,
-    StandardsError,
-    UnknownIdError,
-    UsageError,
-)
-from .models import Framework, Requirement
+
+if TYPE_CHECKING:
+    from .assess import Report, Result, assess
+    from .bundle import Bundle, load_bundle
+    from .catalog import Catalog, lint, load_catalog
+    from .checks import Finding
+    from .crosswalk import Coverage, Crosswalk, Link
+    from .errors import (
+        BundleError,
+        DataError,
+        MentorstdError,
+        StandardsError,
+        UnknownIdError,
+        UsageError,
+    )
+    from .models import Framework, Requirement
 
 __all__ = [
+    "Bundle",
     "BundleError",
     "Catalog",
+    "Coverage",
+    "Crosswalk",
     "DataError",
+    "Finding",
     "Framework",
+    "Link",
     "MentorstdError",
+    "Report",
     "Requirement",
+    "Result",
     "StandardsError",
     "UnknownIdError",
     "UsageError",
     "__version__",
+    "assess",
     "lint",
+    "load_bundle",
     "load_catalog",
 ]
+
+_WHERE = {
+    "Report": "assess", "Result": "assess", "assess": "assess",
+    "Bundle": "bundle", "load_bundle": "bundle",
+    "Catalog": "catalog", "lint": "catalog", "load_catalog": "catalog",
+    "Finding": "checks",
+    "Coverage": "crosswalk", "Crosswalk": "crosswalk", "Link": "crosswalk",
+    "BundleError": "errors", "DataError": "errors", "MentorstdError": "errors",
+    "StandardsError": "errors", "UnknownIdError": "errors", "UsageError": "errors",
+    "Framework": "models", "Requirement": "models",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mentorstd' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,9 +1,9 @@
 """Turn parsed YAML into models, with every error located at ``file:line:col: field``.
 
-pydantic builds the models; when it refuses a document (or when lint asks for it) the document is
-also checked against its committed JSON Schema with :mod:`jsonschema`, whose messages name the
-offending value. Both kinds of error are mapped back to YAML positions through
-:class:`~mentorstd._yaml.LocatedDoc`.
+pydantic builds the models and its errors (with their key paths) are mapped back to YAML
+positions through :class:`~mentorstd._yaml.LocatedDoc`. ``mentorstd lint`` also validates every
+document against its committed JSON Schema with :mod:`jsonschema` (the schema editors use), so a
+schema that drifted from the models is caught.
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ def _clean_loc(data: Any, loc: Sequence[str | int]) -> list[str | int]:
     path: list[str | int] = []
     node = data
     for index, part in enumerate(loc):
+        if isinstance(node, dict) and part == node.get("type") and index < len(loc) - 1:
+            continue  # the tag of a discriminated union (checks' 'type')
         if isinstance(node, dict) and part in node:
             node = node[part]
             path.append(part)
@@ -104,11 +106,13 @@ def build_model(
     Returns the model (``None`` when invalid) and the located problems. With
     ``strict_schema`` the JSON Schema is checked even when pydantic accepts the document.
     """
+    try:
+        built = model.model_validate(doc.data)
+    except ValidationError as err:
+        return None, pydantic_problems(doc, err)
     if strict_schema:
+        # The models accepted it; the committed schema must too (catches schema drift).
         problems = schema_problems(doc, schema_name)
         if problems:
             return None, problems
-    try:
-        return model.model_validate(doc.data), []
-    except ValidationError as err:
-        return None, pydantic_problems(doc, err)
+    return built, []
