@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .assess import Report, Result, assess
+    from .assessment import Report, Result, assess
     from .bundle import Bundle, load_bundle
     from .catalog import Catalog, lint, load_catalog
     from .checks import Finding
@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 _WHERE = {
-    "Report": "assess", "Result": "assess", "assess": "assess",
+    "Report": "assessment", "Result": "assessment", "assess": "assessment",
     "Bundle": "bundle", "load_bundle": "bundle",
     "Catalog": "catalog", "lint": "catalog", "load_catalog": "catalog",
     "Finding": "checks",

@@ -382,7 +382,7 @@ def validate(
         "data.")] = False,
 ) -> None:
     """Assess an evidence bundle against a framework and report each requirement's status."""
-    from .assess import assess
+    from .assessment import assess
     from .bundle import load_bundle
 
     day = _parse_date(as_of, "--as-of")

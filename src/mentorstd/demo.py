@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ._io import write_atomic
 from ._resources import examples_dir
-from .assess import assess
+from .assessment import assess
 from .bundle import load_bundle
 from .catalog import Catalog
 from .report import render_report

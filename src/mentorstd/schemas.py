@@ -43,7 +43,7 @@ def names() -> list[str]:
 
 def _ensure_all() -> None:
     # Modules that define schema models register them on import.
-    for module in ("mentorstd.bundle", "mentorstd.report"):
+    for module in ("mentorstd.bundle", "mentorstd.assessment"):
         try:
             __import__(module)
         except ModuleNotFoundError as err:  # pragma: no cover - during bootstrapping only

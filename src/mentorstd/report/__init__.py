@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from ..assess import Report
+    from ..assessment import Report
 
 __all__ = ["ReportFormat", "render_report"]
 

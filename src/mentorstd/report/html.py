@@ -15,7 +15,7 @@ from ..render import format_value
 if TYPE_CHECKING:
     import jinja2
 
-    from ..assess import Report
+    from ..assessment import Report
 
 __all__ = ["MAX_IDS", "environment", "render_template", "report_html"]
 

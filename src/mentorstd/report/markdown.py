@@ -8,7 +8,7 @@ from ..render import format_value
 from .text import md_cell, md_text
 
 if TYPE_CHECKING:
-    from ..assess import Report
+    from ..assessment import Report
 
 __all__ = ["MAX_IDS", "report_markdown"]
 

@@ -212,7 +212,7 @@ class Report(_Model):
         return self.model_dump_json(indent=2, by_alias=True) + "\n"
 
 
-schemas.register("report", "mentorstd.assess", "Report")
+schemas.register("report", "mentorstd.assessment", "Report")
 
 
 # -- combining -------------------------------------------------------------------------------
