@@ -440,7 +440,9 @@ def consistency_problems(catalog: Catalog) -> list[Problem]:
                         f"at {mapped.file}:{mapped.line}"))
     # strict-subset cycles longer than two (two-cycles are reported above)
     for cycle in nx.simple_cycles(subset_graph, length_bound=6):
-        if len(cycle) > 2 and cycle[0] == min(cycle):
+        if len(cycle) > 2:
+            start = cycle.index(min(cycle))
+            cycle = cycle[start:] + cycle[:start]
             problems.append(Problem(
                 "strict-subset cycle " + " < ".join([*cycle, cycle[0]])
                 + ": requirements that each ask for less than the next cannot loop",
