@@ -400,7 +400,7 @@ def load_bundle(
         file_path = _inside(root, rel, doc, ["data", name])
         tables[name] = read_table(file_path, name, display=rel,
                                   allow_personal_data=allow_personal_data)
-    _check_references(tables)
+    _check_references(root, tables)
     bundle = Bundle(
         path=root, name=root.name, manifest=manifest, documents=documents, tables=tables,
         manifest_sha256=manifest_sha, practices=practices,
@@ -534,6 +534,10 @@ def read_table(
         raise BundleError(Problem(f"not valid UTF-8 (byte 0x{raw[err.start]:02x}); save the "
                                   "file as UTF-8", display, line)) from err
     del raw
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise BundleError(Problem("contains a NUL byte (is this really a CSV text file?)",
+                                  display, line))
     errors = _TableErrors(display, text)
     reader = csv.reader(io.StringIO(text, newline=""))
     old_limit = csv.field_size_limit()
@@ -655,6 +659,7 @@ def _parse_column(
             except ValueError:
                 kind = "a whole number" if column.type == "int" else "a number"
                 errors.add(f"{v!r} is not {kind}", _first_row(values, {v}), col_no, name)
+                parsed[v] = None
                 continue
             if number != number or number in {float("inf"), float("-inf")}:
                 errors.add(f"{v!r} is not a finite number", _first_row(values, {v}), col_no,
@@ -687,7 +692,7 @@ def _check_rows(table: Table, errors: _TableErrors) -> None:
                        "closure reason)", i, col["closure_reason"], "closure_reason")
 
 
-def _check_references(tables: dict[str, Table]) -> None:
+def _check_references(root: Path, tables: dict[str, Table]) -> None:
     matches = tables.get("matches")
     if matches is None:
         return
@@ -701,14 +706,11 @@ def _check_references(tables: dict[str, Table]) -> None:
         if unknown:
             first = min(unknown)
             row = values.index(first)
-            errors = _TableErrors(table.file, _reread(table))
+            # Only on the error path: read the file again to map the row to its line.
+            text = (root / table.file).read_text(encoding="utf-8-sig")
+            errors = _TableErrors(table.file, text)
             pos = [c.name for c in TABLES[name]].index("match_id") + 1
             errors.add(f"{first!r} is not a match_id in {matches.file}"
                        + (f" ({len(unknown)} unknown ids in all)" if len(unknown) > 1 else ""),
                        row, pos, "match_id")
             raise errors.fail()
-
-
-def _reread(table: Table) -> str:
-    # Only on the error path: map a row back to its line.
-    return Path(table.file).read_text(encoding="utf-8-sig") if Path(table.file).is_file() else ""

@@ -1,0 +1,198 @@
+"""Metrics on a small hand-built bundle; every expected number is derived by hand below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mentorstd
+from mentorstd.metrics import MetricContext, month_index
+
+from .conftest import BundleFactory
+
+# Period 2025-01-01 .. 2025-12-31.
+MATCHES = [
+    # M1 ended on its planned end, completed; 11 months from start to planned end
+    {"match_id": "M1", "mentor_id": "A1", "mentee_id": "Y1", "start_date": "2025-01-10",
+     "planned_end_date": "2025-12-10", "end_date": "2025-12-10", "closure_reason": "completed"},
+    # M2 ended early (mentor withdrew); 12 planned months
+    {"match_id": "M2", "mentor_id": "A2", "mentee_id": "Y2", "start_date": "2025-02-01",
+     "planned_end_date": "2026-02-01", "end_date": "2025-06-15",
+     "closure_reason": "mentor-withdrew"},
+    # M3 is past its planned end but still open: counted, not completed; 6 planned months
+    {"match_id": "M3", "mentor_id": "A3", "mentee_id": "Y3", "start_date": "2025-03-01",
+     "planned_end_date": "2025-09-01"},
+    # M4 is active before its planned end: not counted for completion; A1's second match
+    {"match_id": "M4", "mentor_id": "A1", "mentee_id": "Y4", "start_date": "2025-06-01",
+     "planned_end_date": "2026-06-01"},
+]
+TRAINING = [
+    {"person_id": "A1", "role": "mentor", "date": "2025-01-05", "hours": 1.5, "phase": "pre-match"},
+    {"person_id": "A1", "role": "mentor", "date": "2025-01-09", "hours": 1, "phase": "pre-match"},
+    {"person_id": "A1", "role": "mentor", "date": "2025-03-01", "hours": 3, "phase": "ongoing"},
+    {"person_id": "A2", "role": "mentor", "date": "2025-01-20", "hours": 2, "phase": "pre-match"},
+    {"person_id": "A3", "role": "mentor", "date": "2025-02-20", "hours": 1, "phase": "pre-match"},
+    # after A3's match start (2025-03-01): does not count
+    {"person_id": "A3", "role": "mentor", "date": "2025-03-05", "hours": 2, "phase": "pre-match"},
+]
+SCREENING = [
+    {"mentor_id": "A1", "application_date": "2024-12-01", "interview_date": "2025-01-02",
+     "background_check_date": "2025-01-03", "references_checked": 2},
+    # background check after the match start (2025-02-01)
+    {"mentor_id": "A2", "application_date": "2025-01-01", "interview_date": "2025-01-15",
+     "background_check_date": "2025-02-10", "references_checked": 3},
+    # never interviewed, one reference
+    {"mentor_id": "A3", "application_date": "2025-01-01", "background_check_date": "2025-02-01",
+     "references_checked": 1},
+]
+
+
+def _contacts() -> list[dict[str, Any]]:
+    rows = [{"match_id": "M1", "date": "2025-01-12", "with": "mentor"},
+            {"match_id": "M1", "date": "2025-01-25", "with": "mentor"}]
+    # one contact on the 15th of Feb..Nov: every later month of M1 (Feb 10 - Dec 9) has one
+    rows += [{"match_id": "M1", "date": f"2025-{m:02d}-15", "with": "mentor"}
+             for m in range(2, 12)]
+    # M2: a single contact in month 1 (needs 2), then one each in Mar, Apr, May: 3 of 4 months
+    rows += [{"match_id": "M2", "date": d, "with": "mentor"}
+             for d in ("2025-02-03", "2025-03-05", "2025-04-05", "2025-05-05")]
+    # M3: no mentor contact at all, only a mentee contact (ignored for with=mentor)
+    rows += [{"match_id": "M3", "date": "2025-03-02", "with": "mentee"}]
+    # M4: two in June, then one on the 10th of Jul..Dec: all 7 months met
+    rows += [{"match_id": "M4", "date": d, "with": "mentor"} for d in ("2025-06-02", "2025-06-20")]
+    rows += [{"match_id": "M4", "date": f"2025-{m:02d}-10", "with": "mentor"}
+             for m in range(7, 13)]
+    return rows
+
+
+SURVEYS = [
+    {"respondent_id": "Y1", "role": "mentee", "date": "2025-12-01", "satisfaction": 5,
+     "reports_success": "yes"},
+    {"respondent_id": "Y2", "role": "mentee", "date": "2025-06-01", "satisfaction": 4,
+     "reports_success": "yes"},
+    {"respondent_id": "Y3", "role": "mentee", "date": "2025-09-01", "satisfaction": 3,
+     "reports_success": "no"},
+    {"respondent_id": "Y4", "role": "mentee", "date": "2025-12-01", "satisfaction": 2},
+    {"respondent_id": "A1", "role": "mentor", "date": "2025-12-01", "satisfaction": 4},
+    {"respondent_id": "A2", "role": "mentor", "date": "2025-06-01", "satisfaction": 4},
+    {"respondent_id": "A3", "role": "mentor", "date": "2025-09-01", "satisfaction": 5},
+]
+OUTCOMES = [
+    {"mentee_id": "Y1", "measure": "attendance", "improved": "yes"},
+    {"mentee_id": "Y1", "measure": "attitude", "improved": "yes"},
+    {"mentee_id": "Y2", "measure": "attendance", "improved": "no"},
+    {"mentee_id": "Y3", "measure": "attainment", "improved": "yes"},
+    {"mentee_id": "Y4", "measure": "attendance"},
+]
+
+
+@pytest.fixture
+def ctx(make_bundle: BundleFactory, catalog: mentorstd.Catalog) -> MetricContext:
+    path = make_bundle(tables={
+        "matches": MATCHES, "training": TRAINING, "screening": SCREENING,
+        "contacts": _contacts(), "surveys": SURVEYS, "outcomes": OUTCOMES})
+    return MetricContext(mentorstd.load_bundle(path, catalog=catalog))
+
+
+def test_pair_completion_rate(ctx: MetricContext) -> None:
+    r = ctx.result("pair-completion-rate", {})
+    assert (r.numerator, r.denominator) == (1, 3)
+    assert r.value == pytest.approx(1 / 3)
+    assert r.failing == ("M2", "M3")
+
+
+def test_planned_end_reached_rate(ctx: MetricContext) -> None:
+    r = ctx.result("planned-end-reached-rate", {})
+    assert (r.numerator, r.denominator, r.failing) == (1, 2, ("M2",))
+
+
+def test_planned_commitment_months(ctx: MetricContext) -> None:
+    r = ctx.result("planned-commitment-months", {})
+    assert r.entities == {"M1": 11, "M2": 12, "M3": 6, "M4": 12}
+
+
+def test_pre_match_training_hours_count_only_training_on_or_before_the_first_match(
+    ctx: MetricContext,
+) -> None:
+    r = ctx.result("pre-match-training-hours", {"role": "mentor"})
+    assert r.entities == {"A1": 2.5, "A2": 2.0, "A3": 1.0}
+
+
+def test_screening_before_match(ctx: MetricContext) -> None:
+    assert ctx.result("interview-before-match", {}).entities == {"A1": 1, "A2": 1, "A3": 0}
+    assert ctx.result("background-check-before-match", {}).entities == {
+        "A1": 1, "A2": 0, "A3": 1}
+    assert ctx.result("references-checked", {}).entities == {"A1": 2, "A2": 3, "A3": 1}
+
+
+def test_staff_contact_cadence_per_match(ctx: MetricContext) -> None:
+    r = ctx.result("staff-contact-cadence",
+                   {"with": "mentor", "first_month_min": 2, "later_month_min": 1})
+    # judged months: M1 11 (to Dec 9), M2 4 (Feb-May), M3 10 (Mar-Dec), M4 7 (Jun-Dec)
+    assert r.entities == {"M1": 1.0, "M2": 0.75, "M3": 0.0, "M4": 1.0}
+    assert r.details == {"months_judged": 32, "months_short": 11}
+
+
+def test_survey_rates(ctx: MetricContext) -> None:
+    mentee = ctx.result("satisfaction-rate", {"role": "mentee"})
+    assert (mentee.numerator, mentee.denominator, mentee.failing) == (2, 4, ("Y3", "Y4"))
+    mentor = ctx.result("satisfaction-rate", {"role": "mentor"})
+    assert (mentor.value, mentor.failing) == (1.0, ())
+    success = ctx.result("success-rate", {"role": "mentee"})
+    assert (success.numerator, success.denominator, success.failing) == (2, 3, ("Y3",))
+    strict = ctx.result("satisfaction-rate", {"role": "mentor", "min_score": 5})
+    assert (strict.numerator, strict.denominator) == (1, 3)
+    assert ctx.result("satisfaction-rate", {"role": "parent"}).computable is False
+
+
+def test_outcome_rates(ctx: MetricContext) -> None:
+    one = ctx.result("outcome-improvement-rate", {"measure": "attendance"})
+    assert (one.numerator, one.denominator, one.failing) == (1, 2, ("Y2",))
+    two = ctx.result("outcome-improvement-rate", {"measure": ["attendance", "attitude"]})
+    assert (two.numerator, two.denominator) == (2, 3)
+
+
+def test_informational_metrics(ctx: MetricContext) -> None:
+    length = ctx.result("match-length", {})
+    # M1: 334 days, M2: 134 days; months of 30.44 days
+    assert length.details["count"] == 2
+    assert length.details["max"] == round(334 / 30.44, 2)
+    assert length.details["min"] == round(134 / 30.44, 2)
+    reasons = ctx.result("closure-reasons", {})
+    assert reasons.details == {"completed": 1, "mentor-withdrew": 1}
+
+
+def test_a_missing_table_makes_a_metric_not_computable(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
+    path = make_bundle(tables={"matches": MATCHES})
+    r = MetricContext(mentorstd.load_bundle(path, catalog=catalog)).result(
+        "pre-match-training-hours", {"role": "mentor"})
+    assert r.missing == ("training",) and not r.computable
+
+
+def test_month_index_clamps_at_month_ends() -> None:
+    from datetime import date
+
+    jan31 = date(2025, 1, 31).toordinal()
+    assert month_index(jan31, date(2025, 2, 27).toordinal()) == 0
+    assert month_index(jan31, date(2025, 2, 28).toordinal()) == 1
+    assert month_index(jan31, date(2025, 3, 30).toordinal()) == 1
+    assert month_index(jan31, date(2025, 3, 31).toordinal()) == 2
+
+
+def test_row_order_never_changes_results(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog, tmp_path: Path
+) -> None:
+    tables = {"matches": MATCHES, "training": TRAINING, "screening": SCREENING,
+              "contacts": _contacts(), "surveys": SURVEYS, "outcomes": OUTCOMES}
+    a = mentorstd.load_bundle(make_bundle(tables=tables), catalog=catalog)
+    b = mentorstd.load_bundle(make_bundle(tables={k: v[::-1] for k, v in tables.items()}),
+                              catalog=catalog)
+    for fid in catalog.frameworks:
+        ra = mentorstd.assess(a, fid, catalog)
+        rb = mentorstd.assess(b, fid, catalog)
+        assert ra.flatten() == rb.flatten()
+        assert [r.findings for r in ra.results] == [r.findings for r in rb.results]
