@@ -70,42 +70,118 @@ class Profile:
 
 
 RIVERSIDE = Profile(
-    slug="riverside", name="Riverside Youth Mentoring", model="community", seed=11,
-    n_matches=180, period_start=date(2024, 9, 1), period_end=date(2026, 6, 30),
-    planned_months=12, mentor_prefix="RV-M", mentee_prefix="RV-Y",
-    survey_roles=("mentor", "mentee", "parent"), measures=("attitude", "behaviour", "attendance"),
-    completion_p=0.86, early_end_p=0.18, pre_hours=(2.0, 2.5, 3.0, 6.0),
-    short_training_p=0.06, late_check_p=0.03, one_reference_p=0.05, contact_p=0.97,
+    slug="riverside",
+    name="Riverside Youth Mentoring",
+    model="community",
+    seed=11,
+    n_matches=180,
+    period_start=date(2024, 9, 1),
+    period_end=date(2026, 6, 30),
+    planned_months=12,
+    mentor_prefix="RV-M",
+    mentee_prefix="RV-Y",
+    survey_roles=("mentor", "mentee", "parent"),
+    measures=("attitude", "behaviour", "attendance"),
+    completion_p=0.86,
+    early_end_p=0.18,
+    pre_hours=(2.0, 2.5, 3.0, 6.0),
+    short_training_p=0.06,
+    late_check_p=0.03,
+    one_reference_p=0.05,
+    contact_p=0.97,
     parent_contact_p=0.85,
-    satisfaction={"mentor": (1, 2, 8, 40, 49), "mentee": (1, 2, 6, 35, 56),
-                  "parent": (1, 3, 10, 40, 46)},
+    satisfaction={
+        "mentor": (1, 2, 8, 40, 49),
+        "mentee": (1, 2, 6, 35, 56),
+        "parent": (1, 3, 10, 40, 46),
+    },
     success_p={"mentor": 0.83, "mentee": 0.88, "parent": 0.8},
     improve_p={"attitude": 0.74, "behaviour": 0.66, "attendance": 0.61},
     documents=[
-        ("recruitment-plan", "recruitment-plan", "documents/recruitment-plan.md",
-         "2025-08-15", "Mentor and youth recruitment plan 2025-26"),
-        ("eligibility", "eligibility-criteria", "documents/eligibility-criteria.md",
-         "2025-08-15", "Mentor and mentee eligibility criteria"),
-        ("mentor-application", "application-form", "documents/mentor-application.md",
-         "2024-08-01", "Mentor application form"),
-        ("screening-policy", "screening-policy", "documents/screening-policy.md",
-         "2025-07-01", "Mentor screening policy"),
-        ("training-curriculum", "training-curriculum", "documents/training-curriculum.md",
-         "2025-08-20", "Pre-match mentor training curriculum"),
-        ("risk-policy", "risk-management-policy", "documents/risk-management-policy.md",
-         "2025-07-01", "Child safety and risk-management policy"),
-        ("match-agreement", "commitment-agreement", "documents/match-agreement.md",
-         "2024-08-01", "Match commitment agreement"),
-        ("matching-policy", "matching-policy", "documents/matching-policy.md", "2024-08-01",
-         "Matching criteria and procedure"),
-        ("support-procedure", "monitoring-policy", "documents/match-support-procedure.md",
-         "2025-07-01", "Match support and check-in procedure"),
-        ("closure-policy", "closure-policy", "documents/closure-policy.md", "2023-05-10",
-         "Match closure policy"),
-        ("theory-of-change", "theory-of-change", "documents/theory-of-change.md", "2024-06-01",
-         "Theory of change"),
-        ("nqms-plan", "improvement-plan", "documents/improvement-plan.md", "2025-11-20",
-         "NQMS Improvement and Innovation Plan 2025-28"),
+        (
+            "recruitment-plan",
+            "recruitment-plan",
+            "documents/recruitment-plan.md",
+            "2025-08-15",
+            "Mentor and youth recruitment plan 2025-26",
+        ),
+        (
+            "eligibility",
+            "eligibility-criteria",
+            "documents/eligibility-criteria.md",
+            "2025-08-15",
+            "Mentor and mentee eligibility criteria",
+        ),
+        (
+            "mentor-application",
+            "application-form",
+            "documents/mentor-application.md",
+            "2024-08-01",
+            "Mentor application form",
+        ),
+        (
+            "screening-policy",
+            "screening-policy",
+            "documents/screening-policy.md",
+            "2025-07-01",
+            "Mentor screening policy",
+        ),
+        (
+            "training-curriculum",
+            "training-curriculum",
+            "documents/training-curriculum.md",
+            "2025-08-20",
+            "Pre-match mentor training curriculum",
+        ),
+        (
+            "risk-policy",
+            "risk-management-policy",
+            "documents/risk-management-policy.md",
+            "2025-07-01",
+            "Child safety and risk-management policy",
+        ),
+        (
+            "match-agreement",
+            "commitment-agreement",
+            "documents/match-agreement.md",
+            "2024-08-01",
+            "Match commitment agreement",
+        ),
+        (
+            "matching-policy",
+            "matching-policy",
+            "documents/matching-policy.md",
+            "2024-08-01",
+            "Matching criteria and procedure",
+        ),
+        (
+            "support-procedure",
+            "monitoring-policy",
+            "documents/match-support-procedure.md",
+            "2025-07-01",
+            "Match support and check-in procedure",
+        ),
+        (
+            "closure-policy",
+            "closure-policy",
+            "documents/closure-policy.md",
+            "2023-05-10",
+            "Match closure policy",
+        ),
+        (
+            "theory-of-change",
+            "theory-of-change",
+            "documents/theory-of-change.md",
+            "2024-06-01",
+            "Theory of change",
+        ),
+        (
+            "nqms-plan",
+            "improvement-plan",
+            "documents/improvement-plan.md",
+            "2025-11-20",
+            "NQMS Improvement and Innovation Plan 2025-28",
+        ),
     ],
     practices=[
         ("eepm:B.1.1", "implemented", ["recruitment-plan"], None),
@@ -115,62 +191,129 @@ RIVERSIDE = Profile(
         ("eepm:B.3.2", "implemented", ["training-curriculum"], None),
         ("eepm:B.3.3", "implemented", ["risk-policy", "training-curriculum"], None),
         ("eepm:B.4.1", "implemented", ["matching-policy"], None),
-        ("eepm:B.4.3", "partial", [], "Staff attend most first meetings; evening meetings are "
-         "sometimes held without staff."),
+        (
+            "eepm:B.4.3",
+            "partial",
+            [],
+            "Staff attend most first meetings; evening meetings are sometimes held without staff.",
+        ),
         ("eepm:B.5.2", "implemented", ["support-procedure"], None),
         ("eepm:B.6.3", "planned", [], "Exit interviews start in the 2026-27 year."),
         ("eepm:B.6.5", "not-implemented", [], None),
         ("eepm:E.1.1", "implemented", [], None),
         ("eepm:PPM.1", "implemented", ["theory-of-change"], None),
-        ("eepm:B.1.5", "not-applicable", [], "Youth do not recruit their own mentors in this "
-         "community model."),
+        (
+            "eepm:B.1.5",
+            "not-applicable",
+            [],
+            "Youth do not recruit their own mentors in this community model.",
+        ),
         ("ima:VI-1", "partial", [], "Annual survey in place; no external review yet."),
     ],
     nqms="""nqms:
   self_assessment_completed: 2025-10-06
   review_meeting: 2025-11-12
   plan_goals:
-    - {id: G1, requirement: "eepm:B.6.3", title: Introduce exit interviews for every closing match, status: open}
-    - {id: G2, requirement: "eepm:B.5.3", title: Monthly check-ins with parents or guardians, status: done, done_on: 2026-03-02}
-    - {id: G3, requirement: "eepm:B.6.5", title: Publish the post-closure contact policy, status: done, done_on: 2026-05-18}
-    - {id: G4, requirement: "eepm:B.3.1", title: Every mentor completes pre-match training before matching, status: open}
+    - {id: G1, requirement: "eepm:B.6.3", status: open,
+       title: Introduce exit interviews for every closing match}
+    - {id: G2, requirement: "eepm:B.5.3", status: done, done_on: 2026-03-02,
+       title: Monthly check-ins with parents or guardians}
+    - {id: G3, requirement: "eepm:B.6.5", status: done, done_on: 2026-05-18,
+       title: Publish the post-closure contact policy}
+    - {id: G4, requirement: "eepm:B.3.1", status: open,
+       title: Every mentor completes pre-match training before matching}
 """,
 )
 
 OAKFIELD = Profile(
-    slug="oakfield", name="Oakfield Academy Mentoring Scheme", model="school", seed=23,
-    n_matches=120, period_start=date(2024, 9, 2), period_end=date(2026, 7, 17),
-    planned_months=9, mentor_prefix="OA-M", mentee_prefix="OA-S",
+    slug="oakfield",
+    name="Oakfield Academy Mentoring Scheme",
+    model="school",
+    seed=23,
+    n_matches=120,
+    period_start=date(2024, 9, 2),
+    period_end=date(2026, 7, 17),
+    planned_months=9,
+    mentor_prefix="OA-M",
+    mentee_prefix="OA-S",
     survey_roles=("mentor", "mentee", "teacher"),
     measures=("attendance", "behaviour", "attitude", "attainment"),
-    completion_p=0.97, early_end_p=0.08, pre_hours=(1.5, 2.0, 3.0), short_training_p=0.1,
-    late_check_p=0.02, one_reference_p=0.1, contact_p=0.9, parent_contact_p=0.55,
-    satisfaction={"mentor": (2, 6, 22, 42, 28), "mentee": (1, 3, 12, 44, 40),
-                  "teacher": (1, 4, 15, 50, 30)},
+    completion_p=0.97,
+    early_end_p=0.08,
+    pre_hours=(1.5, 2.0, 3.0),
+    short_training_p=0.1,
+    late_check_p=0.02,
+    one_reference_p=0.1,
+    contact_p=0.9,
+    parent_contact_p=0.55,
+    satisfaction={
+        "mentor": (2, 6, 22, 42, 28),
+        "mentee": (1, 3, 12, 44, 40),
+        "teacher": (1, 4, 15, 50, 30),
+    },
     success_p={"mentor": 0.86, "mentee": 0.92, "teacher": 0.8},
     improve_p={"attendance": 0.9, "behaviour": 0.88, "attitude": 0.93, "attainment": 0.84},
     documents=[
-        ("mentoring-policy", "policy-manual", "documents/mentoring-policy.md", "2025-09-01",
-         "Whole-school mentoring policy"),
-        ("coordinator-role", "staffing-plan", "documents/coordinator-role.md", "2024-07-01",
-         "Mentoring coordinator job description"),
-        ("kpi-targets", "targets-and-kpis", "documents/kpi-targets.md", "2025-09-01",
-         "Mentoring scheme targets 2025-26"),
-        ("student-skills", "training-curriculum", "documents/student-skills-sessions.md",
-         "2025-09-10", "Interpersonal skills sessions for mentees"),
-        ("end-of-scheme-report", "evaluation-report", "documents/end-of-scheme-report.md",
-         "2025-07-20", "End-of-scheme evaluation 2024-25"),
-        ("parent-letters", "family-engagement-records", "documents/parent-letters.md",
-         "2026-02-01", "Termly progress letters to parents"),
+        (
+            "mentoring-policy",
+            "policy-manual",
+            "documents/mentoring-policy.md",
+            "2025-09-01",
+            "Whole-school mentoring policy",
+        ),
+        (
+            "coordinator-role",
+            "staffing-plan",
+            "documents/coordinator-role.md",
+            "2024-07-01",
+            "Mentoring coordinator job description",
+        ),
+        (
+            "kpi-targets",
+            "targets-and-kpis",
+            "documents/kpi-targets.md",
+            "2025-09-01",
+            "Mentoring scheme targets 2025-26",
+        ),
+        (
+            "student-skills",
+            "training-curriculum",
+            "documents/student-skills-sessions.md",
+            "2025-09-10",
+            "Interpersonal skills sessions for mentees",
+        ),
+        (
+            "end-of-scheme-report",
+            "evaluation-report",
+            "documents/end-of-scheme-report.md",
+            "2025-07-20",
+            "End-of-scheme evaluation 2024-25",
+        ),
+        (
+            "parent-letters",
+            "family-engagement-records",
+            "documents/parent-letters.md",
+            "2026-02-01",
+            "Termly progress letters to parents",
+        ),
         ("budget", "budget", "documents/budget.md", "2025-04-01", "Mentoring budget 2025-26"),
-        ("press", "communications-materials", "documents/press-coverage.md", "2026-03-14",
-         "Local press coverage"),
+        (
+            "press",
+            "communications-materials",
+            "documents/press-coverage.md",
+            "2026-03-14",
+            "Local press coverage",
+        ),
     ],
     practices=[
         ("uk_school:1.2", "implemented", ["end-of-scheme-report"], None),
         ("uk_school:3.1", "implemented", [], "Head of year appraises the coordinator each term."),
-        ("uk_school:3.2", "partial", [], "Recruitment from local businesses; diversity not yet "
-         "monitored."),
+        (
+            "uk_school:3.2",
+            "partial",
+            [],
+            "Recruitment from local businesses; diversity not yet monitored.",
+        ),
         ("uk_school:3.3", "planned", [], None),
         ("uk_school:4.1", "implemented", ["coordinator-role"], None),
         ("uk_school:4.3", "implemented", [], None),
@@ -181,35 +324,94 @@ OAKFIELD = Profile(
 )
 
 NORTHBRIDGE = Profile(
-    slug="northbridge", name="Northbridge New Teacher Induction", model="workplace", seed=37,
-    n_matches=64, period_start=date(2024, 8, 15), period_end=date(2026, 6, 30),
-    planned_months=12, mentor_prefix="NB-MT", mentee_prefix="NB-NT",
-    survey_roles=("mentor", "mentee"), measures=("attitude", "attainment"),
-    completion_p=0.93, early_end_p=0.08, pre_hours=(6.0, 8.0, 12.0), short_training_p=0.03,
-    late_check_p=0.0, one_reference_p=0.0, contact_p=0.8, parent_contact_p=0.0,
+    slug="northbridge",
+    name="Northbridge New Teacher Induction",
+    model="workplace",
+    seed=37,
+    n_matches=64,
+    period_start=date(2024, 8, 15),
+    period_end=date(2026, 6, 30),
+    planned_months=12,
+    mentor_prefix="NB-MT",
+    mentee_prefix="NB-NT",
+    survey_roles=("mentor", "mentee"),
+    measures=("attitude", "attainment"),
+    completion_p=0.93,
+    early_end_p=0.08,
+    pre_hours=(6.0, 8.0, 12.0),
+    short_training_p=0.03,
+    late_check_p=0.0,
+    one_reference_p=0.0,
+    contact_p=0.8,
+    parent_contact_p=0.0,
     satisfaction={"mentor": (0, 2, 10, 48, 40), "mentee": (1, 3, 9, 40, 47)},
     success_p={"mentor": 0.9, "mentee": 0.91},
     improve_p={"attitude": 0.9, "attainment": 0.87},
     documents=[
-        ("program-design", "program-design", "documents/program-design.md", "2024-06-30",
-         "Induction program design and research base"),
-        ("goals", "mission-and-goals", "documents/program-goals.md", "2025-08-01",
-         "Program goals and learning outcomes"),
+        (
+            "program-design",
+            "program-design",
+            "documents/program-design.md",
+            "2024-06-30",
+            "Induction program design and research base",
+        ),
+        (
+            "goals",
+            "mission-and-goals",
+            "documents/program-goals.md",
+            "2025-08-01",
+            "Program goals and learning outcomes",
+        ),
         ("budget", "budget", "documents/budget.md", "2025-07-01", "Induction budget 2025-26"),
-        ("selection-criteria", "eligibility-criteria", "documents/mentor-selection-criteria.md",
-         "2024-06-30", "Mentor selection criteria"),
-        ("matching", "matching-policy", "documents/matching-process.md", "2024-06-30",
-         "Matching process"),
-        ("mentor-training", "training-curriculum", "documents/mentor-training.md", "2025-08-01",
-         "Initial mentor training curriculum"),
-        ("formative-tools", "assessment-tools", "documents/formative-assessment-tools.md",
-         "2025-08-01", "Formative assessment tools"),
-        ("learning-plans", "development-plan", "documents/learning-plan-template.md",
-         "2025-08-01", "Individual learning plan template"),
-        ("conduct", "code-of-conduct", "documents/confidentiality-agreement.md", "2024-06-30",
-         "Mentor confidentiality and conduct agreement"),
-        ("evaluation", "evaluation-report", "documents/annual-evaluation.md", "2025-07-15",
-         "Annual program evaluation 2024-25"),
+        (
+            "selection-criteria",
+            "eligibility-criteria",
+            "documents/mentor-selection-criteria.md",
+            "2024-06-30",
+            "Mentor selection criteria",
+        ),
+        (
+            "matching",
+            "matching-policy",
+            "documents/matching-process.md",
+            "2024-06-30",
+            "Matching process",
+        ),
+        (
+            "mentor-training",
+            "training-curriculum",
+            "documents/mentor-training.md",
+            "2025-08-01",
+            "Initial mentor training curriculum",
+        ),
+        (
+            "formative-tools",
+            "assessment-tools",
+            "documents/formative-assessment-tools.md",
+            "2025-08-01",
+            "Formative assessment tools",
+        ),
+        (
+            "learning-plans",
+            "development-plan",
+            "documents/learning-plan-template.md",
+            "2025-08-01",
+            "Individual learning plan template",
+        ),
+        (
+            "conduct",
+            "code-of-conduct",
+            "documents/confidentiality-agreement.md",
+            "2024-06-30",
+            "Mentor confidentiality and conduct agreement",
+        ),
+        (
+            "evaluation",
+            "evaluation-report",
+            "documents/annual-evaluation.md",
+            "2025-07-15",
+            "Annual program evaluation 2024-25",
+        ),
     ],
     practices=[
         ("ima:I-1", "implemented", ["program-design"], None),
@@ -265,19 +467,28 @@ def generate(profile: Profile, root: Path) -> None:
         reason = ""
         if rng.random() < p.early_end_p:
             end = start + timedelta(days=rng.randrange(40, max(41, (planned - start).days - 10)))
-            reason = rng.choice(["mentor-withdrew", "mentee-withdrew", "family-withdrew",
-                                 "rematched", "other"])
+            reason = rng.choice(
+                ["mentor-withdrew", "mentee-withdrew", "family-withdrew", "rematched", "other"]
+            )
             if reason == "rematched":
                 rematch_pool.append(mentor)
         elif planned <= p.period_end:
             end = planned + timedelta(days=rng.randrange(0, 20))
-            if end > p.period_end:
-                end = p.period_end
+            end = min(end, p.period_end)
             reason = "completed" if rng.random() < p.completion_p else "program-ended"
         if end is not None and end > p.period_end:
             end, reason = None, ""
-        matches.append([match_id, mentor, mentee, start.isoformat(), planned.isoformat(),
-                        end.isoformat() if end else "", reason])
+        matches.append(
+            [
+                match_id,
+                mentor,
+                mentee,
+                start.isoformat(),
+                planned.isoformat(),
+                end.isoformat() if end else "",
+                reason,
+            ]
+        )
         # staff contacts: two in month 1, then monthly, each with some chance of being missed
         stop = min(end or p.period_end, p.period_end)
         month = 0
@@ -300,11 +511,13 @@ def generate(profile: Profile, root: Path) -> None:
             for role in p.survey_roles:
                 if rng.random() < 0.85:
                     respondent = {"mentor": mentor, "mentee": mentee}.get(
-                        role, f"{p.slug[:2].upper()}-{role[0].upper()}{i:03d}")
+                        role, f"{p.slug[:2].upper()}-{role[0].upper()}{i:03d}"
+                    )
                     score = weighted(rng, p.satisfaction[role])
                     success = "yes" if rng.random() < p.success_p[role] else "no"
-                    surveys.append([respondent, role, match_id, survey_day.isoformat(),
-                                    str(score), success])
+                    surveys.append(
+                        [respondent, role, match_id, survey_day.isoformat(), str(score), success]
+                    )
         # outcomes for mentees whose match ran at least five months
         if (survey_day - start).days > 150:
             for measure in p.measures:
@@ -312,8 +525,9 @@ def generate(profile: Profile, root: Path) -> None:
                     improved = rng.random() < p.improve_p[measure]
                     base = rng.randint(40, 85)
                     follow = base + (rng.randint(1, 12) if improved else -rng.randint(0, 6))
-                    outcomes.append([mentee, measure, str(base), str(follow),
-                                     "yes" if improved else "no"])
+                    outcomes.append(
+                        [mentee, measure, str(base), str(follow), "yes" if improved else "no"]
+                    )
     for mentor, start in sorted(first_start.items()):
         applied = start - timedelta(days=rng.randrange(40, 90))
         interview = applied + timedelta(days=rng.randrange(5, 20))
@@ -321,8 +535,9 @@ def generate(profile: Profile, root: Path) -> None:
         if rng.random() < p.late_check_p:
             check = start + timedelta(days=rng.randrange(3, 20))
         refs = 1 if rng.random() < p.one_reference_p else rng.choice([2, 2, 3])
-        screening.append([mentor, applied.isoformat(), interview.isoformat(), check.isoformat(),
-                          str(refs)])
+        screening.append(
+            [mentor, applied.isoformat(), interview.isoformat(), check.isoformat(), str(refs)]
+        )
         hours = rng.choice(p.pre_hours)
         day = start - timedelta(days=rng.randrange(3, 25))
         if rng.random() < p.short_training_p:
@@ -330,28 +545,78 @@ def generate(profile: Profile, root: Path) -> None:
                 hours = 1.0
             else:
                 day = start + timedelta(days=rng.randrange(2, 14))
-        training.append([mentor, "mentor", day.isoformat(), f"{hours:g}", "pre-match",
-                         "mentor orientation and training"])
+        training.append(
+            [
+                mentor,
+                "mentor",
+                day.isoformat(),
+                f"{hours:g}",
+                "pre-match",
+                "mentor orientation and training",
+            ]
+        )
         for k in range(rng.randrange(0, 3)):
             later = start + timedelta(days=60 + 90 * k)
             if later <= p.period_end:
-                training.append([mentor, "mentor", later.isoformat(), "1.5", "ongoing",
-                                 rng.choice(["relationship building", "supporting goals",
-                                             "closure", "safeguarding refresher"])])
+                training.append(
+                    [
+                        mentor,
+                        "mentor",
+                        later.isoformat(),
+                        "1.5",
+                        "ongoing",
+                        rng.choice(
+                            [
+                                "relationship building",
+                                "supporting goals",
+                                "closure",
+                                "safeguarding refresher",
+                            ]
+                        ),
+                    ]
+                )
     for row in matches:
         if rng.random() < 0.6:
             day = date.fromisoformat(row[3]) - timedelta(days=rng.randrange(1, 14))
-            training.append([row[2], "mentee", day.isoformat(), "1", "pre-match",
-                             "what to expect from mentoring"])
+            training.append(
+                [
+                    row[2],
+                    "mentee",
+                    day.isoformat(),
+                    "1",
+                    "pre-match",
+                    "what to expect from mentoring",
+                ]
+            )
     tables = {
-        "matches": (["match_id", "mentor_id", "mentee_id", "start_date", "planned_end_date",
-                     "end_date", "closure_reason"], matches),
+        "matches": (
+            [
+                "match_id",
+                "mentor_id",
+                "mentee_id",
+                "start_date",
+                "planned_end_date",
+                "end_date",
+                "closure_reason",
+            ],
+            matches,
+        ),
         "contacts": (["match_id", "date", "with", "mode"], sorted(contacts)),
         "training": (["person_id", "role", "date", "hours", "phase", "topic"], training),
-        "screening": (["mentor_id", "application_date", "interview_date",
-                       "background_check_date", "references_checked"], screening),
-        "surveys": (["respondent_id", "role", "match_id", "date", "satisfaction",
-                     "reports_success"], surveys),
+        "screening": (
+            [
+                "mentor_id",
+                "application_date",
+                "interview_date",
+                "background_check_date",
+                "references_checked",
+            ],
+            screening,
+        ),
+        "surveys": (
+            ["respondent_id", "role", "match_id", "date", "satisfaction", "reports_success"],
+            surveys,
+        ),
         "outcomes": (["mentee_id", "measure", "baseline", "follow_up", "improved"], outcomes),
     }
     for name, (header, rows) in tables.items():
@@ -386,15 +651,16 @@ def manifest(p: Profile) -> str:
         "documents:",
     ]
     for doc_id, kind, rel, day, title in p.documents:
-        lines.append(f"  - {{id: {doc_id}, kind: {kind}, path: {rel}, date: {day}, "
-                     f"title: \"{title}\"}}")
+        lines.append(
+            f'  - {{id: {doc_id}, kind: {kind}, path: {rel}, date: {day}, title: "{title}"}}'
+        )
     lines.append("practices:")
     for req, status, evidence, note in p.practices:
-        item = f"  - {{requirement: \"{req}\", status: {status}"
+        item = f'  - {{requirement: "{req}", status: {status}'
         if evidence:
             item += f", evidence: [{', '.join(evidence)}]"
         if note:
-            item += f", note: \"{note}\""
+            item += f', note: "{note}"'
         lines.append(item + "}")
     lines.append("data:")
     for name in ("matches", "contacts", "training", "screening", "surveys", "outcomes"):

@@ -37,10 +37,12 @@ def cli() -> Callable[..., Any]:
     return run
 
 
-def write_table(path: Path, name: str, rows: list[dict[str, Any]],
-                header: list[str] | None = None) -> None:
-    cols = header or [c.name for c in TABLES[name] if not c.optional_column or any(
-        c.name in r for r in rows)]
+def write_table(
+    path: Path, name: str, rows: list[dict[str, Any]], header: list[str] | None = None
+) -> None:
+    cols = header or [
+        c.name for c in TABLES[name] if not c.optional_column or any(c.name in r for r in rows)
+    ]
     lines = [",".join(cols)]
     for row in rows:
         lines.append(",".join("" if row.get(c) is None else str(row[c]) for c in cols))
@@ -82,8 +84,11 @@ def make_bundle(tmp_path: Path) -> BundleFactory:
             target.write_text(f"{doc['id']}\n", encoding="utf-8")
         body: dict[str, Any] = {
             "bundle_version": 1,
-            "program": {"name": "Test Program", "model": "community",
-                        "period": {"start": period[0], "end": period[1]}},
+            "program": {
+                "name": "Test Program",
+                "model": "community",
+                "period": {"start": period[0], "end": period[1]},
+            },
             "documents": documents or [],
             "practices": practices or [],
             "data": data,
@@ -91,8 +96,7 @@ def make_bundle(tmp_path: Path) -> BundleFactory:
         if nqms is not None:
             body["nqms"] = nqms
         body.update(manifest or {})
-        (folder / "bundle.yaml").write_text(yaml.safe_dump(body, sort_keys=False),
-                                            encoding="utf-8")
+        (folder / "bundle.yaml").write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
         return folder
 
     return make
@@ -102,7 +106,8 @@ def tree_digest(folder: Path) -> dict[str, str]:
     """sha256 of every file under ``folder`` (to prove inputs are never modified)."""
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 

@@ -11,11 +11,16 @@ import mentorstd
 from mentorstd.assessment import STATUS_RULES, combine
 
 from .conftest import BundleFactory
-from .test_metrics import MATCHES, SCREENING, TRAINING
+from .test_metrics import MATCHES, TRAINING
 
 
-def _report(make_bundle: BundleFactory, catalog: mentorstd.Catalog, framework: str = "eepm",
-            use_crosswalk: bool = True, **kwargs: Any) -> mentorstd.Report:
+def _report(
+    make_bundle: BundleFactory,
+    catalog: mentorstd.Catalog,
+    framework: str = "eepm",
+    use_crosswalk: bool = True,
+    **kwargs: Any,
+) -> mentorstd.Report:
     bundle = mentorstd.load_bundle(make_bundle(**kwargs), catalog=catalog)
     return mentorstd.assess(bundle, framework, catalog, use_crosswalk=use_crosswalk)
 
@@ -30,19 +35,30 @@ def _doc(doc_id: str, kind: str, date: str | None = "2025-06-01") -> dict[str, A
 # -- measured checks -------------------------------------------------------------------------
 
 
-def test_a_rate_against_a_threshold_is_met_or_not_met(make_bundle: BundleFactory,
-                                                      catalog: mentorstd.Catalog) -> None:
+def test_a_rate_against_a_threshold_is_met_or_not_met(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
     report = _report(make_bundle, catalog, "uk_school", tables={"matches": MATCHES})
     result = report["uk_school:9.1"]
     assert result.status == "not-met"
     (finding,) = [f for f in result.findings if f.check == "pair-completion-rate"]
     assert (finding.value, finding.threshold, finding.failing) == (
-        pytest.approx(1 / 3), 0.9, ["M2", "M3"])
-    done = [{**m, "end_date": m["planned_end_date"] if m["planned_end_date"] < "2025-12-31"
-             else None, "closure_reason": "completed" if m["planned_end_date"] < "2025-12-31"
-             else None} for m in MATCHES]
-    assert _report(make_bundle, catalog, "uk_school",
-                   tables={"matches": done})["uk_school:9.1"].status == "met"
+        pytest.approx(1 / 3),
+        0.9,
+        ["M2", "M3"],
+    )
+    done = [
+        {
+            **m,
+            "end_date": m["planned_end_date"] if m["planned_end_date"] < "2025-12-31" else None,
+            "closure_reason": "completed" if m["planned_end_date"] < "2025-12-31" else None,
+        }
+        for m in MATCHES
+    ]
+    assert (
+        _report(make_bundle, catalog, "uk_school", tables={"matches": done})["uk_school:9.1"].status
+        == "met"
+    )
 
 
 def test_a_per_person_rule_is_partially_met_when_some_pass(
@@ -58,18 +74,32 @@ def test_a_per_person_rule_is_partially_met_when_some_pass(
     assert finding.scope == "each mentor"
     e32 = report["eepm:E.3.2"]  # nobody has 6 hours
     assert e32.status == "not-met" and e32.findings[0].failing == ["A1", "A2", "A3"]
-    everyone = [*TRAINING, {"person_id": "A3", "role": "mentor", "date": "2025-02-21",
-                            "hours": 1, "phase": "pre-match"}]
+    everyone = [
+        *TRAINING,
+        {
+            "person_id": "A3",
+            "role": "mentor",
+            "date": "2025-02-21",
+            "hours": 1,
+            "phase": "pre-match",
+        },
+    ]
     again = _report(make_bundle, catalog, tables={"matches": MATCHES, "training": everyone})
     assert again["eepm:B.3.1"].status == "met"
 
 
-def test_measurements_decide_over_attestations(make_bundle: BundleFactory,
-                                               catalog: mentorstd.Catalog) -> None:
-    report = _report(make_bundle, catalog, tables={"matches": MATCHES, "training": TRAINING},
-                     documents=[_doc("curriculum", "training-curriculum")],
-                     practices=[{"requirement": "eepm:B.3.1", "status": "implemented",
-                                 "evidence": ["curriculum"]}])
+def test_measurements_decide_over_attestations(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
+    report = _report(
+        make_bundle,
+        catalog,
+        tables={"matches": MATCHES, "training": TRAINING},
+        documents=[_doc("curriculum", "training-curriculum")],
+        practices=[
+            {"requirement": "eepm:B.3.1", "status": "implemented", "evidence": ["curriculum"]}
+        ],
+    )
     result = report["eepm:B.3.1"]
     assert result.status == "partially-met"
     assert [f.check for f in result.findings] == ["pre-match-training-hours", "attestation"]
@@ -78,16 +108,25 @@ def test_measurements_decide_over_attestations(make_bundle: BundleFactory,
 # -- attestations and documents --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "evidence", "expected", "code"), [
-    ("implemented", True, "met", "attested"),
-    ("implemented", False, "partially-met", "attested-without-evidence"),
-    ("partial", True, "partially-met", "attested-partial"),
-    ("planned", False, "not-met", "attested-planned"),
-    ("not-implemented", False, "not-met", "attested-not-implemented"),
-    ("not-applicable", False, "not-applicable", "attested-not-applicable"),
-])
-def test_attestation_rules(make_bundle: BundleFactory, catalog: mentorstd.Catalog, status: str,
-                           evidence: bool, expected: str, code: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "evidence", "expected", "code"),
+    [
+        ("implemented", True, "met", "attested"),
+        ("implemented", False, "partially-met", "attested-without-evidence"),
+        ("partial", True, "partially-met", "attested-partial"),
+        ("planned", False, "not-met", "attested-planned"),
+        ("not-implemented", False, "not-met", "attested-not-implemented"),
+        ("not-applicable", False, "not-applicable", "attested-not-applicable"),
+    ],
+)
+def test_attestation_rules(
+    make_bundle: BundleFactory,
+    catalog: mentorstd.Catalog,
+    status: str,
+    evidence: bool,
+    expected: str,
+    code: str,
+) -> None:
     practice: dict[str, Any] = {"requirement": "ima:III-3", "status": status}
     documents = []
     if evidence:
@@ -99,10 +138,12 @@ def test_attestation_rules(make_bundle: BundleFactory, catalog: mentorstd.Catalo
     assert result.findings[0].code == code
 
 
-def test_documents_without_an_attestation_count(make_bundle: BundleFactory,
-                                                catalog: mentorstd.Catalog) -> None:
-    report = _report(make_bundle, catalog, "ima",
-                     documents=[_doc("mismatch", "relationship-issue-policy")])
+def test_documents_without_an_attestation_count(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
+    report = _report(
+        make_bundle, catalog, "ima", documents=[_doc("mismatch", "relationship-issue-policy")]
+    )
     result = report["ima:III-3"]
     assert result.status == "met"
     assert result.findings[0].code == "documents-present"
@@ -112,17 +153,27 @@ def test_documents_without_an_attestation_count(make_bundle: BundleFactory,
 def test_the_programs_own_attestation_outranks_documents_of_the_same_kind(
     make_bundle: BundleFactory, catalog: mentorstd.Catalog
 ) -> None:
-    report = _report(make_bundle, catalog, "ima",
-                     documents=[_doc("mismatch", "relationship-issue-policy")],
-                     practices=[{"requirement": "ima:III-3", "status": "not-implemented"}])
+    report = _report(
+        make_bundle,
+        catalog,
+        "ima",
+        documents=[_doc("mismatch", "relationship-issue-policy")],
+        practices=[{"requirement": "ima:III-3", "status": "not-implemented"}],
+    )
     assert report["ima:III-3"].status == "not-met"
 
 
-def test_nothing_in_the_bundle_is_not_assessed(make_bundle: BundleFactory,
-                                               catalog: mentorstd.Catalog) -> None:
+def test_nothing_in_the_bundle_is_not_assessed(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
     report = _report(make_bundle, catalog, "ima", use_crosswalk=False)
-    assert set(report.summary) == {"met", "partially-met", "not-met", "not-assessed",
-                                   "not-applicable"}
+    assert set(report.summary) == {
+        "met",
+        "partially-met",
+        "not-met",
+        "not-assessed",
+        "not-applicable",
+    }
     assert report.summary["not-assessed"] == 22
     finding = report["ima:V-2"].findings[0]
     assert finding.code == "no-evidence"
@@ -138,19 +189,21 @@ def test_combine_directly() -> None:
     assert combine([f("document", "met"), f("attestation", "not-met")]) == "partially-met"
     assert combine([f("success-rate", "met"), f("attestation", "not-met")]) == "met"
     assert combine([f("success-rate", "met"), f("pair-completion-rate", "not-met")]) == (
-        "partially-met")
+        "partially-met"
+    )
     assert combine([f("attestation", "not-applicable"), f("success-rate", "met")]) == (
-        "not-applicable")
+        "not-applicable"
+    )
 
 
 # -- through the crosswalk -----------------------------------------------------------------
 
 
-def test_met_travels_along_superset(make_bundle: BundleFactory,
-                                    catalog: mentorstd.Catalog) -> None:
-    kwargs = {"documents": [_doc("plan", "strategic-plan")],
-              "practices": [{"requirement": "eepm:PPM.4", "status": "implemented",
-                             "evidence": ["plan"]}]}
+def test_met_travels_along_superset(make_bundle: BundleFactory, catalog: mentorstd.Catalog) -> None:
+    kwargs = {
+        "documents": [_doc("plan", "strategic-plan")],
+        "practices": [{"requirement": "eepm:PPM.4", "status": "implemented", "evidence": ["plan"]}],
+    }
     direct = _report(make_bundle, catalog, "uk_school", use_crosswalk=False, **kwargs)
     assert direct["uk_school:4.2"].status == "not-assessed"
     report = _report(make_bundle, catalog, "uk_school", **kwargs)
@@ -158,40 +211,59 @@ def test_met_travels_along_superset(make_bundle: BundleFactory,
     assert result.status == "met"
     assert result.via is not None
     via = json.loads(result.via.model_dump_json(by_alias=True))
-    assert via == {"from": "eepm:PPM.4", "path": ["eepm:PPM.4", "uk_school:4.2"],
-                   "relations": ["superset"], "confidence": "high", "inferred": False,
-                   "source_status": "met"}
+    assert via == {
+        "from": "eepm:PPM.4",
+        "path": ["eepm:PPM.4", "uk_school:4.2"],
+        "relations": ["superset"],
+        "confidence": "high",
+        "inferred": False,
+        "source_status": "met",
+    }
     assert result.findings[0].code == "via-crosswalk"
 
 
-def test_met_along_intersects_is_only_partial(make_bundle: BundleFactory,
-                                              catalog: mentorstd.Catalog) -> None:
-    report = _report(make_bundle, catalog, "uk_school",
-                     documents=[_doc("tools", "assessment-tools")],
-                     practices=[{"requirement": "eepm:B.5.2", "status": "implemented",
-                                 "evidence": ["tools"]}])
+def test_met_along_intersects_is_only_partial(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
+    report = _report(
+        make_bundle,
+        catalog,
+        "uk_school",
+        documents=[_doc("tools", "assessment-tools")],
+        practices=[{"requirement": "eepm:B.5.2", "status": "implemented", "evidence": ["tools"]}],
+    )
     result = report["uk_school:5.3"]
     assert result.status == "partially-met"
     assert result.via is not None and result.via.relations == ["intersects"]
 
 
-def test_not_met_travels_along_subset(make_bundle: BundleFactory,
-                                      catalog: mentorstd.Catalog) -> None:
+def test_not_met_travels_along_subset(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
     screening = [r.global_id for r in catalog.framework("eepm").children("2")]
-    report = _report(make_bundle, catalog, "npss", practices=[
-        {"requirement": gid, "status": "not-implemented"} for gid in screening])
+    report = _report(
+        make_bundle,
+        catalog,
+        "npss",
+        practices=[{"requirement": gid, "status": "not-implemented"} for gid in screening],
+    )
     result = report["npss:placement-eepm-standards"]
     assert result.status == "not-met"
     assert result.via is not None
     assert result.via.from_ == "eepm:2" and result.via.relations == ["subset"]
 
 
-def test_not_met_does_not_travel_along_superset(make_bundle: BundleFactory,
-                                                catalog: mentorstd.Catalog) -> None:
+def test_not_met_does_not_travel_along_superset(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
     # eepm:4 is a superset of npss:placement-initiation: failing the larger says nothing
     matching = [r.global_id for r in catalog.framework("eepm").children("4")]
-    report = _report(make_bundle, catalog, "npss", practices=[
-        {"requirement": gid, "status": "not-implemented"} for gid in matching])
+    report = _report(
+        make_bundle,
+        catalog,
+        "npss",
+        practices=[{"requirement": gid, "status": "not-implemented"} for gid in matching],
+    )
     result = report["npss:placement-initiation"]
     assert result.via is None or result.via.from_ != "eepm:4"
 
@@ -199,13 +271,19 @@ def test_not_met_does_not_travel_along_superset(make_bundle: BundleFactory,
 # -- the report ----------------------------------------------------------------------------
 
 
-def test_report_shape_follows_the_design(make_bundle: BundleFactory,
-                                         catalog: mentorstd.Catalog) -> None:
+def test_report_shape_follows_the_design(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
     report = _report(make_bundle, catalog, "uk_school", tables={"matches": MATCHES})
     data = json.loads(report.to_json())
     assert data["framework"] == "uk_school" and data["bundle"].startswith("bundle")
-    assert set(data["summary"]) == {"met", "partially-met", "not-met", "not-assessed",
-                                    "not-applicable"}
+    assert set(data["summary"]) == {
+        "met",
+        "partially-met",
+        "not-met",
+        "not-assessed",
+        "not-applicable",
+    }
     assert sum(data["summary"].values()) == len(data["results"]) == 34
     first = data["results"][0]
     assert {"requirement", "status", "via", "findings"} <= set(first)
@@ -213,21 +291,23 @@ def test_report_shape_follows_the_design(make_bundle: BundleFactory,
     finding = next(f for f in kpi["findings"] if f["check"] == "pair-completion-rate")
     assert {"check", "message", "value", "threshold", "failing"} <= set(finding)
     assert data["status_rules"] == list(STATUS_RULES)
-    assert [s["requirement"] for s in data["standards"]] == [f"uk_school:{n}"
-                                                             for n in range(1, 10)]
+    assert [s["requirement"] for s in data["standards"]] == [f"uk_school:{n}" for n in range(1, 10)]
     assert data["evidence"]["tables"][0]["sha256"]
 
 
-def test_markdown_and_html_escape_bundle_text(make_bundle: BundleFactory,
-                                              catalog: mentorstd.Catalog) -> None:
+def test_markdown_and_html_escape_bundle_text(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
     from mentorstd.report import render_report
 
     nasty = "<script>alert(1)</script> | **bold**"
-    report = _report(make_bundle, catalog, "ima",
-                     documents=[{**_doc("mismatch", "relationship-issue-policy"),
-                                 "title": nasty}],
-                     practices=[{"requirement": "ima:III-3", "status": "not-applicable",
-                                 "note": nasty}])
+    report = _report(
+        make_bundle,
+        catalog,
+        "ima",
+        documents=[{**_doc("mismatch", "relationship-issue-policy"), "title": nasty}],
+        practices=[{"requirement": "ima:III-3", "status": "not-applicable", "note": nasty}],
+    )
     html = render_report(report, "html")
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

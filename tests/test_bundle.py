@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -37,12 +36,18 @@ def _one_error(cli: Callable[..., Any], path: Path) -> tuple[str, str]:
 
 @pytest.fixture
 def good(make_bundle: BundleFactory) -> Path:
-    return make_bundle(tables={"matches": MATCHES, "training": TRAINING,
-                               "screening": SCREENING},
-                       documents=[{"id": "policy", "kind": "screening-policy",
-                                   "path": "documents/policy.md", "date": "2025-01-01"}],
-                       practices=[{"requirement": "eepm:B.2.1", "status": "implemented",
-                                   "evidence": ["policy"]}])
+    return make_bundle(
+        tables={"matches": MATCHES, "training": TRAINING, "screening": SCREENING},
+        documents=[
+            {
+                "id": "policy",
+                "kind": "screening-policy",
+                "path": "documents/policy.md",
+                "date": "2025-01-01",
+            }
+        ],
+        practices=[{"requirement": "eepm:B.2.1", "status": "implemented", "evidence": ["policy"]}],
+    )
 
 
 def test_a_good_bundle_assesses(cli: Callable[..., Any], good: Path) -> None:
@@ -52,8 +57,14 @@ def test_a_good_bundle_assesses(cli: Callable[..., Any], good: Path) -> None:
 
 def test_missing_column(cli: Callable[..., Any], good: Path) -> None:
     rows = [{k: v for k, v in r.items() if k != "end_date"} for r in MATCHES]
-    header = ["match_id", "mentor_id", "mentee_id", "start_date", "planned_end_date",
-              "closure_reason"]
+    header = [
+        "match_id",
+        "mentor_id",
+        "mentee_id",
+        "start_date",
+        "planned_end_date",
+        "closure_reason",
+    ]
     write_table(good / "data" / "matches.csv", "matches", rows, header)
     where, rest = _one_error(cli, good)
     assert where == "data/matches.csv:1:"
@@ -83,45 +94,51 @@ def test_missing_document(cli: Callable[..., Any], good: Path) -> None:
     assert rest == "documents[0].path: 'documents/policy.md' does not exist in the bundle"
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("../outside.md", "leaves the bundle"),
-    ("/etc/passwd", "is an absolute path"),
-    ("documents/../../outside.md", "leaves the bundle"),
-])
-def test_paths_outside_the_bundle(cli: Callable[..., Any], make_bundle: BundleFactory,
-                                  path: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("../outside.md", "leaves the bundle"),
+        ("/etc/passwd", "is an absolute path"),
+        ("documents/../../outside.md", "leaves the bundle"),
+    ],
+)
+def test_paths_outside_the_bundle(
+    cli: Callable[..., Any], make_bundle: BundleFactory, path: str, message: str
+) -> None:
     bundle = make_bundle()
     text = (bundle / "bundle.yaml").read_text(encoding="utf-8")
-    (bundle / "bundle.yaml").write_text(text.replace(
-        "documents: []", f"documents:\n- {{id: x, kind: budget, path: '{path}'}}"),
-        encoding="utf-8")
+    (bundle / "bundle.yaml").write_text(
+        text.replace("documents: []", f"documents:\n- {{id: x, kind: budget, path: '{path}'}}"),
+        encoding="utf-8",
+    )
     where, rest = _one_error(cli, bundle)
     assert where.startswith("bundle.yaml:")
     assert rest.startswith("documents[0].path: ") and message in rest
 
 
-def test_symlink_leading_out_of_the_bundle(cli: Callable[..., Any], make_bundle: BundleFactory,
-                                           tmp_path: Path) -> None:
+def test_symlink_leading_out_of_the_bundle(
+    cli: Callable[..., Any], make_bundle: BundleFactory, tmp_path: Path
+) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("not yours", encoding="utf-8")
     bundle = make_bundle(documents=[{"id": "x", "kind": "budget", "path": "documents/x.md"}])
     (bundle / "documents" / "x.md").unlink()
-    os.symlink(secret, bundle / "documents" / "x.md")
-    where, rest = _one_error(cli, bundle)
+    (bundle / "documents" / "x.md").symlink_to(secret)
+    _, rest = _one_error(cli, bundle)
     assert rest == "documents[0].path: 'documents/x.md' leads outside the bundle (symlink)"
 
 
 def test_malformed_yaml(cli: Callable[..., Any], make_bundle: BundleFactory) -> None:
     bundle = make_bundle()
-    (bundle / "bundle.yaml").write_text("bundle_version: 1\nprogram: {name: x\n",
-                                        encoding="utf-8")
+    (bundle / "bundle.yaml").write_text("bundle_version: 1\nprogram: {name: x\n", encoding="utf-8")
     where, rest = _one_error(cli, bundle)
     assert re.match(r"bundle\.yaml:\d+:\d+:", where)
     assert rest.startswith("malformed YAML")
 
 
-def test_unknown_manifest_field_and_wrong_type(cli: Callable[..., Any],
-                                                make_bundle: BundleFactory) -> None:
+def test_unknown_manifest_field_and_wrong_type(
+    cli: Callable[..., Any], make_bundle: BundleFactory
+) -> None:
     bundle = make_bundle(manifest={"colour": "red"})
     assert _one_error(cli, bundle)[1] == "colour: unknown field"
     bundle = make_bundle(manifest={"bundle_version": 2})
@@ -173,28 +190,57 @@ def _matches_csv(good: Path, text: str | bytes) -> None:
 HEADER = "match_id,mentor_id,mentee_id,start_date,planned_end_date,end_date,closure_reason\n"
 
 
-@pytest.mark.parametrize(("body", "where", "message"), [
-    (HEADER + "M1,A1,Y1,2025-01-10\n", "data/matches.csv:2:", "row has 4 fields, the header has 7"),
-    (HEADER.replace("closure_reason", "closure_reason,notes") + "M1,A1,Y1,2025-01-10,,,,x\n",
-     "data/matches.csv:1:8:", "notes: unknown column 'notes'"),
-    (HEADER.replace("\n", ",mentor_id\n") + "M1,A1,Y1,2025-01-10,,,,A1\n",
-     "data/matches.csv:1:8:", "mentor_id: column 'mentor_id' appears twice"),
-    (HEADER + "M1,A1,Y1,2025-01-10,,,\nM1,A2,Y2,2025-01-11,,,\n", "data/matches.csv:3:1:",
-     "match_id: 'M1' appears more than once"),
-    (HEADER + "M1,A1,Y1,1850-01-10,,,\n", "data/matches.csv:2:4:",
-     "start_date: '1850-01-10' is out of range (1900-01-01 to 2100-12-31)"),
-    (HEADER + "M1,A1,Y1,2025-01-10,,2024-12-01,completed\n", "data/matches.csv:2:6:",
-     "end_date: end_date is before start_date"),
-    (HEADER + "M1,A1,Y1,2025-01-10,,,done\n", "data/matches.csv:2:7:",
-     "closure_reason: 'done' is not one of completed, mentor-withdrew"),
-    (HEADER + "M1,A1,Y1,,,,\n", "data/matches.csv:2:4:", "start_date: a value is required"),
-    (HEADER + "M1,A1,Y1,2025-01-10,,,\x00\n", "data/matches.csv:2:", "contains a NUL byte"),
-    (HEADER + "M1,A1,Y1,2025-01-10,,,\"" + "x" * 20000 + "\"\n", "data/matches.csv:2:",
-     "a field is longer than 10000 characters"),
-    ("", "data/matches.csv:1:", "empty file: expected a header row"),
-])
-def test_hostile_tables(cli: Callable[..., Any], good: Path, body: str, where: str,
-                        message: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "where", "message"),
+    [
+        (
+            HEADER + "M1,A1,Y1,2025-01-10\n",
+            "data/matches.csv:2:",
+            "row has 4 fields, the header has 7",
+        ),
+        (
+            HEADER.replace("closure_reason", "closure_reason,notes") + "M1,A1,Y1,2025-01-10,,,,x\n",
+            "data/matches.csv:1:8:",
+            "notes: unknown column 'notes'",
+        ),
+        (
+            HEADER.replace("\n", ",mentor_id\n") + "M1,A1,Y1,2025-01-10,,,,A1\n",
+            "data/matches.csv:1:8:",
+            "mentor_id: column 'mentor_id' appears twice",
+        ),
+        (
+            HEADER + "M1,A1,Y1,2025-01-10,,,\nM1,A2,Y2,2025-01-11,,,\n",
+            "data/matches.csv:3:1:",
+            "match_id: 'M1' appears more than once",
+        ),
+        (
+            HEADER + "M1,A1,Y1,1850-01-10,,,\n",
+            "data/matches.csv:2:4:",
+            "start_date: '1850-01-10' is out of range (1900-01-01 to 2100-12-31)",
+        ),
+        (
+            HEADER + "M1,A1,Y1,2025-01-10,,2024-12-01,completed\n",
+            "data/matches.csv:2:6:",
+            "end_date: end_date is before start_date",
+        ),
+        (
+            HEADER + "M1,A1,Y1,2025-01-10,,,done\n",
+            "data/matches.csv:2:7:",
+            "closure_reason: 'done' is not one of completed, mentor-withdrew",
+        ),
+        (HEADER + "M1,A1,Y1,,,,\n", "data/matches.csv:2:4:", "start_date: a value is required"),
+        (HEADER + "M1,A1,Y1,2025-01-10,,,\x00\n", "data/matches.csv:2:", "contains a NUL byte"),
+        (
+            HEADER + 'M1,A1,Y1,2025-01-10,,,"' + "x" * 20000 + '"\n',
+            "data/matches.csv:2:",
+            "a field is longer than 10000 characters",
+        ),
+        ("", "data/matches.csv:1:", "empty file: expected a header row"),
+    ],
+)
+def test_hostile_tables(
+    cli: Callable[..., Any], good: Path, body: str, where: str, message: str
+) -> None:
     _matches_csv(good, body)
     got_where, rest = _one_error(cli, good)
     assert got_where == where
@@ -202,15 +248,17 @@ def test_hostile_tables(cli: Callable[..., Any], good: Path, body: str, where: s
 
 
 def test_non_utf8_bytes_are_located(cli: Callable[..., Any], good: Path) -> None:
-    _matches_csv(good, (HEADER + "M1,A1,Y1,2025-01-10,,,\nM\xe9,A1,Y1,2025-01-10,,,\n")
-                 .encode("latin-1"))
+    _matches_csv(
+        good, (HEADER + "M1,A1,Y1,2025-01-10,,,\nM\xe9,A1,Y1,2025-01-10,,,\n").encode("latin-1")
+    )
     where, rest = _one_error(cli, good)
     assert where == "data/matches.csv:3:"
     assert rest.startswith("not valid UTF-8 (byte 0xe9)")
 
 
-def test_bom_and_crlf_are_accepted(cli: Callable[..., Any], good: Path,
-                                   catalog: mentorstd.Catalog) -> None:
+def test_bom_and_crlf_are_accepted(
+    cli: Callable[..., Any], good: Path, catalog: mentorstd.Catalog
+) -> None:
     plain = mentorstd.assess(mentorstd.load_bundle(good, catalog=catalog), "eepm", catalog)
     text = (good / "data" / "matches.csv").read_text(encoding="utf-8")
     _matches_csv(good, b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
@@ -218,24 +266,46 @@ def test_bom_and_crlf_are_accepted(cli: Callable[..., Any], good: Path,
     assert again.flatten() == plain.flatten()
 
 
-@pytest.mark.parametrize(("table", "row", "message"), [
-    ("training", {"person_id": "A1", "role": "mentor", "date": "2025-01-01", "hours": -2,
-                  "phase": "pre-match"}, "hours: '-2' is below the minimum 0"),
-    ("surveys", {"respondent_id": "Y1", "role": "mentee", "satisfaction": 7},
-     "satisfaction: '7' is above the maximum 5"),
-    ("surveys", {"respondent_id": "Y1", "role": "mentee", "satisfaction": 4.5},
-     "satisfaction: '4.5' is not a whole number"),
-    ("contacts", {"match_id": "M9", "date": "2025-01-01", "with": "mentor"},
-     "match_id: 'M9' is not a match_id in data/matches.csv"),
-])
-def test_out_of_range_values(cli: Callable[..., Any], good: Path, table: str,
-                             row: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize(
+    ("table", "row", "message"),
+    [
+        (
+            "training",
+            {
+                "person_id": "A1",
+                "role": "mentor",
+                "date": "2025-01-01",
+                "hours": -2,
+                "phase": "pre-match",
+            },
+            "hours: '-2' is below the minimum 0",
+        ),
+        (
+            "surveys",
+            {"respondent_id": "Y1", "role": "mentee", "satisfaction": 7},
+            "satisfaction: '7' is above the maximum 5",
+        ),
+        (
+            "surveys",
+            {"respondent_id": "Y1", "role": "mentee", "satisfaction": 4.5},
+            "satisfaction: '4.5' is not a whole number",
+        ),
+        (
+            "contacts",
+            {"match_id": "M9", "date": "2025-01-01", "with": "mentor"},
+            "match_id: 'M9' is not a match_id in data/matches.csv",
+        ),
+    ],
+)
+def test_out_of_range_values(
+    cli: Callable[..., Any], good: Path, table: str, row: dict[str, Any], message: str
+) -> None:
     write_table(good / "data" / f"{table}.csv", table, [row])
     text = (good / "bundle.yaml").read_text(encoding="utf-8")
     if f"{table}: data/" not in text:
         (good / "bundle.yaml").write_text(
-            text.replace("data:\n", f"data:\n  {table}: data/{table}.csv\n"),
-            encoding="utf-8")
+            text.replace("data:\n", f"data:\n  {table}: data/{table}.csv\n"), encoding="utf-8"
+        )
     where, rest = _one_error(cli, good)
     assert where.startswith(f"data/{table}.csv:2:")
     assert rest.startswith(message)

@@ -106,8 +106,9 @@ SURE_LINKS = [
 
 
 @pytest.mark.parametrize(("source", "target", "relation"), SURE_LINKS)
-def test_links_a_careful_reader_is_sure_of(catalog: mentorstd.Catalog, source: str,
-                                           target: str, relation: str) -> None:
+def test_links_a_careful_reader_is_sure_of(
+    catalog: mentorstd.Catalog, source: str, target: str, relation: str
+) -> None:
     cw = catalog.crosswalk
     stored = [link for link in cw.related(source, inferred=False) if link.target == target]
     assert len(stored) == 1
@@ -116,13 +117,18 @@ def test_links_a_careful_reader_is_sure_of(catalog: mentorstd.Catalog, source: s
     assert back[0].relation == inverse(relation)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("gid", "other"), [
-    ("ima:V-5", "npss"), ("npss:recruitment-safety", "ima"),
-    ("npss:recruitment-safety", "uk_school"), ("eepm:B.2.4", "uk_school"),
-    ("eepm:B.2.4", "ima"), ("uk_school:9.4", "ima"),
-])
-def test_stated_gaps_have_no_stored_link(catalog: mentorstd.Catalog, gid: str,
-                                         other: str) -> None:
+@pytest.mark.parametrize(
+    ("gid", "other"),
+    [
+        ("ima:V-5", "npss"),
+        ("npss:recruitment-safety", "ima"),
+        ("npss:recruitment-safety", "uk_school"),
+        ("eepm:B.2.4", "uk_school"),
+        ("eepm:B.2.4", "ima"),
+        ("uk_school:9.4", "ima"),
+    ],
+)
+def test_stated_gaps_have_no_stored_link(catalog: mentorstd.Catalog, gid: str, other: str) -> None:
     cw = catalog.crosswalk
     assert cw.related(gid, target=other, inferred=False) == []
     assert (gid, other) in cw.no_counterpart
@@ -130,7 +136,8 @@ def test_stated_gaps_have_no_stored_link(catalog: mentorstd.Catalog, gid: str,
 
 @pytest.mark.parametrize("fid", ["ima", "uk_school", "npss"])
 def test_every_requirement_is_mapped_or_stated_as_having_no_counterpart(
-    catalog: mentorstd.Catalog, fid: str,
+    catalog: mentorstd.Catalog,
+    fid: str,
 ) -> None:
     for other in catalog.frameworks:
         if other == fid:
@@ -163,22 +170,34 @@ def test_a_local_framework_mapped_to_eepm_reaches_the_others_by_inference(
     (root / "local" / "framework.yaml").write_text(
         "# yaml-language-server: $schema=../../schemas/framework.schema.json\n"
         "id: local\ntitle: Local\npublisher: Us\nyear: 2026\nsource: ours\nusage: ours\n"
-        "parts: [a.yaml]\n", encoding="utf-8")
+        "parts: [a.yaml]\n",
+        encoding="utf-8",
+    )
     (root / "local" / "a.yaml").write_text(
         "# yaml-language-server: $schema=../../schemas/standard.schema.json\n"
         "requirements:\n"
         "  - {id: L1, kind: item, title: Matching, statement: We match and start pairs well.,"
-        " source: {section: '1'}, provenance: verified}\n", encoding="utf-8")
-    _dump(root / "crosswalks" / "local--eepm.yaml", {
-        "source": "local", "target": "eepm", "author": "t", "date": "2026-01-01",
-        "mappings": [{**_m("L1", "4", "equal"), "confidence": "medium"}]})
+        " source: {section: '1'}, provenance: verified}\n",
+        encoding="utf-8",
+    )
+    _dump(
+        root / "crosswalks" / "local--eepm.yaml",
+        {
+            "source": "local",
+            "target": "eepm",
+            "author": "t",
+            "date": "2026-01-01",
+            "mappings": [{**_m("L1", "4", "equal"), "confidence": "medium"}],
+        },
+    )
     cat = mentorstd.load_catalog([root])
     links = {link.target: link for link in cat.crosswalk.related("local:L1", target="npss")}
     stored = cat.crosswalk.related("eepm:4", target="npss", inferred=False)
     assert stored
     # 'equal' is the identity, so every stored relation of eepm:4 carries over unchanged
     assert {t: link.relation for t, link in links.items()} == {
-        link.target: link.relation for link in stored}
+        link.target: link.relation for link in stored
+    }
     for link in stored:
         inferred = links[link.target]
         assert inferred.inferred
@@ -197,8 +216,7 @@ def test_structure_edges_are_kept_apart_from_mapping_edges(catalog: mentorstd.Ca
 def test_table_and_coverage(catalog: mentorstd.Catalog) -> None:
     cw = catalog.crosswalk
     rows = cw.table("eepm", "ima")
-    assert rows and all(r.source_framework == "eepm" and r.target_framework == "ima"
-                        for r in rows)
+    assert rows and all(r.source_framework == "eepm" and r.target_framework == "ima" for r in rows)
     assert not any(r.inferred for r in rows)
     with_inferred = cw.table("eepm", "ima", inferred=True)
     assert len(with_inferred) >= len(rows)
@@ -212,8 +230,11 @@ def test_table_and_coverage(catalog: mentorstd.Catalog) -> None:
 # -- consistency lint on planted problems -----------------------------------------------------
 
 
-def _planted(standards_copy: Path, mappings: list[dict[str, Any]],
-             no_counterpart: dict[str, Any] | None = None) -> list[str]:
+def _planted(
+    standards_copy: Path,
+    mappings: list[dict[str, Any]],
+    no_counterpart: dict[str, Any] | None = None,
+) -> list[str]:
     path = standards_copy / "crosswalks" / "ima--npss.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["mappings"].extend(mappings)
@@ -225,13 +246,21 @@ def _planted(standards_copy: Path, mappings: list[dict[str, Any]],
 
 
 def _dump(path: Path, data: dict[str, Any]) -> None:
-    path.write_text("# yaml-language-server: $schema=../../schemas/crosswalk.schema.json\n"
-                    + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        "# yaml-language-server: $schema=../../schemas/crosswalk.schema.json\n"
+        + yaml.safe_dump(data, sort_keys=False),
+        encoding="utf-8",
+    )
 
 
 def _m(source: str, target: str, relation: str) -> dict[str, str]:
-    return {"source": source, "target": target, "relation": relation, "confidence": "high",
-            "rationale": "planted"}
+    return {
+        "source": source,
+        "target": target,
+        "relation": relation,
+        "confidence": "high",
+        "rationale": "planted",
+    }
 
 
 def test_lint_catches_unknown_ids(standards_copy: Path) -> None:
@@ -256,9 +285,16 @@ def test_lint_catches_subset_both_ways(standards_copy: Path) -> None:
     _dump(npss, data)
     # and the reverse direction in a second file: uk 3.2 subset npss equity
     reverse = standards_copy / "crosswalks" / "uk_school--npss.yaml"
-    _dump(reverse, {
-        "source": "uk_school", "target": "npss", "author": "t", "date": "2026-01-01",
-        "mappings": [_m("1.1", "recruitment-process", "subset")]})
+    _dump(
+        reverse,
+        {
+            "source": "uk_school",
+            "target": "npss",
+            "author": "t",
+            "date": "2026-01-01",
+            "mappings": [_m("1.1", "recruitment-process", "subset")],
+        },
+    )
     report = mentorstd.lint([standards_copy], builtin=False, entry_points=False)
     text = "\n".join(str(p) for p in report.problems)
     assert "each mapped as a subset of the other" in text
@@ -284,17 +320,23 @@ def test_lint_catches_strict_subset_cycles(standards_copy: Path) -> None:
 
 
 def test_lint_catches_no_counterpart_contradicted_by_a_mapping(standards_copy: Path) -> None:
-    problems = _planted(standards_copy, [],
-                        {"source": [{"id": "II-1", "reason": "planted"}]})
+    problems = _planted(standards_copy, [], {"source": [{"id": "II-1", "reason": "planted"}]})
     assert len(problems) == 1
     assert "ima:II-1 is listed as having no counterpart in 'npss' but is mapped" in problems[0]
 
 
 def test_lint_catches_self_maps(standards_copy: Path) -> None:
     path = standards_copy / "crosswalks" / "ima--ima.yaml"
-    _dump(path, {
-        "source": "ima", "target": "ima", "author": "t", "date": "2026-01-01",
-        "mappings": [_m("I-1", "I-1", "equal")]})
+    _dump(
+        path,
+        {
+            "source": "ima",
+            "target": "ima",
+            "author": "t",
+            "date": "2026-01-01",
+            "mappings": [_m("I-1", "I-1", "equal")],
+        },
+    )
     report = mentorstd.lint([standards_copy], builtin=False, entry_points=False)
     text = "\n".join(str(p) for p in report.problems)
     assert "a framework is mapped to itself" in text
@@ -329,15 +371,17 @@ def test_inference_on_a_small_hand_built_graph() -> None:
 # -- CLI tables ----------------------------------------------------------------------------
 
 
-def test_crosswalk_csv_json_mermaid_html(cli: Callable[..., Any],
-                                         catalog: mentorstd.Catalog) -> None:
+def test_crosswalk_csv_json_mermaid_html(
+    cli: Callable[..., Any], catalog: mentorstd.Catalog
+) -> None:
     stored = catalog.crosswalk.table("eepm", "uk_school")
     csv_out = cli("crosswalk", "eepm", "uk_school", "--format", "csv")
     assert csv_out.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
     assert len(rows) == len(stored)
     assert {(r["source"], r["target"], r["relation"]) for r in rows} == {
-        (link.source, link.target, link.relation) for link in stored}
+        (link.source, link.target, link.relation) for link in stored
+    }
     data = json.loads(cli("crosswalk", "eepm", "uk_school", "-f", "json").stdout)
     assert len(data["links"]) == len(stored)
     assert data["coverage"][0]["a"] == "eepm"
@@ -350,10 +394,12 @@ def test_crosswalk_csv_json_mermaid_html(cli: Callable[..., Any],
 
 
 def test_min_confidence_filters(cli: Callable[..., Any], catalog: mentorstd.Catalog) -> None:
-    high = json.loads(cli("crosswalk", "eepm", "npss", "-f", "json", "--min-confidence",
-                          "high").stdout)["links"]
-    expected = [link for link in catalog.crosswalk.table("eepm", "npss")
-                if link.confidence == "high"]
+    high = json.loads(
+        cli("crosswalk", "eepm", "npss", "-f", "json", "--min-confidence", "high").stdout
+    )["links"]
+    expected = [
+        link for link in catalog.crosswalk.table("eepm", "npss") if link.confidence == "high"
+    ]
     assert len(high) == len(expected) > 0
 
 
@@ -371,3 +417,21 @@ def test_unknown_framework_is_a_usage_error(cli: Callable[..., Any]) -> None:
 
 def test_consistency_of_shipped_data(catalog: mentorstd.Catalog) -> None:
     assert consistency_problems(catalog) == []
+
+
+def test_superset_then_intersects_claims_nothing(catalog: mentorstd.Catalog) -> None:
+    # the second half of the worked example in docs/crosswalk.md
+    cw = catalog.crosswalk
+    assert cw.graph.edges["npss:placement-eepm-standards", "eepm:2"]["relation"] == "superset"
+    assert cw.graph.edges["eepm:2", "ima:III"]["relation"] == "intersects"
+    assert not any(link.target == "ima:III" for link in cw.related("npss:placement-eepm-standards"))
+
+
+def test_readme_states_the_real_coverage(catalog: mentorstd.Catalog) -> None:
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    fws = list(catalog.frameworks)
+    for a in fws:
+        cells = [" " if a == b else f" {catalog.crosswalk.coverage(a, b).share:.0%} " for b in fws]
+        assert f"| {a} |" + "|".join(cells) + "|" in readme, a

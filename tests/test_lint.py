@@ -18,9 +18,11 @@ def test_shipped_data_is_clean_and_summarised(cli: Callable[..., Any]) -> None:
     result = cli("lint")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("ok: 4 frameworks: eepm 53 (11 verified/37 derived/5 provisional); "
-                          "ima 28 (28 verified); npss 22 (4 verified/18 derived); "
-                          "uk_school 43 (43 verified)")
+    assert out.startswith(
+        "ok: 4 frameworks: eepm 53 (11 verified/37 derived/5 provisional); "
+        "ima 28 (28 verified); npss 22 (4 verified/18 derived); "
+        "uk_school 43 (43 verified)"
+    )
     assert "crosswalk mappings in 6 files" in out
     assert "note: eepm: 36 of the 48 benchmarks" in out
 
@@ -45,24 +47,59 @@ def _line_of(path: Path, needle: str) -> int:
 
 CASES = [
     # (file, old, new, expected field path, message fragment)
-    ("ima/iii.yaml", "  - id: III-2\n", "  - id: III-2\n    colour: red\n",
-     "requirements[2].colour", "unknown field"),
-    ("ima/iii.yaml", "  - id: III-2\n    kind: indicator", "  - id: III-2\n    kind: rule",
-     "requirements[2].kind", "'rule'"),
-    ("ima/iii.yaml", "  - id: III-3\n", "  - id: III-2\n", "requirements[3].id",
-     "duplicate id 'III-2'"),
-    ("ima/iii.yaml", "    parent: III\n", "    parent: IIII\n", "requirements[1].parent",
-     "parent 'IIII' does not exist"),
-    ("uk_school/9-results.yaml", "threshold: 0.9", "threshold: ninety",
-     "requirements[1].checks[0].threshold", "valid number"),
-    ("uk_school/9-results.yaml", "metric: pair-completion-rate", "metric: pair-completion",
-     "requirements[1].checks[0].metric", "unknown metric 'pair-completion'"),
+    (
+        "ima/iii.yaml",
+        "  - id: III-2\n",
+        "  - id: III-2\n    colour: red\n",
+        "requirements[2].colour",
+        "unknown field",
+    ),
+    (
+        "ima/iii.yaml",
+        "  - id: III-2\n    kind: indicator",
+        "  - id: III-2\n    kind: rule",
+        "requirements[2].kind",
+        "'rule'",
+    ),
+    (
+        "ima/iii.yaml",
+        "  - id: III-3\n",
+        "  - id: III-2\n",
+        "requirements[3].id",
+        "duplicate id 'III-2'",
+    ),
+    (
+        "ima/iii.yaml",
+        "    parent: III\n",
+        "    parent: IIII\n",
+        "requirements[1].parent",
+        "parent 'IIII' does not exist",
+    ),
+    (
+        "uk_school/9-results.yaml",
+        "threshold: 0.9",
+        "threshold: ninety",
+        "requirements[1].checks[0].threshold",
+        "valid number",
+    ),
+    (
+        "uk_school/9-results.yaml",
+        "metric: pair-completion-rate",
+        "metric: pair-completion",
+        "requirements[1].checks[0].metric",
+        "unknown metric 'pair-completion'",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("rel", "old", "new", "field", "fragment"), CASES)
 def test_each_broken_copy_gives_one_located_line_and_exit_2(
-    cli: Callable[..., Any], standards_copy: Path, rel: str, old: str, new: str, field: str,
+    cli: Callable[..., Any],
+    standards_copy: Path,
+    rel: str,
+    old: str,
+    new: str,
+    field: str,
     fragment: str,
 ) -> None:
     path = standards_copy / rel
@@ -135,14 +172,18 @@ def test_a_user_framework_folder_loads_beside_the_shipped_ones(tmp_path: Path) -
     (folder / "framework.yaml").write_text(
         "# yaml-language-server: $schema=../schemas/framework.schema.json\n"
         "id: local\ntitle: Local Standards\npublisher: Us\nyear: 2026\nsource: ours\n"
-        "usage: ours\nparts: [a.yaml]\n", encoding="utf-8")
+        "usage: ours\nparts: [a.yaml]\n",
+        encoding="utf-8",
+    )
     (folder / "a.yaml").write_text(
         "# yaml-language-server: $schema=../schemas/standard.schema.json\n"
         "requirements:\n"
         "  - {id: A, kind: standard, title: A, statement: Do A., source: {section: A},"
         " provenance: verified}\n"
         "  - {id: A.1, kind: item, parent: A, title: A1, statement: Do A1., evidence: [budget],"
-        " source: {section: A}, provenance: verified}\n", encoding="utf-8")
+        " source: {section: A}, provenance: verified}\n",
+        encoding="utf-8",
+    )
     cat = mentorstd.load_catalog([folder])
     assert cat.requirement("local:A.1").evidence == ["budget"]
     report = mentorstd.lint([folder])

@@ -15,18 +15,41 @@ from .conftest import BundleFactory
 # Period 2025-01-01 .. 2025-12-31.
 MATCHES = [
     # M1 ended on its planned end, completed; 11 months from start to planned end
-    {"match_id": "M1", "mentor_id": "A1", "mentee_id": "Y1", "start_date": "2025-01-10",
-     "planned_end_date": "2025-12-10", "end_date": "2025-12-10", "closure_reason": "completed"},
+    {
+        "match_id": "M1",
+        "mentor_id": "A1",
+        "mentee_id": "Y1",
+        "start_date": "2025-01-10",
+        "planned_end_date": "2025-12-10",
+        "end_date": "2025-12-10",
+        "closure_reason": "completed",
+    },
     # M2 ended early (mentor withdrew); 12 planned months
-    {"match_id": "M2", "mentor_id": "A2", "mentee_id": "Y2", "start_date": "2025-02-01",
-     "planned_end_date": "2026-02-01", "end_date": "2025-06-15",
-     "closure_reason": "mentor-withdrew"},
+    {
+        "match_id": "M2",
+        "mentor_id": "A2",
+        "mentee_id": "Y2",
+        "start_date": "2025-02-01",
+        "planned_end_date": "2026-02-01",
+        "end_date": "2025-06-15",
+        "closure_reason": "mentor-withdrew",
+    },
     # M3 is past its planned end but still open: counted, not completed; 6 planned months
-    {"match_id": "M3", "mentor_id": "A3", "mentee_id": "Y3", "start_date": "2025-03-01",
-     "planned_end_date": "2025-09-01"},
+    {
+        "match_id": "M3",
+        "mentor_id": "A3",
+        "mentee_id": "Y3",
+        "start_date": "2025-03-01",
+        "planned_end_date": "2025-09-01",
+    },
     # M4 is active before its planned end: not counted for completion; A1's second match
-    {"match_id": "M4", "mentor_id": "A1", "mentee_id": "Y4", "start_date": "2025-06-01",
-     "planned_end_date": "2026-06-01"},
+    {
+        "match_id": "M4",
+        "mentor_id": "A1",
+        "mentee_id": "Y4",
+        "start_date": "2025-06-01",
+        "planned_end_date": "2026-06-01",
+    },
 ]
 TRAINING = [
     {"person_id": "A1", "role": "mentor", "date": "2025-01-05", "hours": 1.5, "phase": "pre-match"},
@@ -38,42 +61,73 @@ TRAINING = [
     {"person_id": "A3", "role": "mentor", "date": "2025-03-05", "hours": 2, "phase": "pre-match"},
 ]
 SCREENING = [
-    {"mentor_id": "A1", "application_date": "2024-12-01", "interview_date": "2025-01-02",
-     "background_check_date": "2025-01-03", "references_checked": 2},
+    {
+        "mentor_id": "A1",
+        "application_date": "2024-12-01",
+        "interview_date": "2025-01-02",
+        "background_check_date": "2025-01-03",
+        "references_checked": 2,
+    },
     # background check after the match start (2025-02-01)
-    {"mentor_id": "A2", "application_date": "2025-01-01", "interview_date": "2025-01-15",
-     "background_check_date": "2025-02-10", "references_checked": 3},
+    {
+        "mentor_id": "A2",
+        "application_date": "2025-01-01",
+        "interview_date": "2025-01-15",
+        "background_check_date": "2025-02-10",
+        "references_checked": 3,
+    },
     # never interviewed, one reference
-    {"mentor_id": "A3", "application_date": "2025-01-01", "background_check_date": "2025-02-01",
-     "references_checked": 1},
+    {
+        "mentor_id": "A3",
+        "application_date": "2025-01-01",
+        "background_check_date": "2025-02-01",
+        "references_checked": 1,
+    },
 ]
 
 
 def _contacts() -> list[dict[str, Any]]:
-    rows = [{"match_id": "M1", "date": "2025-01-12", "with": "mentor"},
-            {"match_id": "M1", "date": "2025-01-25", "with": "mentor"}]
+    rows = [
+        {"match_id": "M1", "date": "2025-01-12", "with": "mentor"},
+        {"match_id": "M1", "date": "2025-01-25", "with": "mentor"},
+    ]
     # one contact on the 15th of Feb..Nov: every later month of M1 (Feb 10 - Dec 9) has one
-    rows += [{"match_id": "M1", "date": f"2025-{m:02d}-15", "with": "mentor"}
-             for m in range(2, 12)]
+    rows += [{"match_id": "M1", "date": f"2025-{m:02d}-15", "with": "mentor"} for m in range(2, 12)]
     # M2: a single contact in month 1 (needs 2), then one each in Mar, Apr, May: 3 of 4 months
-    rows += [{"match_id": "M2", "date": d, "with": "mentor"}
-             for d in ("2025-02-03", "2025-03-05", "2025-04-05", "2025-05-05")]
+    rows += [
+        {"match_id": "M2", "date": d, "with": "mentor"}
+        for d in ("2025-02-03", "2025-03-05", "2025-04-05", "2025-05-05")
+    ]
     # M3: no mentor contact at all, only a mentee contact (ignored for with=mentor)
     rows += [{"match_id": "M3", "date": "2025-03-02", "with": "mentee"}]
     # M4: two in June, then one on the 10th of Jul..Dec: all 7 months met
     rows += [{"match_id": "M4", "date": d, "with": "mentor"} for d in ("2025-06-02", "2025-06-20")]
-    rows += [{"match_id": "M4", "date": f"2025-{m:02d}-10", "with": "mentor"}
-             for m in range(7, 13)]
+    rows += [{"match_id": "M4", "date": f"2025-{m:02d}-10", "with": "mentor"} for m in range(7, 13)]
     return rows
 
 
 SURVEYS = [
-    {"respondent_id": "Y1", "role": "mentee", "date": "2025-12-01", "satisfaction": 5,
-     "reports_success": "yes"},
-    {"respondent_id": "Y2", "role": "mentee", "date": "2025-06-01", "satisfaction": 4,
-     "reports_success": "yes"},
-    {"respondent_id": "Y3", "role": "mentee", "date": "2025-09-01", "satisfaction": 3,
-     "reports_success": "no"},
+    {
+        "respondent_id": "Y1",
+        "role": "mentee",
+        "date": "2025-12-01",
+        "satisfaction": 5,
+        "reports_success": "yes",
+    },
+    {
+        "respondent_id": "Y2",
+        "role": "mentee",
+        "date": "2025-06-01",
+        "satisfaction": 4,
+        "reports_success": "yes",
+    },
+    {
+        "respondent_id": "Y3",
+        "role": "mentee",
+        "date": "2025-09-01",
+        "satisfaction": 3,
+        "reports_success": "no",
+    },
     {"respondent_id": "Y4", "role": "mentee", "date": "2025-12-01", "satisfaction": 2},
     {"respondent_id": "A1", "role": "mentor", "date": "2025-12-01", "satisfaction": 4},
     {"respondent_id": "A2", "role": "mentor", "date": "2025-06-01", "satisfaction": 4},
@@ -90,9 +144,16 @@ OUTCOMES = [
 
 @pytest.fixture
 def ctx(make_bundle: BundleFactory, catalog: mentorstd.Catalog) -> MetricContext:
-    path = make_bundle(tables={
-        "matches": MATCHES, "training": TRAINING, "screening": SCREENING,
-        "contacts": _contacts(), "surveys": SURVEYS, "outcomes": OUTCOMES})
+    path = make_bundle(
+        tables={
+            "matches": MATCHES,
+            "training": TRAINING,
+            "screening": SCREENING,
+            "contacts": _contacts(),
+            "surveys": SURVEYS,
+            "outcomes": OUTCOMES,
+        }
+    )
     return MetricContext(mentorstd.load_bundle(path, catalog=catalog))
 
 
@@ -122,14 +183,14 @@ def test_pre_match_training_hours_count_only_training_on_or_before_the_first_mat
 
 def test_screening_before_match(ctx: MetricContext) -> None:
     assert ctx.result("interview-before-match", {}).entities == {"A1": 1, "A2": 1, "A3": 0}
-    assert ctx.result("background-check-before-match", {}).entities == {
-        "A1": 1, "A2": 0, "A3": 1}
+    assert ctx.result("background-check-before-match", {}).entities == {"A1": 1, "A2": 0, "A3": 1}
     assert ctx.result("references-checked", {}).entities == {"A1": 2, "A2": 3, "A3": 1}
 
 
 def test_staff_contact_cadence_per_match(ctx: MetricContext) -> None:
-    r = ctx.result("staff-contact-cadence",
-                   {"with": "mentor", "first_month_min": 2, "later_month_min": 1})
+    r = ctx.result(
+        "staff-contact-cadence", {"with": "mentor", "first_month_min": 2, "later_month_min": 1}
+    )
     # judged months: M1 11 (to Dec 9), M2 4 (Feb-May), M3 10 (Mar-Dec), M4 7 (Jun-Dec)
     assert r.entities == {"M1": 1.0, "M2": 0.75, "M3": 0.0, "M4": 1.0}
     assert r.details == {"months_judged": 32, "months_short": 11}
@@ -169,7 +230,8 @@ def test_a_missing_table_makes_a_metric_not_computable(
 ) -> None:
     path = make_bundle(tables={"matches": MATCHES})
     r = MetricContext(mentorstd.load_bundle(path, catalog=catalog)).result(
-        "pre-match-training-hours", {"role": "mentor"})
+        "pre-match-training-hours", {"role": "mentor"}
+    )
     assert r.missing == ("training",) and not r.computable
 
 
@@ -186,11 +248,18 @@ def test_month_index_clamps_at_month_ends() -> None:
 def test_row_order_never_changes_results(
     make_bundle: BundleFactory, catalog: mentorstd.Catalog, tmp_path: Path
 ) -> None:
-    tables = {"matches": MATCHES, "training": TRAINING, "screening": SCREENING,
-              "contacts": _contacts(), "surveys": SURVEYS, "outcomes": OUTCOMES}
+    tables = {
+        "matches": MATCHES,
+        "training": TRAINING,
+        "screening": SCREENING,
+        "contacts": _contacts(),
+        "surveys": SURVEYS,
+        "outcomes": OUTCOMES,
+    }
     a = mentorstd.load_bundle(make_bundle(tables=tables), catalog=catalog)
-    b = mentorstd.load_bundle(make_bundle(tables={k: v[::-1] for k, v in tables.items()}),
-                              catalog=catalog)
+    b = mentorstd.load_bundle(
+        make_bundle(tables={k: v[::-1] for k, v in tables.items()}), catalog=catalog
+    )
     for fid in catalog.frameworks:
         ra = mentorstd.assess(a, fid, catalog)
         rb = mentorstd.assess(b, fid, catalog)

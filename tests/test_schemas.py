@@ -21,7 +21,8 @@ SCHEMAS = ROOT / "schemas"
 def test_committed_schema_matches_the_models(name: str) -> None:
     committed = (SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8")
     assert committed == schemas.render(name), (
-        f"schemas/{name}.schema.json is stale: run python scripts/gen_schemas.py")
+        f"schemas/{name}.schema.json is stale: run python scripts/gen_schemas.py"
+    )
 
 
 def test_every_schema_has_an_id_and_a_version() -> None:
@@ -43,7 +44,8 @@ def _schema_for(path: Path) -> str:
 
 
 @pytest.mark.parametrize(
-    "path", sorted(STANDARDS.rglob("*.yaml")), ids=lambda p: str(p.relative_to(STANDARDS)))
+    "path", sorted(STANDARDS.rglob("*.yaml")), ids=lambda p: str(p.relative_to(STANDARDS))
+)
 def test_every_standards_file_names_and_passes_its_schema(path: Path) -> None:
     name = _schema_for(path)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -54,8 +56,7 @@ def test_every_standards_file_names_and_passes_its_schema(path: Path) -> None:
 @pytest.mark.parametrize("bundle", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
 def test_example_manifests_and_reports_validate(bundle: str, catalog: mentorstd.Catalog) -> None:
     manifest = yaml.safe_load((EXAMPLES / bundle / "bundle.yaml").read_text(encoding="utf-8"))
-    assert not list(_validator("bundle").iter_errors(json.loads(json.dumps(manifest,
-                                                                             default=str))))
+    assert not list(_validator("bundle").iter_errors(json.loads(json.dumps(manifest, default=str))))
     loaded = mentorstd.load_bundle(EXAMPLES / bundle, catalog=catalog)
     for fid in catalog.frameworks:
         report = json.loads(mentorstd.assess(loaded, fid, catalog).to_json())

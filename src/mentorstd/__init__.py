@@ -56,14 +56,26 @@ __all__ = [
 ]
 
 _WHERE = {
-    "Report": "assessment", "Result": "assessment", "assess": "assessment",
-    "Bundle": "bundle", "load_bundle": "bundle",
-    "Catalog": "catalog", "lint": "catalog", "load_catalog": "catalog",
+    "Report": "assessment",
+    "Result": "assessment",
+    "assess": "assessment",
+    "Bundle": "bundle",
+    "load_bundle": "bundle",
+    "Catalog": "catalog",
+    "lint": "catalog",
+    "load_catalog": "catalog",
     "Finding": "checks",
-    "Coverage": "crosswalk", "Crosswalk": "crosswalk", "Link": "crosswalk",
-    "BundleError": "errors", "DataError": "errors", "MentorstdError": "errors",
-    "StandardsError": "errors", "UnknownIdError": "errors", "UsageError": "errors",
-    "Framework": "models", "Requirement": "models",
+    "Coverage": "crosswalk",
+    "Crosswalk": "crosswalk",
+    "Link": "crosswalk",
+    "BundleError": "errors",
+    "DataError": "errors",
+    "MentorstdError": "errors",
+    "StandardsError": "errors",
+    "UnknownIdError": "errors",
+    "UsageError": "errors",
+    "Framework": "models",
+    "Requirement": "models",
 }
 
 

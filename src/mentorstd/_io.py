@@ -12,8 +12,9 @@ from .errors import UsageError
 __all__ = ["write_atomic"]
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes,
-                 protect: Iterable[str | os.PathLike[str]] = ()) -> Path:
+def write_atomic(
+    path: str | os.PathLike[str], data: str | bytes, protect: Iterable[str | os.PathLike[str]] = ()
+) -> Path:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
     A reader never sees a half-written file, and an interrupted run leaves the old file (or
@@ -34,8 +35,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes,
             handle.write(raw)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, resolved)
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(resolved)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

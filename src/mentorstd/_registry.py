@@ -53,15 +53,23 @@ METRIC_SPECS: dict[str, MetricSpec] = {
     spec.name: spec
     for spec in (
         MetricSpec(
-            "pair-completion-rate", "rate", "Pair completion rate",
+            "pair-completion-rate",
+            "rate",
+            "Pair completion rate",
             "Matches closed as 'completed' divided by matches that have ended or are past their "
             "planned end date; active matches before their planned end are not counted.",
-            ("matches.start_date", "matches.planned_end_date", "matches.end_date",
-             "matches.closure_reason"),
+            (
+                "matches.start_date",
+                "matches.planned_end_date",
+                "matches.end_date",
+                "matches.closure_reason",
+            ),
             entity="match",
         ),
         MetricSpec(
-            "satisfaction-rate", "rate", "Satisfaction rate",
+            "satisfaction-rate",
+            "rate",
+            "Satisfaction rate",
             "Survey responses from the role with satisfaction at or above min_score (default 4 "
             "on the 1-5 scale), divided by that role's responses with a satisfaction score.",
             ("surveys.respondent_id", "surveys.role", "surveys.satisfaction"),
@@ -72,7 +80,9 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             ),
         ),
         MetricSpec(
-            "success-rate", "rate", "Reported success rate",
+            "success-rate",
+            "rate",
+            "Reported success rate",
             "Survey responses from the role with reports_success = yes, divided by that role's "
             "responses that answer the question.",
             ("surveys.respondent_id", "surveys.role", "surveys.reports_success"),
@@ -80,7 +90,9 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             params=(ParamSpec("role", "Respondent role.", _ROLE_SURVEY, required=True),),
         ),
         MetricSpec(
-            "outcome-improvement-rate", "rate", "Outcome improvement rate",
+            "outcome-improvement-rate",
+            "rate",
+            "Outcome improvement rate",
             "Outcome records for the measure(s) with improved = yes, divided by the records for "
             "those measures that state whether the mentee improved.",
             ("outcomes.mentee_id", "outcomes.measure", "outcomes.improved"),
@@ -90,80 +102,124 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             ),
         ),
         MetricSpec(
-            "pre-match-training-hours", "per-entity", "Pre-match training hours",
+            "pre-match-training-hours",
+            "per-entity",
+            "Pre-match training hours",
             "For each person of the role in a match: hours of pre-match training dated on or "
             "before the start of their first match.",
-            ("training.person_id", "training.role", "training.date", "training.hours",
-             "training.phase", "matches.mentor_id", "matches.mentee_id", "matches.start_date"),
-            entity="person", unit="hours",
-            params=(
-                ParamSpec("role", "Whose training.", ("mentor", "mentee"), default="mentor"),
+            (
+                "training.person_id",
+                "training.role",
+                "training.date",
+                "training.hours",
+                "training.phase",
+                "matches.mentor_id",
+                "matches.mentee_id",
+                "matches.start_date",
             ),
+            entity="person",
+            unit="hours",
+            params=(ParamSpec("role", "Whose training.", ("mentor", "mentee"), default="mentor"),),
         ),
         MetricSpec(
-            "staff-contact-cadence", "per-entity", "Staff contact cadence",
+            "staff-contact-cadence",
+            "per-entity",
+            "Staff contact cadence",
             "For each match: the share of its monitored months in which staff contacted the "
             "given person at least the required number of times (first_month_min in month 1, "
             "later_month_min in each later month). Months are counted from the match start; "
             "only whole months before the match ends (or the bundle period ends) are judged.",
-            ("contacts.match_id", "contacts.date", "contacts.with", "matches.match_id",
-             "matches.start_date", "matches.end_date"),
+            (
+                "contacts.match_id",
+                "contacts.date",
+                "contacts.with",
+                "matches.match_id",
+                "matches.start_date",
+                "matches.end_date",
+            ),
             entity="match",
             params=(
                 ParamSpec("with", "Person contacted.", _WITH, required=True),
                 ParamSpec("first_month_min", "Contacts required in month 1.", default=2),
-                ParamSpec("later_month_min", "Contacts required in each later month.",
-                          default=1),
+                ParamSpec("later_month_min", "Contacts required in each later month.", default=1),
             ),
         ),
         MetricSpec(
-            "interview-before-match", "per-entity", "Interview before match",
+            "interview-before-match",
+            "per-entity",
+            "Interview before match",
             "For each mentor in a match: 1 when an interview date is recorded on or before the "
             "start of their first match, else 0.",
-            ("screening.mentor_id", "screening.interview_date", "matches.mentor_id",
-             "matches.start_date"),
-            entity="mentor", unit="count",
+            (
+                "screening.mentor_id",
+                "screening.interview_date",
+                "matches.mentor_id",
+                "matches.start_date",
+            ),
+            entity="mentor",
+            unit="count",
         ),
         MetricSpec(
-            "background-check-before-match", "per-entity", "Background check before match",
+            "background-check-before-match",
+            "per-entity",
+            "Background check before match",
             "For each mentor in a match: 1 when a background check date is recorded on or "
             "before the start of their first match, else 0.",
-            ("screening.mentor_id", "screening.background_check_date", "matches.mentor_id",
-             "matches.start_date"),
-            entity="mentor", unit="count",
+            (
+                "screening.mentor_id",
+                "screening.background_check_date",
+                "matches.mentor_id",
+                "matches.start_date",
+            ),
+            entity="mentor",
+            unit="count",
         ),
         MetricSpec(
-            "references-checked", "per-entity", "References checked",
+            "references-checked",
+            "per-entity",
+            "References checked",
             "For each mentor in a match: the number of references checked (0 when the mentor "
             "has no screening record).",
             ("screening.mentor_id", "screening.references_checked", "matches.mentor_id"),
-            entity="mentor", unit="count",
+            entity="mentor",
+            unit="count",
         ),
         MetricSpec(
-            "planned-commitment-months", "per-entity", "Planned commitment",
+            "planned-commitment-months",
+            "per-entity",
+            "Planned commitment",
             "For each match: whole months from start_date to planned_end_date (a match without "
             "a planned end fails).",
             ("matches.match_id", "matches.start_date", "matches.planned_end_date"),
-            entity="match", unit="months",
+            entity="match",
+            unit="months",
         ),
         MetricSpec(
-            "planned-end-reached-rate", "rate", "Matches reaching their planned end",
+            "planned-end-reached-rate",
+            "rate",
+            "Matches reaching their planned end",
             "Ended matches whose end_date is on or after their planned_end_date, divided by "
             "ended matches with a planned end date.",
             ("matches.end_date", "matches.planned_end_date"),
             entity="match",
         ),
         MetricSpec(
-            "match-length", "info", "Match length",
+            "match-length",
+            "info",
+            "Match length",
             "Length in months of ended matches: count, mean, median, minimum and maximum.",
             ("matches.start_date", "matches.end_date"),
-            entity="match", unit="months",
+            entity="match",
+            unit="months",
         ),
         MetricSpec(
-            "closure-reasons", "info", "Closure reasons",
+            "closure-reasons",
+            "info",
+            "Closure reasons",
             "Ended matches counted by closure_reason.",
             ("matches.end_date", "matches.closure_reason"),
-            entity="match", unit="count",
+            entity="match",
+            unit="count",
         ),
     )
 }

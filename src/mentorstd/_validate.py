@@ -68,7 +68,7 @@ def _clean_loc(data: Any, loc: Sequence[str | int]) -> list[str | int]:
     for index, part in enumerate(loc):
         if isinstance(node, dict) and part == node.get("type") and index < len(loc) - 1:
             continue  # the tag of a discriminated union (checks' 'type')
-        if isinstance(node, dict) and part in node:
+        if isinstance(node, dict) and part in node:  # noqa: SIM114  (separate branches narrow types for mypy)
             node = node[part]
             path.append(part)
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):

@@ -21,7 +21,7 @@ try:  # the C loader is several times faster; fall back when libyaml is missing
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "LocatedDoc", "load_yaml", "format_path"]
+__all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "LocatedDoc", "format_path", "load_yaml"]
 
 #: Largest YAML file read (bytes). Standards files are a few kB, manifests smaller still.
 MAX_YAML_BYTES = 5 * 1024 * 1024
@@ -72,7 +72,7 @@ def format_path(path: Iterable[str | int]) -> str:
     return out
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """Safe loader that records positions, rejects duplicate keys and bounds depth."""
 
     allow_aliases = True
@@ -84,15 +84,13 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects and not self.allow_aliases:
-            raise _YamlProblem("aliases (*name) are not allowed in this file", node.start_mark)
+            raise _YamlError("aliases (*name) are not allowed in this file", node.start_mark)
         if node in self.recursive_objects:
-            raise _YamlProblem("recursive alias", node.start_mark)
+            raise _YamlError("recursive alias", node.start_mark)
         self.depth += 1
         try:
             if self.depth > MAX_YAML_DEPTH:
-                raise _YamlProblem(
-                    f"nesting deeper than {MAX_YAML_DEPTH} levels", node.start_mark
-                )
+                raise _YamlError(f"nesting deeper than {MAX_YAML_DEPTH} levels", node.start_mark)
             return super().construct_object(node, deep=deep)
         finally:
             self.depth -= 1
@@ -105,10 +103,10 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
-                raise _YamlProblem("mapping keys must be plain scalars", key_node.start_mark)
+                raise _YamlError("mapping keys must be plain scalars", key_node.start_mark)
             if key in data:
                 first = table[key]
-                raise _YamlProblem(
+                raise _YamlError(
                     f"duplicate key {key!r} (first at line {first[0]})", key_node.start_mark
                 )
             data[key] = self.construct_object(value_node, deep=True)
@@ -127,17 +125,22 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader._construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader._construct_seq)
+
+
 # Dates stay strings: the models parse them, so errors come out located and uniform.
-_Loader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    assert isinstance(node, yaml.ScalarNode)
+    return str(loader.construct_scalar(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 class _NoAliasLoader(_Loader):
     allow_aliases = False
 
 
-class _YamlProblem(Exception):
+class _YamlError(Exception):
     def __init__(self, message: str, mark: yaml.Mark | None) -> None:
         super().__init__(message)
         self.message = message
@@ -177,21 +180,26 @@ def load_yaml(
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise error(Problem(f"file is {size} bytes, larger than the {max_bytes}-byte limit",
-                                name))
+            raise error(
+                Problem(f"file is {size} bytes, larger than the {max_bytes}-byte limit", name)
+            )
         raw = path.read_bytes()
     except OSError as err:
         raise error(Problem(f"cannot read file: {err.strerror or err}", name)) from err
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise error(Problem(f"not valid UTF-8 (byte 0x{raw[err.start]:02x})", name, line)) from err
+        bad_line = raw[: err.start].count(b"\n") + 1
+        raise error(
+            Problem(f"not valid UTF-8 (byte 0x{raw[err.start]:02x})", name, bad_line)
+        ) from err
     loader_cls = _Loader if allow_aliases else _NoAliasLoader
     loader = loader_cls(text)
+    line: int | None
+    col: int | None
     try:
         data = loader.get_single_data()
-    except _YamlProblem as err:
+    except _YamlError as err:
         line, col = (err.mark.line + 1, err.mark.column + 1) if err.mark else (None, None)
         raise error(Problem(err.message, name, line, col)) from err
     except yaml.MarkedYAMLError as err:

@@ -104,8 +104,9 @@ class Result(_Model):
     title: str = Field(description="Requirement title.")
     kind: str = Field(description="Requirement kind.")
     standard: str = Field(description="Global id of the top-level standard or section.")
-    status: Status = Field(description="met, partially-met, not-met, not-assessed or "
-                                       "not-applicable.")
+    status: Status = Field(
+        description="met, partially-met, not-met, not-assessed or not-applicable."
+    )
     via: Via | None = Field(default=None, description="Crosswalk origin; null when direct.")
     findings: list[Finding] = Field(default_factory=list, description="What was found.")
     provenance: str = Field(description="How sure the requirement's encoding is.")
@@ -184,8 +185,9 @@ class Report(_Model):
     metrics: list[MetricUsed] = Field(description="Metrics computed, with definitions.")
     evidence: Evidence = Field(description="What was read, with hashes.")
     status_rules: list[str] = Field(description="How statuses were decided.")
-    nqms: dict[str, Any] | None = Field(default=None, description="NQMS cycle and badge "
-                                                                  "(EEPM only).")
+    nqms: dict[str, Any] | None = Field(
+        default=None, description="NQMS cycle and badge (EEPM only)."
+    )
 
     def __getitem__(self, requirement_id: str) -> Result:
         for result in self.results:
@@ -199,7 +201,7 @@ class Report(_Model):
 
     def flatten(self) -> list[tuple[str, str, str, str]]:
         """One row per finding: (requirement, status, check, code), in report order."""
-        rows = []
+        rows: list[tuple[str, str, str, str]] = []
         for r in self.results:
             if not r.findings:
                 rows.append((r.requirement, r.status, "", ""))
@@ -278,8 +280,11 @@ class _Direct:
 
 def _relevance(finding: Finding) -> tuple[int, int]:
     order = {"not-met": 0, "partially-met": 1, "met": 2, "not-applicable": 3, "not-assessed": 4}
-    kind = 0 if finding.check not in {"attestation", "document"} else (
-        1 if finding.check == "attestation" else 2)
+    kind = (
+        0
+        if finding.check not in {"attestation", "document"}
+        else (1 if finding.check == "attestation" else 2)
+    )
     return (kind, order[finding.status])
 
 
@@ -296,11 +301,21 @@ def _project(
             continue
         path = list(reversed(link.path))
         relations = [inverse(r) for r in reversed(link.relations)]
-        via = Via(from_=source.global_id, path=path, relations=relations,
-                  confidence=link.confidence, inferred=link.inferred,
-                  source_status=source_status)
-        key = (int(not link.inferred), CONFIDENCE_ORDER[link.confidence],
-               _RELATION_STRENGTH[relation], -len(link.path), -_SEVERITY[status])
+        via = Via(
+            from_=source.global_id,
+            path=path,
+            relations=relations,
+            confidence=link.confidence,
+            inferred=link.inferred,
+            source_status=source_status,
+        )
+        key = (
+            int(not link.inferred),
+            CONFIDENCE_ORDER[link.confidence],
+            _RELATION_STRENGTH[relation],
+            -len(link.path),
+            -_SEVERITY[status],
+        )
         candidates.append((key, status, via, link))
     if not candidates:
         return None
@@ -313,11 +328,18 @@ def _via_finding(status: Status, via: Via) -> Finding:
     if len(via.path) > 2:
         relation_text += " (inferred via " + ", ".join(via.path[1:-1]) + ")"
     message = MESSAGES["via-crosswalk"].format(
-        status=status, relation_text=f"is {relation_text}", source=via.from_,
+        status=status,
+        relation_text=f"is {relation_text}",
+        source=via.from_,
         source_status=via.source_status,
     )
-    return Finding(code="via-crosswalk", check="crosswalk", status=status, message=message,
-                   evidence=[via.from_])
+    return Finding(
+        code="via-crosswalk",
+        check="crosswalk",
+        status=status,
+        message=message,
+        evidence=[via.from_],
+    )
 
 
 # -- the entry point -------------------------------------------------------------------------
@@ -345,14 +367,26 @@ def iter_results(
                 status, via, _ = projected
                 findings = [_via_finding(status, via)]
         if status == "not-assessed" and not findings:
-            findings = [Finding(
-                code="no-evidence", check="none", status="not-assessed",
-                message=MESSAGES["no-evidence"].format(
-                    kinds=", ".join(repr(k) for k in req.evidence) or "(none listed)"))]
+            findings = [
+                Finding(
+                    code="no-evidence",
+                    check="none",
+                    status="not-assessed",
+                    message=MESSAGES["no-evidence"].format(
+                        kinds=", ".join(repr(k) for k in req.evidence) or "(none listed)"
+                    ),
+                )
+            ]
         yield Result(
-            requirement=req.global_id, title=req.title, kind=req.kind,
-            standard=f"{fw.id}:{fw.top_level(req).id}", status=status, via=via,
-            findings=findings, provenance=req.provenance, tags=list(req.tags),
+            requirement=req.global_id,
+            title=req.title,
+            kind=req.kind,
+            standard=f"{fw.id}:{fw.top_level(req).id}",
+            status=status,
+            via=via,
+            findings=findings,
+            provenance=req.provenance,
+            tags=list(req.tags),
         )
 
 
@@ -396,28 +430,43 @@ def assess(
         iter_results(bundle, framework, catalog, use_crosswalk=use_crosswalk, _direct=direct)
     )
     by_id = {r.requirement: r for r in results}
-    summary = {s: 0 for s in STATUSES}
+    summary = dict.fromkeys(STATUSES, 0)
     summary.update(Counter(r.status for r in results))
     standards = []
     for top in fw.children(None):
         items = [by_id[gid] for gid in _descendants(fw.id, top.id, catalog) if gid in by_id]
         if top.global_id in by_id:
             items = [by_id[top.global_id]]
-        counts = {s: 0 for s in STATUSES}
+        counts = dict.fromkeys(STATUSES, 0)
         counts.update(Counter(r.status for r in items))
-        standards.append(StandardSummary(
-            requirement=top.global_id, title=top.title,
-            status=_rollup([r.status for r in items]), counts=counts))
+        standards.append(
+            StandardSummary(
+                requirement=top.global_id,
+                title=top.title,
+                status=_rollup([r.status for r in items]),
+                counts=counts,
+            )
+        )
     metrics = _metrics_used(direct.ctx.metrics, results)
     manifest = bundle.manifest
     report = Report(
-        framework=fw.id, framework_title=fw.title, bundle=bundle.name,
-        program=ProgramInfo(name=manifest.program.name, model=manifest.program.model,
-                            period_start=manifest.program.period.start.isoformat(),
-                            period_end=manifest.program.period.end.isoformat()),
-        assessed_on=(as_of or dt.date.today()).isoformat(), generator=f"mentorstd {__version__}",
-        results=results, summary=summary, standards=standards, metrics=metrics,
-        evidence=_evidence(bundle), status_rules=list(STATUS_RULES),
+        framework=fw.id,
+        framework_title=fw.title,
+        bundle=bundle.name,
+        program=ProgramInfo(
+            name=manifest.program.name,
+            model=manifest.program.model,
+            period_start=manifest.program.period.start.isoformat(),
+            period_end=manifest.program.period.end.isoformat(),
+        ),
+        assessed_on=(as_of or dt.date.today()).isoformat(),
+        generator=f"mentorstd {__version__}",
+        results=results,
+        summary=summary,
+        standards=standards,
+        metrics=metrics,
+        evidence=_evidence(bundle),
+        status_rules=list(STATUS_RULES),
     )
     nqms_data = fw.extras.get("nqms")
     if nqms_data is not None:
@@ -452,18 +501,27 @@ def _metrics_used(ctx: MetricContext, results: list[Result]) -> list[MetricUsed]
             continue
         spec = METRIC_SPECS[name]
         result = ctx.result(name, params)
-        seen[key] = MetricUsed(metric=name, title=spec.title, definition=spec.definition,
-                               result=result.to_dict())
+        seen[key] = MetricUsed(
+            metric=name, title=spec.title, definition=spec.definition, result=result.to_dict()
+        )
     return list(seen.values())
 
 
 def _evidence(bundle: Bundle) -> Evidence:
     docs = [
-        DocumentUsed(id=d.ref.id, kind=d.ref.kind, path=d.ref.path, sha256=d.sha256,
-                     size=d.size, date=d.ref.date.isoformat() if d.ref.date else None,
-                     title=d.ref.title)
+        DocumentUsed(
+            id=d.ref.id,
+            kind=d.ref.kind,
+            path=d.ref.path,
+            sha256=d.sha256,
+            size=d.size,
+            date=d.ref.date.isoformat() if d.ref.date else None,
+            title=d.ref.title,
+        )
         for d in bundle.documents.values()
     ]
-    tables = [TableUsed(name=t.name, path=t.file, rows=t.n_rows, sha256=t.sha256)
-              for t in bundle.tables.values()]
+    tables = [
+        TableUsed(name=t.name, path=t.file, rows=t.n_rows, sha256=t.sha256)
+        for t in bundle.tables.values()
+    ]
     return Evidence(manifest_sha256=bundle.manifest_sha256, documents=docs, tables=tables)

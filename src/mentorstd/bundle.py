@@ -15,13 +15,14 @@ with cheap parsing: each distinct date or number string is parsed once.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
+import math
 import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-import datetime as dt
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -59,8 +60,13 @@ MAX_FIELD_CHARS = 10_000
 MAX_PROBLEMS = 20
 
 CLOSURE_REASONS = (
-    "completed", "mentor-withdrew", "mentee-withdrew", "family-withdrew", "rematched",
-    "program-ended", "other",
+    "completed",
+    "mentor-withdrew",
+    "mentee-withdrew",
+    "family-withdrew",
+    "rematched",
+    "program-ended",
+    "other",
 )
 PROGRAM_MODELS = ("community", "school", "workplace", "group", "e-mentoring", "other")
 PRACTICE_STATUSES = ("implemented", "partial", "planned", "not-implemented", "not-applicable")
@@ -230,8 +236,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
     "outcomes": (
         Column("mentee_id", "id", required=True),
-        Column("measure", "enum", required=True,
-               choices=("attendance", "behaviour", "attitude", "attainment")),
+        Column(
+            "measure",
+            "enum",
+            required=True,
+            choices=("attendance", "behaviour", "attitude", "attainment"),
+        ),
         Column("baseline", "number", optional_column=True),
         Column("follow_up", "number", optional_column=True),
         Column("improved", "enum", choices=("yes", "no")),
@@ -310,8 +320,9 @@ def _inside(root: Path, rel: str, doc: LocatedDoc, at: list[str | int]) -> Path:
     """Resolve ``rel`` inside ``root`` or raise a located error."""
     pure = PurePosixPath(rel.replace("\\", "/"))
     if pure.is_absolute() or re.match(r"^[A-Za-z]:", rel):
-        raise BundleError(doc.problem(at, f"{rel!r} is an absolute path; use a path inside the "
-                                          "bundle"))
+        raise BundleError(
+            doc.problem(at, f"{rel!r} is an absolute path; use a path inside the bundle")
+        )
     if ".." in pure.parts:
         raise BundleError(doc.problem(at, f"{rel!r} leaves the bundle ('..' is not allowed)"))
     candidate = root / Path(*pure.parts)
@@ -335,9 +346,15 @@ def _sha256_file(path: Path, limit: int, problem: Problem) -> tuple[int, str]:
         while chunk := handle.read(1 << 20):
             size += len(chunk)
             if size > limit:
-                raise BundleError(Problem(f"file is larger than the {limit}-byte limit",
-                                          problem.file, problem.line, problem.column,
-                                          problem.field))
+                raise BundleError(
+                    Problem(
+                        f"file is larger than the {limit}-byte limit",
+                        problem.file,
+                        problem.line,
+                        problem.column,
+                        problem.field,
+                    )
+                )
             digest.update(chunk)
     return size, digest.hexdigest()
 
@@ -383,8 +400,13 @@ def load_bundle(
         from .catalog import load_catalog
 
         catalog = load_catalog()
-    doc = load_yaml(manifest_path, display=MANIFEST, allow_aliases=False,
-                    max_bytes=MAX_MANIFEST_BYTES, error=BundleError)
+    doc = load_yaml(
+        manifest_path,
+        display=MANIFEST,
+        allow_aliases=False,
+        max_bytes=MAX_MANIFEST_BYTES,
+        error=BundleError,
+    )
     manifest, problems = build_model(Manifest, doc, "bundle.schema.json")
     if manifest is None:
         raise BundleError(problems)
@@ -398,12 +420,18 @@ def load_bundle(
         if rel is None:
             continue
         file_path = _inside(root, rel, doc, ["data", name])
-        tables[name] = read_table(file_path, name, display=rel,
-                                  allow_personal_data=allow_personal_data)
+        tables[name] = read_table(
+            file_path, name, display=rel, allow_personal_data=allow_personal_data
+        )
     _check_references(root, tables)
     bundle = Bundle(
-        path=root, name=root.name, manifest=manifest, documents=documents, tables=tables,
-        manifest_sha256=manifest_sha, practices=practices,
+        path=root,
+        name=root.name,
+        manifest=manifest,
+        documents=documents,
+        tables=tables,
+        manifest_sha256=manifest_sha,
+        practices=practices,
     )
     if not allow_personal_data:
         from .privacy import check_bundle
@@ -421,8 +449,12 @@ def _load_documents(
         if ref.id in out:
             raise BundleError(doc.problem([*at, "id"], f"duplicate document id {ref.id!r}"))
         if ref.kind not in catalog.evidence_kinds:
-            raise BundleError(doc.problem([*at, "kind"], f"unknown evidence kind {ref.kind!r} "
-                                          "(see `mentorstd evidence-kinds`)"))
+            raise BundleError(
+                doc.problem(
+                    [*at, "kind"],
+                    f"unknown evidence kind {ref.kind!r} (see `mentorstd evidence-kinds`)",
+                )
+            )
         file_path = _inside(root, ref.path, doc, [*at, "path"])
         size, digest = _sha256_file(file_path, MAX_DOCUMENT_BYTES, doc.problem([*at, "path"], ""))
         out[ref.id] = DocumentFile(ref=ref, size=size, sha256=digest)
@@ -436,15 +468,18 @@ def _check_practices(
     for i, practice in enumerate(manifest.practices):
         at: list[str | int] = ["practices", i]
         if not catalog.has_requirement(practice.requirement):
-            raise BundleError(doc.problem([*at, "requirement"],
-                                          f"unknown requirement {practice.requirement!r}"))
+            raise BundleError(
+                doc.problem([*at, "requirement"], f"unknown requirement {practice.requirement!r}")
+            )
         if practice.requirement in out:
-            raise BundleError(doc.problem([*at, "requirement"],
-                                          f"{practice.requirement} is attested twice"))
+            raise BundleError(
+                doc.problem([*at, "requirement"], f"{practice.requirement} is attested twice")
+            )
         for j, ref in enumerate(practice.evidence):
             if ref not in documents:
-                raise BundleError(doc.problem([*at, "evidence", j],
-                                              f"no document with id {ref!r} in documents"))
+                raise BundleError(
+                    doc.problem([*at, "evidence", j], f"no document with id {ref!r} in documents")
+                )
         out[practice.requirement] = practice
     return out
 
@@ -459,11 +494,13 @@ def _check_nqms(doc: LocatedDoc, manifest: Manifest, catalog: Catalog) -> None:
             raise BundleError(doc.problem([*at, "id"], f"duplicate goal id {goal.id!r}"))
         seen.add(goal.id)
         if goal.requirement is not None and not catalog.has_requirement(goal.requirement):
-            raise BundleError(doc.problem([*at, "requirement"],
-                                          f"unknown requirement {goal.requirement!r}"))
+            raise BundleError(
+                doc.problem([*at, "requirement"], f"unknown requirement {goal.requirement!r}")
+            )
         if goal.done_on is not None and goal.status != "done":
-            raise BundleError(doc.problem([*at, "done_on"], "done_on is set but status is "
-                                                             f"{goal.status!r}"))
+            raise BundleError(
+                doc.problem([*at, "done_on"], f"done_on is set but status is {goal.status!r}")
+            )
 
 
 # -- tables ----------------------------------------------------------------------------------
@@ -491,8 +528,13 @@ class _TableErrors:
             return self._lines[row_index]
         return 0
 
-    def add(self, message: str, row: int | None = None, column: int | None = None,
-            field: str | None = None) -> None:
+    def add(
+        self,
+        message: str,
+        row: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+    ) -> None:
         line = 1 if row is None else self.line_of(row)
         self.problems.append(Problem(message, self.display, line, column, field))
         if len(self.problems) >= MAX_PROBLEMS:
@@ -521,8 +563,11 @@ def read_table(
     try:
         size = path.stat().st_size
         if size > MAX_TABLE_BYTES:
-            raise BundleError(Problem(f"file is {size} bytes, larger than the "
-                                      f"{MAX_TABLE_BYTES}-byte limit", display))
+            raise BundleError(
+                Problem(
+                    f"file is {size} bytes, larger than the {MAX_TABLE_BYTES}-byte limit", display
+                )
+            )
         raw = path.read_bytes()
     except OSError as err:
         raise BundleError(Problem(f"cannot read file: {err.strerror or err}", display)) from err
@@ -531,13 +576,19 @@ def read_table(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise BundleError(Problem(f"not valid UTF-8 (byte 0x{raw[err.start]:02x}); save the "
-                                  "file as UTF-8", display, line)) from err
+        raise BundleError(
+            Problem(
+                f"not valid UTF-8 (byte 0x{raw[err.start]:02x}); save the file as UTF-8",
+                display,
+                line,
+            )
+        ) from err
     del raw
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise BundleError(Problem("contains a NUL byte (is this really a CSV text file?)",
-                                  display, line))
+        raise BundleError(
+            Problem("contains a NUL byte (is this really a CSV text file?)", display, line)
+        )
     errors = _TableErrors(display, text)
     reader = csv.reader(io.StringIO(text, newline=""))
     old_limit = csv.field_size_limit()
@@ -574,8 +625,9 @@ def read_table(
         columns[column.name] = _parse_column(raw_columns[pos], column, pos + 1, errors)
     if errors.problems:
         raise errors.fail()
-    table = Table(name=name, file=display, columns=columns, n_rows=len(body), sha256=digest,
-                  size=size)
+    table = Table(
+        name=name, file=display, columns=columns, n_rows=len(body), sha256=digest, size=size
+    )
     _check_rows(table, errors)
     if errors.problems:
         raise errors.fail()
@@ -594,11 +646,16 @@ def _check_header(
             errors.add(f"column {name!r} appears twice", None, pos + 1, name)
         elif name not in known and personal_column(name):
             if not allow_personal:
-                errors.add(f"column {name!r} looks like personal data: {PRIVACY_HELP}",
-                           None, pos + 1, name)
+                errors.add(
+                    f"column {name!r} looks like personal data: {PRIVACY_HELP}", None, pos + 1, name
+                )
         elif name not in known:
-            errors.add(f"unknown column {name!r} (expected: {', '.join(c.name for c in spec)})",
-                       None, pos + 1, name)
+            errors.add(
+                f"unknown column {name!r} (expected: {', '.join(c.name for c in spec)})",
+                None,
+                pos + 1,
+                name,
+            )
         index[name] = pos
     for column in spec:
         if column.name not in index and not column.optional_column:
@@ -625,8 +682,13 @@ def _parse_column(
     if column.type == "id":
         bad = {v for v in distinct if not _ID_RE.match(v) or len(v) > 100}
         for v in sorted(bad)[:3]:
-            errors.add(f"{v!r} is not a valid id (letters, digits and ._:/#- only; "
-                       "pseudonymous ids, never names)", _first_row(values, {v}), col_no, name)
+            errors.add(
+                f"{v!r} is not a valid id (letters, digits and ._:/#- only; "
+                "pseudonymous ids, never names)",
+                _first_row(values, {v}),
+                col_no,
+                name,
+            )
         if column.unique and len(distinct) != len(values):
             seen: set[str] = set()
             for i, v in enumerate(values):
@@ -638,19 +700,28 @@ def _parse_column(
     if column.type == "enum":
         bad = distinct - set(column.choices)
         for v in sorted(bad)[:3]:
-            errors.add(f"{v!r} is not one of {', '.join(column.choices)}",
-                       _first_row(values, {v}), col_no, name)
+            errors.add(
+                f"{v!r} is not one of {', '.join(column.choices)}",
+                _first_row(values, {v}),
+                col_no,
+                name,
+            )
         return [v or None for v in values]
     parsed: dict[str, Any] = {"": None}
     if column.type == "date":
         for v in distinct:
             ordinal = _parse_date(v)
             if ordinal is None:
-                errors.add(f"{v!r} is not a date (YYYY-MM-DD)", _first_row(values, {v}),
-                           col_no, name)
+                errors.add(
+                    f"{v!r} is not a date (YYYY-MM-DD)", _first_row(values, {v}), col_no, name
+                )
             elif ordinal == -1:
-                errors.add(f"{v!r} is out of range (1900-01-01 to 2100-12-31)",
-                           _first_row(values, {v}), col_no, name)
+                errors.add(
+                    f"{v!r} is out of range (1900-01-01 to 2100-12-31)",
+                    _first_row(values, {v}),
+                    col_no,
+                    name,
+                )
             parsed[v] = ordinal
     else:
         for v in distinct:
@@ -661,15 +732,22 @@ def _parse_column(
                 errors.add(f"{v!r} is not {kind}", _first_row(values, {v}), col_no, name)
                 parsed[v] = None
                 continue
-            if number != number or number in {float("inf"), float("-inf")}:
-                errors.add(f"{v!r} is not a finite number", _first_row(values, {v}), col_no,
-                           name)
+            if not math.isfinite(number):
+                errors.add(f"{v!r} is not a finite number", _first_row(values, {v}), col_no, name)
             elif column.minimum is not None and number < column.minimum:
-                errors.add(f"{v!r} is below the minimum {column.minimum:g}",
-                           _first_row(values, {v}), col_no, name)
+                errors.add(
+                    f"{v!r} is below the minimum {column.minimum:g}",
+                    _first_row(values, {v}),
+                    col_no,
+                    name,
+                )
             elif column.maximum is not None and number > column.maximum:
-                errors.add(f"{v!r} is above the maximum {column.maximum:g}",
-                           _first_row(values, {v}), col_no, name)
+                errors.add(
+                    f"{v!r} is above the maximum {column.maximum:g}",
+                    _first_row(values, {v}),
+                    col_no,
+                    name,
+                )
             parsed[v] = number
     return [parsed[v] for v in values]
 
@@ -685,11 +763,20 @@ def _check_rows(table: Table, errors: _TableErrors) -> None:
         if end is not None and end < start:
             errors.add("end_date is before start_date", i, col["end_date"], "end_date")
         if planned is not None and planned < start:
-            errors.add("planned_end_date is before start_date", i, col["planned_end_date"],
-                       "planned_end_date")
+            errors.add(
+                "planned_end_date is before start_date",
+                i,
+                col["planned_end_date"],
+                "planned_end_date",
+            )
         if reason is not None and end is None:
-            errors.add("closure_reason is set but end_date is blank (an active match has no "
-                       "closure reason)", i, col["closure_reason"], "closure_reason")
+            errors.add(
+                "closure_reason is set but end_date is blank (an active match has no "
+                "closure reason)",
+                i,
+                col["closure_reason"],
+                "closure_reason",
+            )
 
 
 def _check_references(root: Path, tables: dict[str, Table]) -> None:
@@ -710,7 +797,11 @@ def _check_references(root: Path, tables: dict[str, Table]) -> None:
             text = (root / table.file).read_text(encoding="utf-8-sig")
             errors = _TableErrors(table.file, text)
             pos = [c.name for c in TABLES[name]].index("match_id") + 1
-            errors.add(f"{first!r} is not a match_id in {matches.file}"
-                       + (f" ({len(unknown)} unknown ids in all)" if len(unknown) > 1 else ""),
-                       row, pos, "match_id")
+            errors.add(
+                f"{first!r} is not a match_id in {matches.file}"
+                + (f" ({len(unknown)} unknown ids in all)" if len(unknown) > 1 else ""),
+                row,
+                pos,
+                "match_id",
+            )
             raise errors.fail()

@@ -85,9 +85,7 @@ class Catalog:
             return self.frameworks[framework_id]
         except KeyError:
             known = ", ".join(self.frameworks) or "none"
-            raise UnknownIdError(
-                f"unknown framework {framework_id!r} (known: {known})"
-            ) from None
+            raise UnknownIdError(f"unknown framework {framework_id!r} (known: {known})") from None
 
     def requirement(self, global_id: str) -> Requirement:
         """The requirement with global id ``<framework>:<local id>``."""
@@ -141,8 +139,8 @@ class LintReport:
         if self.catalog is None:
             return out
         for fid, fw in self.catalog.frameworks.items():
-            kinds = Counter(r.kind for r in fw.requirements)
-            prov = Counter(r.provenance for r in fw.requirements)
+            kinds = Counter[str](r.kind for r in fw.requirements)
+            prov = Counter[str](r.provenance for r in fw.requirements)
             out[fid] = {"requirements": len(fw.requirements), **kinds, **prov}
         return out
 
@@ -179,13 +177,23 @@ class _Loader:
             first = handle.readline().strip()
         marker = "# yaml-language-server: $schema="
         if not first.startswith(marker):
-            self.problems.append(Problem(
-                f"first line should be '{marker}<path to {schema}>' so editors validate it",
-                display, 1, 1))
-        elif not first.endswith("/" + schema) and first[len(marker):] != schema:
-            self.problems.append(Problem(
-                f"schema comment names {first[len(marker):]!r}, expected a path to {schema!r}",
-                display, 1, 1))
+            self.problems.append(
+                Problem(
+                    f"first line should be '{marker}<path to {schema}>' so editors validate it",
+                    display,
+                    1,
+                    1,
+                )
+            )
+        elif not first.endswith("/" + schema) and first[len(marker) :] != schema:
+            self.problems.append(
+                Problem(
+                    f"schema comment names {first[len(marker) :]!r}, expected a path to {schema!r}",
+                    display,
+                    1,
+                    1,
+                )
+            )
 
     def _build(self, model: Any, doc: LocatedDoc, schema: str) -> Any:
         built, problems = build_model(model, doc, schema, strict_schema=self.strict)
@@ -212,9 +220,12 @@ class _Loader:
         elif path.is_dir():
             self.load_root(path, display)
         else:
-            self.problems.append(Problem(
-                "not a standards folder (expected framework.yaml or framework folders)",
-                str(path)))
+            self.problems.append(
+                Problem(
+                    "not a standards folder (expected framework.yaml or framework folders)",
+                    str(path),
+                )
+            )
 
     def load_kinds(self, path: Path, display: str) -> None:
         doc = self._read(path, display, SCHEMA_FOR["evidence-kinds"])
@@ -227,22 +238,27 @@ class _Loader:
             return
         for i, kind in enumerate(built.kinds):
             if kind.id in self.kinds:
-                self.problems.append(doc.problem(["kinds", i, "id"],
-                                                 f"duplicate evidence kind {kind.id!r}"))
+                self.problems.append(
+                    doc.problem(["kinds", i, "id"], f"duplicate evidence kind {kind.id!r}")
+                )
             self.kinds[kind.id] = kind
         self.kind_docs.append((doc, built))
 
     def load_framework(self, folder: Path, display: str) -> None:
-        meta_doc = self._read(folder / "framework.yaml", display + "framework.yaml",
-                              SCHEMA_FOR["framework"])
+        meta_doc = self._read(
+            folder / "framework.yaml", display + "framework.yaml", SCHEMA_FOR["framework"]
+        )
         if meta_doc is None:
             return
         meta: FrameworkFile | None = self._build(FrameworkFile, meta_doc, SCHEMA_FOR["framework"])
         if meta is None:
             return
         if meta.id != folder.name:
-            self.problems.append(meta_doc.problem(
-                ["id"], f"framework id {meta.id!r} differs from its folder name {folder.name!r}"))
+            self.problems.append(
+                meta_doc.problem(
+                    ["id"], f"framework id {meta.id!r} differs from its folder name {folder.name!r}"
+                )
+            )
         if meta.id in self.frameworks:
             self.problems.append(meta_doc.problem(["id"], f"framework {meta.id!r} loaded twice"))
             return
@@ -278,8 +294,9 @@ class _Loader:
             self.problems.append(meta_doc.problem(["extras", name], f"no such file {rel!r}"))
             return None
         if name != "nqms":
-            self.problems.append(meta_doc.problem(["extras", name],
-                                                  f"unknown extra {name!r} (known: nqms)"))
+            self.problems.append(
+                meta_doc.problem(["extras", name], f"unknown extra {name!r} (known: nqms)")
+            )
             return None
         from .models import NqmsFile
 
@@ -319,21 +336,26 @@ class _Loader:
         all_ids = {r.id for r in framework.requirements}
         for doc, built in docs:
             for i, spec in enumerate(built.requirements):
-                here = ["requirements", i]
+                here: list[str | int] = ["requirements", i]
                 if spec.id in seen:
-                    self.problems.append(doc.problem(
-                        [*here, "id"], f"duplicate id {spec.id!r} (first in {seen[spec.id]})"))
+                    self.problems.append(
+                        doc.problem(
+                            [*here, "id"], f"duplicate id {spec.id!r} (first in {seen[spec.id]})"
+                        )
+                    )
                 else:
                     seen[spec.id] = doc.file
                 if spec.parent is not None and spec.parent not in all_ids:
-                    self.problems.append(doc.problem(
-                        [*here, "parent"], f"parent {spec.parent!r} does not exist"))
+                    self.problems.append(
+                        doc.problem([*here, "parent"], f"parent {spec.parent!r} does not exist")
+                    )
                 if spec.parent == spec.id:
                     self.problems.append(doc.problem([*here, "parent"], "is its own parent"))
                 for j, kind in enumerate(spec.evidence):
                     if kind not in self.kinds:
-                        self.problems.append(doc.problem(
-                            [*here, "evidence", j], f"unknown evidence kind {kind!r}"))
+                        self.problems.append(
+                            doc.problem([*here, "evidence", j], f"unknown evidence kind {kind!r}")
+                        )
                 self._check_checks(doc, here, spec)
         self._check_cycles(framework, docs)
 
@@ -346,8 +368,9 @@ class _Loader:
                 node, steps = spec.parent, 0
                 while node is not None and steps <= len(parents):
                     if node == spec.id:
-                        self.problems.append(doc.problem(
-                            ["requirements", i, "parent"], "parent chain forms a cycle"))
+                        self.problems.append(
+                            doc.problem(["requirements", i, "parent"], "parent chain forms a cycle")
+                        )
                         break
                     node, steps = parents.get(node), steps + 1
 
@@ -357,14 +380,15 @@ class _Loader:
             if isinstance(check, DocumentCheck):
                 for j, kind in enumerate(check.kinds):
                     if kind not in self.kinds:
-                        self.problems.append(doc.problem(
-                            [*at, "kinds", j], f"unknown evidence kind {kind!r}"))
+                        self.problems.append(
+                            doc.problem([*at, "kinds", j], f"unknown evidence kind {kind!r}")
+                        )
             elif isinstance(check, MetricCheck):
                 self.problems.extend(metric_check_problems(doc, at, check))
 
     def _check_counts(self, fid: str) -> None:
         framework = self.frameworks[fid]
-        counts = Counter(r.kind for r in framework.requirements)
+        counts = Counter[str](r.kind for r in framework.requirements)
         for kind, expected in framework.meta.expected_counts.items():
             have = counts.get(kind, 0)
             if have < expected:
@@ -373,9 +397,12 @@ class _Loader:
                     "(see the framework's notes for why)"
                 )
             elif have > expected:
-                self.problems.append(self.framework_meta_docs[fid].problem(
-                    ["expected_counts", kind],
-                    f"{have} {kind}s encoded but the source states {expected}"))
+                self.problems.append(
+                    self.framework_meta_docs[fid].problem(
+                        ["expected_counts", kind],
+                        f"{have} {kind}s encoded but the source states {expected}",
+                    )
+                )
 
     def _check_extra(self, doc: LocatedDoc, built: Any) -> None:
         from .models import NqmsFile
@@ -386,8 +413,9 @@ class _Loader:
                     fid, _, local = rid.partition(":")
                     fw = self.frameworks.get(fid)
                     if fw is None or local not in fw:
-                        self.problems.append(doc.problem(
-                            ["parts", i, "covers", j], f"unknown requirement {rid!r}"))
+                        self.problems.append(
+                            doc.problem(["parts", i, "covers", j], f"unknown requirement {rid!r}")
+                        )
 
     def catalog(self) -> Catalog:
         return Catalog(self.frameworks, self.kinds, self.crosswalks, self.roots)
@@ -403,13 +431,17 @@ def metric_check_problems(
         return [doc.problem([*at, "metric"], f"unknown metric {check.metric!r} (known: {known})")]
     problems = []
     if spec.kind == "info":
-        problems.append(doc.problem([*at, "metric"],
-                                    f"metric {check.metric!r} is informational: no threshold"))
+        problems.append(
+            doc.problem([*at, "metric"], f"metric {check.metric!r} is informational: no threshold")
+        )
     for name, value in check.params.items():
         param = spec.param(name)
         if param is None:
-            problems.append(doc.problem([*at, "params", name],
-                                        f"metric {check.metric!r} takes no parameter {name!r}"))
+            problems.append(
+                doc.problem(
+                    [*at, "params", name], f"metric {check.metric!r} takes no parameter {name!r}"
+                )
+            )
             continue
         values = value if isinstance(value, list) else [value]
         if isinstance(value, list) and not param.many:
@@ -417,13 +449,18 @@ def metric_check_problems(
         if param.choices:
             for v in values:
                 if v not in param.choices:
-                    problems.append(doc.problem(
-                        [*at, "params", name],
-                        f"{v!r} is not one of {', '.join(param.choices)}"))
+                    problems.append(
+                        doc.problem(
+                            [*at, "params", name], f"{v!r} is not one of {', '.join(param.choices)}"
+                        )
+                    )
     for param in spec.params:
         if param.required and param.name not in check.params:
-            problems.append(doc.problem([*at, "params"],
-                                        f"metric {check.metric!r} needs parameter {param.name!r}"))
+            problems.append(
+                doc.problem(
+                    [*at, "params"], f"metric {check.metric!r} needs parameter {param.name!r}"
+                )
+            )
     return problems
 
 

@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["MESSAGES", "STATUSES", "CheckContext", "Finding", "Status", "iter_findings"]
 
 Status = Literal["met", "partially-met", "not-met", "not-assessed", "not-applicable"]
-STATUSES: tuple[Status, ...] = ("met", "partially-met", "not-met", "not-assessed",
-                                "not-applicable")
+STATUSES: tuple[Status, ...] = ("met", "partially-met", "not-met", "not-assessed", "not-applicable")
 
 #: Finding codes and their message templates (values are filled with ``str.format``).
 MESSAGES: dict[str, str] = {
@@ -63,7 +62,11 @@ MESSAGES: dict[str, str] = {
 }
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": op.ge, ">": op.gt, "<=": op.le, "<": op.lt, "==": op.eq,
+    ">=": op.ge,
+    ">": op.gt,
+    "<=": op.le,
+    "<": op.lt,
+    "==": op.eq,
 }
 
 
@@ -143,20 +146,32 @@ def _attestation(req: Requirement, ctx: CheckContext) -> Iterator[Finding]:
     evidence = list(practice.evidence)
     if practice.status == "implemented":
         if evidence or ctx.evidence_of(req.evidence):
-            yield _finding("attested", "attestation", "met", evidence=evidence,
-                           text={"evidence": _quote(evidence) or "the evidence below"})
+            yield _finding(
+                "attested",
+                "attestation",
+                "met",
+                evidence=evidence,
+                text={"evidence": _quote(evidence) or "the evidence below"},
+            )
         else:
-            yield _finding("attested-without-evidence", "attestation", "partially-met",
-                           text={"kinds": _quote(req.evidence) or "(none listed)"})
+            yield _finding(
+                "attested-without-evidence",
+                "attestation",
+                "partially-met",
+                text={"kinds": _quote(req.evidence) or "(none listed)"},
+            )
         return
     status = _PRACTICE_STATUS[practice.status]
     note = f" ({practice.note})" if practice.note and status == "not-applicable" else ""
-    yield _finding(f"attested-{practice.status}", "attestation", status, evidence=evidence,
-                   text={"note": note})
+    yield _finding(
+        f"attested-{practice.status}", "attestation", status, evidence=evidence, text={"note": note}
+    )
 
 
 _PRACTICE_STATUS: dict[str, Status] = {
-    "partial": "partially-met", "planned": "not-met", "not-implemented": "not-met",
+    "partial": "partially-met",
+    "planned": "not-met",
+    "not-implemented": "not-met",
     "not-applicable": "not-applicable",
 }
 
@@ -170,16 +185,26 @@ def _documents(check: DocumentCheck, ctx: CheckContext) -> Iterator[Finding]:
         return  # no evidence of these kinds: not assessed, which the summary reports
     if check.match == "all" and len(have) < len(kinds):
         missing = [k for k in kinds if not present[k]]
-        yield _finding("documents-incomplete", "document", "partially-met", evidence=used,
-                       text={"present": _quote(have), "missing": _quote(missing)})
+        yield _finding(
+            "documents-incomplete",
+            "document",
+            "partially-met",
+            evidence=used,
+            text={"present": _quote(have), "missing": _quote(missing)},
+        )
         return
     if check.max_age_days is not None:
         stale = _stale(check.max_age_days, have, ctx.bundle)
         if stale is not None:
             yield stale
             return
-    yield _finding("documents-present", "document", "met", evidence=used,
-                   text={"kinds": _quote(have), "evidence": _quote(used)})
+    yield _finding(
+        "documents-present",
+        "document",
+        "met",
+        evidence=used,
+        text={"kinds": _quote(have), "evidence": _quote(used)},
+    )
 
 
 def _stale(max_age: int, kinds: list[str], bundle: Bundle) -> Finding | None:
@@ -195,12 +220,26 @@ def _stale(max_age: int, kinds: list[str], bundle: Bundle) -> Finding | None:
         return None
     undated = [d.ref.id for d in docs if d.ref.date is None]
     if undated:
-        return _finding("document-undated", "document", "partially-met", evidence=undated,
-                        text={"evidence": _quote(undated), "max_age": max_age})
+        return _finding(
+            "document-undated",
+            "document",
+            "partially-met",
+            evidence=undated,
+            text={"evidence": _quote(undated), "max_age": max_age},
+        )
     newest = max(docs, key=lambda d: d.ref.date or date.min)
-    return _finding("document-stale", "document", "partially-met", evidence=[newest.ref.id],
-                    text={"evidence": repr(newest.ref.id), "doc_date": newest.ref.date,
-                          "max_age": max_age, "period_end": period_end})
+    return _finding(
+        "document-stale",
+        "document",
+        "partially-met",
+        evidence=[newest.ref.id],
+        text={
+            "evidence": repr(newest.ref.id),
+            "doc_date": newest.ref.date,
+            "max_age": max_age,
+            "period_end": period_end,
+        },
+    )
 
 
 # -- metrics ---------------------------------------------------------------------------------
@@ -212,17 +251,25 @@ def _metric(check: MetricCheck, ctx: MetricContext) -> Iterator[Finding]:
     tables = sorted({c.partition(".")[0] for c in spec.reads})
     evidence = [ctx.bundle.tables[t].file for t in tables if t in ctx.bundle.tables]
     common: dict[str, Any] = {
-        "check": check.metric, "threshold": check.threshold, "operator": check.operator,
-        "unit": spec.unit, "params": result.params, "evidence": evidence,
+        "check": check.metric,
+        "threshold": check.threshold,
+        "operator": check.operator,
+        "unit": spec.unit,
+        "params": result.params,
+        "evidence": evidence,
     }
     title = spec.title.lower()
-    entity = str(result.params.get("role", spec.entity)) if spec.entity == "person" else (
-        spec.entity)
+    entity = (
+        str(result.params.get("role", spec.entity)) if spec.entity == "person" else (spec.entity)
+    )
     threshold_text = format_threshold(check)
     if not result.computable:
-        yield _finding("metric-no-data", status="not-assessed",
-                       text={"title": spec.title, "reason": result.note or "no data in scope"},
-                       **common)
+        yield _finding(
+            "metric-no-data",
+            status="not-assessed",
+            text={"title": spec.title, "reason": result.note or "no data in scope"},
+            **common,
+        )
         return
     compare = _OPS[check.operator]
     if spec.kind == "rate":
@@ -230,30 +277,55 @@ def _metric(check: MetricCheck, ctx: MetricContext) -> Iterator[Finding]:
         ok = compare(result.value, check.threshold)
         code = "metric-met" if ok else "metric-not-met"
         yield _finding(
-            code, status="met" if ok else "not-met", value=result.value, scope="program",
-            passed=result.numerator, total=result.denominator,
+            code,
+            status="met" if ok else "not-met",
+            value=result.value,
+            scope="program",
+            passed=result.numerator,
+            total=result.denominator,
             failing=[] if ok and not result.failing else list(result.failing),
-            text={"title": spec.title, "value_text": format_value(result.value, spec.unit),
-                  "numerator": result.numerator, "denominator": result.denominator,
-                  "threshold_text": threshold_text},
-            **common)
+            text={
+                "title": spec.title,
+                "value_text": format_value(result.value, spec.unit),
+                "numerator": result.numerator,
+                "denominator": result.denominator,
+                "threshold_text": threshold_text,
+            },
+            **common,
+        )
         return
     entities = result.entities or {}
     failing = sorted(e for e, v in entities.items() if not compare(v, check.threshold))
     total = len(entities)
     passed = total - len(failing)
     share = passed / total
-    text = {"title": title, "threshold_text": threshold_text, "total": total,
-            "entities": plural(entity), "passed": passed, "failed": len(failing),
-            "value_text": format_value(share, "share")}
+    text = {
+        "title": title,
+        "threshold_text": threshold_text,
+        "total": total,
+        "entities": plural(entity),
+        "passed": passed,
+        "failed": len(failing),
+        "value_text": format_value(share, "share"),
+    }
+    status: Status
     if not failing:
         code, status = "metric-all-pass", "met"
     elif passed:
         code, status = "metric-some-fail", "partially-met"
     else:
         code, status = "metric-none-pass", "not-met"
-    yield _finding(code, status=status, value=share, scope=f"each {entity}",  # type: ignore[arg-type]
-                   passed=passed, total=total, failing=failing, text=text, **common)
+    yield _finding(
+        code,
+        status=status,
+        value=share,
+        scope=f"each {entity}",
+        passed=passed,
+        total=total,
+        failing=failing,
+        text=text,
+        **common,
+    )
 
 
 # -- the primitive ---------------------------------------------------------------------------

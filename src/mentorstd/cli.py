@@ -10,7 +10,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
@@ -40,7 +40,7 @@ app = typer.Typer(
 )
 
 
-class TextFormat(str, Enum):
+class TextFormat(StrEnum):
     """Output formats for data commands."""
 
     text = "text"
@@ -117,14 +117,22 @@ def _version_callback(value: bool) -> None:
 def main_callback(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version_callback, is_eager=True,
-                     help="Print the version and exit."),
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
     ] = False,
     standards: Annotated[
         list[Path] | None,
-        typer.Option("--standards", "-S", metavar="PATH",
-                     help="Extra standards folder (a framework folder or a folder of them); "
-                     "repeatable. Also read from MENTORSTD_PATH."),
+        typer.Option(
+            "--standards",
+            "-S",
+            metavar="PATH",
+            help="Extra standards folder (a framework folder or a folder of them); "
+            "repeatable. Also read from MENTORSTD_PATH.",
+        ),
     ] = None,
 ) -> None:
     """Youth-mentoring quality standards as data."""
@@ -143,16 +151,25 @@ def frameworks(
 ) -> None:
     """List the loaded frameworks with their requirement counts."""
     cat = _catalog()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for fw in cat.frameworks.values():
         kinds: dict[str, int] = {}
         prov: dict[str, int] = {}
         for r in fw.requirements:
             kinds[r.kind] = kinds.get(r.kind, 0) + 1
             prov[r.provenance] = prov.get(r.provenance, 0) + 1
-        rows.append({"id": fw.id, "title": fw.title, "edition": fw.meta.edition,
-                     "publisher": fw.meta.publisher, "year": fw.meta.year,
-                     "requirements": len(fw.requirements), "kinds": kinds, "provenance": prov})
+        rows.append(
+            {
+                "id": fw.id,
+                "title": fw.title,
+                "edition": fw.meta.edition,
+                "publisher": fw.meta.publisher,
+                "year": fw.meta.year,
+                "requirements": len(fw.requirements),
+                "kinds": kinds,
+                "provenance": prov,
+            }
+        )
     if fmt is not TextFormat.text:
         _emit(rows, fmt)
         return
@@ -163,7 +180,10 @@ def frameworks(
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(
-            row["id"], row["title"], str(row["year"]), str(row["requirements"]),
+            row["id"],
+            row["title"],
+            str(row["year"]),
+            str(row["requirements"]),
             ", ".join(f"{v} {k}" for k, v in row["kinds"].items()),
             ", ".join(f"{v} {k}" for k, v in row["provenance"].items()),
         )
@@ -176,9 +196,12 @@ def frameworks(
 @app.command()
 @handles_errors
 def show(
-    target: Annotated[str, typer.Argument(metavar="FW[:ID]",
-                                          help="A framework id, or a requirement id such as "
-                                          "eepm:B.3.1.")],
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="FW[:ID]", help="A framework id, or a requirement id such as eepm:B.3.1."
+        ),
+    ],
     fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")] = (
         TextFormat.text
     ),
@@ -198,14 +221,16 @@ def show(
         return
     from rich.table import Table
 
-    table = Table(title=f"{fw.id}: {fw.title} ({fw.meta.edition or fw.meta.year})",
-                  title_justify="left")
+    table = Table(
+        title=f"{fw.id}: {fw.title} ({fw.meta.edition or fw.meta.year})", title_justify="left"
+    )
     for col in ("id", "kind", "title", "provenance", "checks"):
         table.add_column(col, overflow="fold")
     for r in fw.requirements:
         indent = "" if r.is_group else "  "
-        table.add_row(indent + r.id, r.kind, r.title, r.provenance,
-                      str(len(r.checks)) if r.checks else "")
+        table.add_row(
+            indent + r.id, r.kind, r.title, r.provenance, str(len(r.checks)) if r.checks else ""
+        )
     _stdout().print(table)
 
 
@@ -217,8 +242,11 @@ def _print_requirement(cat: Catalog, req: Requirement) -> None:
     console = _stdout()
     fw = cat.framework(req.framework)
     console.print(f"[bold]{escape(req.global_id)}[/bold]  {escape(req.title)}")
-    console.print(f"[dim]{req.kind} of {escape(fw.title)}"
-                  + (f", under {escape(req.parent)}" if req.parent else "") + "[/dim]")
+    console.print(
+        f"[dim]{req.kind} of {escape(fw.title)}"
+        + (f", under {escape(req.parent)}" if req.parent else "")
+        + "[/dim]"
+    )
     console.print()
     console.print(escape(req.statement))
     if req.criteria:
@@ -244,8 +272,11 @@ def _print_requirement(cat: Catalog, req: Requirement) -> None:
             console.print(f"  - {escape(child.id)}: {escape(child.title)}")
     console.print("\n[bold]Source[/bold]  " + escape(req.source.section))
     if req.source.document:
-        console.print("  via " + escape(req.source.document)
-                      + (f" <{escape(req.source.url)}>" if req.source.url else ""))
+        console.print(
+            "  via "
+            + escape(req.source.document)
+            + (f" <{escape(req.source.url)}>" if req.source.url else "")
+        )
     console.print(f"[bold]Provenance[/bold]  {req.provenance}")
     if req.notes:
         console.print(f"[bold]Notes[/bold]  {escape(req.notes)}")
@@ -282,12 +313,27 @@ def metrics(
     """List the metrics checks can use: definition, what each reads, parameters."""
     from ._registry import METRIC_SPECS
 
-    rows = [
-        {"name": s.name, "kind": s.kind, "title": s.title, "definition": s.definition,
-         "entity": s.entity, "unit": s.unit, "reads": list(s.reads),
-         "params": [{"name": p.name, "description": p.description,
-                     "choices": list(p.choices), "default": p.default,
-                     "required": p.required, "many": p.many} for p in s.params]}
+    rows: list[dict[str, Any]] = [
+        {
+            "name": s.name,
+            "kind": s.kind,
+            "title": s.title,
+            "definition": s.definition,
+            "entity": s.entity,
+            "unit": s.unit,
+            "reads": list(s.reads),
+            "params": [
+                {
+                    "name": p.name,
+                    "description": p.description,
+                    "choices": list(p.choices),
+                    "default": p.default,
+                    "required": p.required,
+                    "many": p.many,
+                }
+                for p in s.params
+            ],
+        }
         for s in METRIC_SPECS.values()
     ]
     if fmt is not TextFormat.text:
@@ -295,8 +341,9 @@ def metrics(
         return
     console = _stdout()
     for row in rows:
-        console.print(f"[bold]{row['name']}[/bold] ({row['kind']}, per {row['entity']}, "
-                      f"{row['unit']})")
+        console.print(
+            f"[bold]{row['name']}[/bold] ({row['kind']}, per {row['entity']}, {row['unit']})"
+        )
         console.print(f"  {row['definition']}")
         console.print(f"  reads: {', '.join(row['reads'])}")
         for p in row["params"]:
@@ -309,7 +356,7 @@ def metrics(
 # -- validate --------------------------------------------------------------------------------
 
 
-class ReportFormatOpt(str, Enum):
+class ReportFormatOpt(StrEnum):
     """Report formats."""
 
     text = "text"
@@ -318,15 +365,20 @@ class ReportFormatOpt(str, Enum):
     html = "html"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     """Levels for --fail-on."""
 
     not_met = "not-met"
     partially_met = "partially-met"
 
 
-_SUFFIX_FORMAT = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-                  ".htm": "html"}
+_SUFFIX_FORMAT = {
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+}
 
 
 def _parse_date(value: str | None, option: str) -> Any:
@@ -362,24 +414,45 @@ def fail_level_reached(summary: dict[str, int], fail_on: FailOn | None) -> bool:
 @handles_errors
 def validate(
     bundle: Annotated[Path, typer.Argument(help="Evidence bundle folder (with bundle.yaml).")],
-    framework: Annotated[str, typer.Option("--framework", "-F",
-                                           help="Framework to assess against: eepm, ima, "
-                                           "uk_school, npss.")],
-    fmt: Annotated[ReportFormatOpt | None, typer.Option(
-        "--format", "-f", help="text (terminal summary), json, markdown or html. Default: from "
-        "the -o suffix, else text.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here "
-                                                "(atomically).")] = None,
-    fail_on: Annotated[FailOn | None, typer.Option(
-        "--fail-on", help="Exit 1 when any requirement is at this level or worse.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", metavar="YYYY-MM-DD",
-                                              help="Assessment date (default today).")] = None,
-    no_crosswalk: Annotated[bool, typer.Option(
-        "--no-crosswalk", help="Use direct evidence only, no projection through the "
-        "crosswalk.")] = False,
-    allow_personal_data: Annotated[bool, typer.Option(
-        "--allow-personal-data", help="Proceed even if tables look like they hold personal "
-        "data.")] = False,
+    framework: Annotated[
+        str,
+        typer.Option(
+            "--framework", "-F", help="Framework to assess against: eepm, ima, uk_school, npss."
+        ),
+    ],
+    fmt: Annotated[
+        ReportFormatOpt | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (terminal summary), json, markdown or html. Default: from "
+            "the -o suffix, else text.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")
+    ] = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option("--fail-on", help="Exit 1 when any requirement is at this level or worse."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default today)."),
+    ] = None,
+    no_crosswalk: Annotated[
+        bool,
+        typer.Option(
+            "--no-crosswalk", help="Use direct evidence only, no projection through the crosswalk."
+        ),
+    ] = False,
+    allow_personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--allow-personal-data",
+            help="Proceed even if tables look like they hold personal data.",
+        ),
+    ] = False,
 ) -> None:
     """Assess an evidence bundle against a framework and report each requirement's status."""
     from .assessment import assess
@@ -395,8 +468,9 @@ def validate(
         if output is not None:
             from .errors import UsageError
 
-            raise UsageError("--format text prints to the terminal; choose json, markdown or "
-                             "html for -o")
+            raise UsageError(
+                "--format text prints to the terminal; choose json, markdown or html for -o"
+            )
         _print_report_summary(report)
     else:
         from .report import render_report
@@ -422,10 +496,17 @@ def _print_report_summary(report: Any) -> None:
     from rich.table import Table
 
     console = _stdout()
-    colours = {"met": "green", "partially-met": "yellow", "not-met": "red",
-               "not-assessed": "dim", "not-applicable": "cyan"}
-    console.print(f"[bold]{escape(report.program.name)}[/bold] against "
-                  f"{escape(report.framework_title)} ({report.framework})")
+    colours = {
+        "met": "green",
+        "partially-met": "yellow",
+        "not-met": "red",
+        "not-assessed": "dim",
+        "not-applicable": "cyan",
+    }
+    console.print(
+        f"[bold]{escape(report.program.name)}[/bold] against "
+        f"{escape(report.framework_title)} ({report.framework})"
+    )
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("requirement")
     table.add_column("status")
@@ -443,7 +524,7 @@ def _print_report_summary(report: Any) -> None:
 # -- crosswalk -------------------------------------------------------------------------------
 
 
-class CrosswalkFormatOpt(str, Enum):
+class CrosswalkFormatOpt(StrEnum):
     """Crosswalk table formats."""
 
     csv = "csv"
@@ -453,7 +534,7 @@ class CrosswalkFormatOpt(str, Enum):
     mermaid = "mermaid"
 
 
-class ConfidenceOpt(str, Enum):
+class ConfidenceOpt(StrEnum):
     """Confidence levels."""
 
     low = "low"
@@ -469,14 +550,20 @@ def crosswalk(
     fmt: Annotated[CrosswalkFormatOpt, typer.Option("--format", "-f", help="Output format.")] = (
         CrosswalkFormatOpt.markdown
     ),
-    inferred: Annotated[bool, typer.Option("--inferred", help="Add links inferred along paths "
-                                                              "through other frameworks.")] = False,
-    min_confidence: Annotated[ConfidenceOpt, typer.Option(
-        "--min-confidence", help="Leave out links below this confidence.")] = ConfidenceOpt.low,
-    coverage: Annotated[bool, typer.Option("--coverage", help="Print only the coverage "
-                                                              "figures.")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file "
-                                                "(atomically).")] = None,
+    inferred: Annotated[
+        bool,
+        typer.Option("--inferred", help="Add links inferred along paths through other frameworks."),
+    ] = False,
+    min_confidence: Annotated[
+        ConfidenceOpt,
+        typer.Option("--min-confidence", help="Leave out links below this confidence."),
+    ] = ConfidenceOpt.low,
+    coverage: Annotated[
+        bool, typer.Option("--coverage", help="Print only the coverage figures.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")
+    ] = None,
 ) -> None:
     """Table of links between two frameworks (stored, and with --inferred, inferred), with
     coverage both ways."""
@@ -485,19 +572,20 @@ def crosswalk(
     cat = _catalog()
     cat.framework(fw_a)
     cat.framework(fw_b)
-    table = build_table(cat, fw_a, fw_b, inferred=inferred,
-                        min_confidence=min_confidence.value)
+    table = build_table(cat, fw_a, fw_b, inferred=inferred, min_confidence=min_confidence.value)
     if coverage:
-        data = [table.coverage_ab.to_dict(), table.coverage_ba.to_dict()]
+        data: list[dict[str, Any]] = [table.coverage_ab.to_dict(), table.coverage_ba.to_dict()]
         if fmt is CrosswalkFormatOpt.json:
             text = json.dumps(data, indent=2) + "\n"
         else:
             text = "".join(
                 f"{c['a']} -> {c['b']}: {c['covered']} of {c['total']} linked "
                 f"({c['share']:.1%}); {len(c['no_counterpart'])} no counterpart; "
-                f"{len(c['unmapped'])} unmapped\n" for c in data)
+                f"{len(c['unmapped'])} unmapped\n"
+                for c in data
+            )
     else:
-        text = render_crosswalk(table, fmt.value)  # type: ignore[arg-type]
+        text = render_crosswalk(table, fmt.value)
     _write_or_print(text, output, protect=[])
 
 
@@ -510,8 +598,10 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports.")] = Path(
         "mentorstd-demo"
     ),
-    as_of: Annotated[str | None, typer.Option("--as-of", metavar="YYYY-MM-DD",
-                                              help="Assessment date (default today).")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default today)."),
+    ] = None,
 ) -> None:
     """Assess the shipped example bundles against every framework; write reports (JSON,
     Markdown, HTML), crosswalk tables and an index page."""
@@ -526,12 +616,35 @@ def demo(
     for col in ("bundle", "framework", "met", "partially", "not met", "not assessed", "n/a"):
         table.add_column(col)
     for name, fid, summary, _path in result.reports:
-        table.add_row(name, fid, *(str(summary[s]) for s in (
-            "met", "partially-met", "not-met", "not-assessed", "not-applicable")))
+        table.add_row(
+            name,
+            fid,
+            *(
+                str(summary[s])
+                for s in ("met", "partially-met", "not-met", "not-assessed", "not-applicable")
+            ),
+        )
     console.print(table)
     console.print(f"Reports: {out}/<bundle>/<framework>.html (.json, .md)")
     console.print(f"Crosswalk tables: {out}/crosswalks/ ({len(result.crosswalks)} files)")
     console.print(f"Open {result.index} in a browser.")
+
+
+@app.command()
+@handles_errors
+def codes(
+    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        TextFormat.text
+    ),
+) -> None:
+    """List the finding codes and their message templates."""
+    from .checks import MESSAGES
+
+    if fmt is not TextFormat.text:
+        _emit([{"code": k, "message": v} for k, v in MESSAGES.items()], fmt)
+        return
+    for code, message in MESSAGES.items():
+        sys.stdout.write(f"{code}\n    {message}\n")
 
 
 # -- lint ----------------------------------------------------------------------------------
@@ -557,8 +670,9 @@ def lint(
     counts = report.counts()
     parts = []
     for fid, c in counts.items():
-        prov = "/".join(f"{c.get(k, 0)} {k}" for k in ("verified", "derived", "provisional")
-                        if c.get(k))
+        prov = "/".join(
+            f"{c.get(k, 0)} {k}" for k in ("verified", "derived", "provisional") if c.get(k)
+        )
         parts.append(f"{fid} {c['requirements']} ({prov})")
     cw = ""
     if report.catalog is not None and report.catalog._crosswalk_files:
@@ -584,6 +698,8 @@ def main() -> None:
     except Exception as err:
         if os.environ.get("MENTORSTD_DEBUG"):
             raise
-        sys.stderr.write(f"mentorstd: internal error: {type(err).__name__}: {err} (this is a "
-                         "bug; please report it, with MENTORSTD_DEBUG=1 for the traceback)\n")
+        sys.stderr.write(
+            f"mentorstd: internal error: {type(err).__name__}: {err} (this is a "
+            "bug; please report it, with MENTORSTD_DEBUG=1 for the traceback)\n"
+        )
         sys.exit(3)

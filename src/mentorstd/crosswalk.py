@@ -56,7 +56,10 @@ __all__ = [
 RELATIONS: tuple[Relation, ...] = ("equal", "subset", "superset", "intersects")
 CONFIDENCE_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 _INVERSE: dict[str, Relation] = {
-    "equal": "equal", "subset": "superset", "superset": "subset", "intersects": "intersects"
+    "equal": "equal",
+    "subset": "superset",
+    "superset": "subset",
+    "intersects": "intersects",
 }
 #: Composition table: ``COMPOSITION[(r1, r2)]`` is the relation of A to C when A r1 B and
 #: B r2 C; pairs that are absent yield no inferred relation.
@@ -133,10 +136,16 @@ class Link:
     def to_dict(self) -> dict[str, object]:
         """Plain data for JSON output."""
         return {
-            "source": self.source, "target": self.target, "relation": self.relation,
-            "confidence": self.confidence, "inferred": self.inferred, "path": list(self.path),
-            "relations": list(self.relations), "rationale": self.rationale,
-            "author": self.author, "date": self.date,
+            "source": self.source,
+            "target": self.target,
+            "relation": self.relation,
+            "confidence": self.confidence,
+            "inferred": self.inferred,
+            "path": list(self.path),
+            "relations": list(self.relations),
+            "rationale": self.rationale,
+            "author": self.author,
+            "date": self.date,
         }
 
 
@@ -167,9 +176,14 @@ class Coverage:
     def to_dict(self) -> dict[str, object]:
         """Plain data for JSON output."""
         return {
-            "a": self.a, "b": self.b, "total": self.total, "covered": len(self.covered),
-            "share": round(self.share, 4), "accounted_share": round(self.accounted_share, 4),
-            "no_counterpart": list(self.no_counterpart), "unmapped": list(self.unmapped),
+            "a": self.a,
+            "b": self.b,
+            "total": self.total,
+            "covered": len(self.covered),
+            "share": round(self.share, 4),
+            "accounted_share": round(self.accounted_share, 4),
+            "no_counterpart": list(self.no_counterpart),
+            "unmapped": list(self.unmapped),
             "inferred": self.inferred,
         }
 
@@ -208,8 +222,12 @@ class Crosswalk:
                 src, dst = f"{cw.source}:{m.source}", f"{cw.target}:{m.target}"
                 if src not in graph or dst not in graph or src == dst:
                     continue
-                data = {"confidence": m.confidence, "rationale": m.rationale,
-                        "author": m.author or cw.author, "date": m.date or cw.date}
+                data = {
+                    "confidence": m.confidence,
+                    "rationale": m.rationale,
+                    "author": m.author or cw.author,
+                    "date": m.date or cw.date,
+                }
                 graph.add_edge(src, dst, relation=m.relation, stored=True, **data)
                 if not graph.has_edge(dst, src):
                     graph.add_edge(dst, src, relation=inverse(m.relation), stored=False, **data)
@@ -227,10 +245,16 @@ class Crosswalk:
     def _stored(self, source: str) -> Iterator[Link]:
         for _, dst, data in self.graph.out_edges(source, data=True):
             yield Link(
-                source=source, target=dst, relation=data["relation"],
-                confidence=data["confidence"], inferred=False, path=(source, dst),
-                relations=(data["relation"],), rationale=data["rationale"],
-                author=data["author"], date=data["date"],
+                source=source,
+                target=dst,
+                relation=data["relation"],
+                confidence=data["confidence"],
+                inferred=False,
+                path=(source, dst),
+                relations=(data["relation"],),
+                rationale=data["rationale"],
+                author=data["author"],
+                date=data["date"],
             )
 
     def _infer_from(self, source: str) -> dict[str, Link]:
@@ -242,17 +266,25 @@ class Crosswalk:
         # Depth-first over simple paths, extending only while the composition is defined.
         stack: list[tuple[str, tuple[str, ...], tuple[Relation, ...], Relation, Confidence]] = []
         for _, nxt, data in self.graph.out_edges(source, data=True):
-            stack.append((nxt, (source, nxt), (data["relation"],), data["relation"],
-                          data["confidence"]))
+            stack.append(
+                (nxt, (source, nxt), (data["relation"],), data["relation"], data["confidence"])
+            )
         while stack:
             node, path, rels, composed, conf = stack.pop()
             if len(path) > 2 and node not in direct and node != source:
                 fw = self.graph.nodes[node]["framework"]
                 if fw != own_fw:
                     link = Link(
-                        source=source, target=node, relation=composed, confidence=conf,
-                        inferred=True, path=path, relations=rels,
-                        rationale="inferred: " + " then ".join(rels) + " via "
+                        source=source,
+                        target=node,
+                        relation=composed,
+                        confidence=conf,
+                        inferred=True,
+                        path=path,
+                        relations=rels,
+                        rationale="inferred: "
+                        + " then ".join(rels)
+                        + " via "
                         + " -> ".join(path[1:-1]),
                     )
                     if _better(link, best.get(node)):
@@ -265,8 +297,15 @@ class Crosswalk:
                 step = compose(composed, data["relation"])
                 if step is None:
                     continue
-                stack.append((nxt, (*path, nxt), (*rels, data["relation"]), step,
-                              weakest((conf, data["confidence"]))))
+                stack.append(
+                    (
+                        nxt,
+                        (*path, nxt),
+                        (*rels, data["relation"]),
+                        step,
+                        weakest((conf, data["confidence"])),
+                    )
+                )
         self._inferred[source] = best
         return best
 
@@ -321,8 +360,7 @@ class Crosswalk:
                 gaps.append(node)
             else:
                 unmapped.append(node)
-        return Coverage(a, b, len(nodes), tuple(covered), tuple(gaps), tuple(unmapped),
-                        inferred)
+        return Coverage(a, b, len(nodes), tuple(covered), tuple(gaps), tuple(unmapped), inferred)
 
     def _framework_nodes(self, framework_id: str) -> list[str]:
         nodes = [n for n, d in self.graph.nodes(data=True) if d["framework"] == framework_id]
@@ -398,17 +436,26 @@ def consistency_problems(catalog: Catalog) -> list[Problem]:
                 prev_rel, prev_where = previous
                 where = f"{prev_where.file}:{prev_where.line}"
                 if prev_rel == rel:
-                    problems.append(doc.problem(
-                        [*at, "target"], f"{src} -> {dst} is mapped twice (also at {where})"))
+                    problems.append(
+                        doc.problem(
+                            [*at, "target"], f"{src} -> {dst} is mapped twice (also at {where})"
+                        )
+                    )
                 elif {prev_rel, rel} == {"subset", "superset"}:
-                    problems.append(doc.problem(
-                        [*at, "relation"],
-                        f"{src} and {dst} are each mapped as a subset of the other (at {where}):"
-                        " that is 'equal'"))
+                    problems.append(
+                        doc.problem(
+                            [*at, "relation"],
+                            f"{src} and {dst} are each mapped as a subset of the other "
+                            f"(at {where}): that is 'equal'",
+                        )
+                    )
                 else:
-                    problems.append(doc.problem(
-                        [*at, "relation"],
-                        f"{src} -> {dst} is {rel!r} here but {prev_rel!r} at {where}"))
+                    problems.append(
+                        doc.problem(
+                            [*at, "relation"],
+                            f"{src} -> {dst} is {rel!r} here but {prev_rel!r} at {where}",
+                        )
+                    )
             mapped_into.setdefault((src, cw.target), doc.problem([*at, "source"], ""))
             mapped_into.setdefault((dst, cw.source), doc.problem([*at, "target"], ""))
             if m.relation == "subset":
@@ -434,17 +481,24 @@ def consistency_problems(catalog: Catalog) -> list[Problem]:
                 gid = f"{fid}:{item.id}"
                 mapped = mapped_into.get((gid, other))
                 if mapped is not None:
-                    problems.append(doc.problem(
-                        ["no_counterpart", side, j, "id"],
-                        f"{gid} is listed as having no counterpart in {other!r} but is mapped "
-                        f"at {mapped.file}:{mapped.line}"))
+                    problems.append(
+                        doc.problem(
+                            ["no_counterpart", side, j, "id"],
+                            f"{gid} is listed as having no counterpart in {other!r} but is mapped "
+                            f"at {mapped.file}:{mapped.line}",
+                        )
+                    )
     # strict-subset cycles longer than two (two-cycles are reported above)
-    for cycle in nx.simple_cycles(subset_graph, length_bound=6):
-        if len(cycle) > 2:
-            start = cycle.index(min(cycle))
-            cycle = cycle[start:] + cycle[:start]
-            problems.append(Problem(
-                "strict-subset cycle " + " < ".join([*cycle, cycle[0]])
-                + ": requirements that each ask for less than the next cannot loop",
-                "standards/crosswalks"))
+    for found in nx.simple_cycles(subset_graph, length_bound=6):
+        if len(found) > 2:
+            start = found.index(min(found))
+            cycle = found[start:] + found[:start]
+            problems.append(
+                Problem(
+                    "strict-subset cycle "
+                    + " < ".join([*cycle, cycle[0]])
+                    + ": requirements that each ask for less than the next cannot loop",
+                    "standards/crosswalks",
+                )
+            )
     return problems

@@ -29,7 +29,10 @@ class DemoResult:
 
 
 def run_demo(
-    catalog: Catalog, out: Path, *, as_of: dt.date | None = None,
+    catalog: Catalog,
+    out: Path,
+    *,
+    as_of: dt.date | None = None,
     bundles: Path | None = None,
 ) -> DemoResult:
     """Assess every example bundle against every framework; write reports (JSON, Markdown,
@@ -45,10 +48,14 @@ def run_demo(
             report = assess(bundle, fid, catalog, as_of=as_of)
             base = out / bundle.name / fid
             for fmt, suffix in (("json", ".json"), ("markdown", ".md"), ("html", ".html")):
-                write_atomic(base.with_suffix(suffix), render_report(report, fmt),  # type: ignore[arg-type]
-                             protect=[source])
-            result.reports.append((bundle.name, fid, dict(report.summary),
-                                   base.with_suffix(".html")))
+                write_atomic(
+                    base.with_suffix(suffix),
+                    render_report(report, fmt),  # type: ignore[arg-type]
+                    protect=[source],
+                )
+            result.reports.append(
+                (bundle.name, fid, dict(report.summary), base.with_suffix(".html"))
+            )
     for a, b in itertools.combinations(list(catalog.frameworks), 2):
         table = build_table(catalog, a, b)
         for fmt, suffix in (("html", ".html"), ("csv", ".csv"), ("markdown", ".md")):
@@ -56,10 +63,12 @@ def run_demo(
             write_atomic(path, render_crosswalk(table, fmt), protect=[source])  # type: ignore[arg-type]
             result.crosswalks.append(path)
     index = render_template(
-        "index.html.j2", title="mentorstd demo",
+        "index.html.j2",
+        title="mentorstd demo",
         reports=[(n, f, s, p.relative_to(out).as_posix()) for n, f, s, p in result.reports],
-        crosswalks=[p.relative_to(out).as_posix() for p in result.crosswalks
-                    if p.suffix == ".html"],
+        crosswalks=[
+            p.relative_to(out).as_posix() for p in result.crosswalks if p.suffix == ".html"
+        ],
         frameworks=catalog.frameworks,
     )
     result.index = write_atomic(out / "index.html", index, protect=[source])

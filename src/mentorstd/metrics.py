@@ -59,15 +59,22 @@ class MetricResult:
         """Plain data for reports (entity values are summarised, not listed)."""
         spec = METRIC_SPECS[self.metric]
         out: dict[str, Any] = {
-            "metric": self.metric, "params": self.params, "kind": spec.kind,
-            "unit": spec.unit, "value": self.value, "numerator": self.numerator,
-            "denominator": self.denominator, "missing": list(self.missing), "note": self.note,
+            "metric": self.metric,
+            "params": self.params,
+            "kind": spec.kind,
+            "unit": spec.unit,
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "missing": list(self.missing),
+            "note": self.note,
         }
         values = list(self.entities.values()) if self.entities is not None else []
         out["entities"] = len(values) if self.entities is not None else None
         out["entity_summary"] = (
             {"min": min(values), "median": statistics.median(values), "max": max(values)}
-            if values else None
+            if values
+            else None
         )
         out["details"] = dict(self.details)
         return out
@@ -184,8 +191,9 @@ def compute(ctx: MetricContext, name: str, params: Params) -> MetricResult:
     needs = sorted({column.partition(".")[0] for column in spec.reads})
     missing = tuple(t for t in needs if ctx.table(t) is None)
     if missing:
-        return MetricResult(name, full, missing=missing,
-                            note="no " + " or ".join(f"{t} table" for t in missing))
+        return MetricResult(
+            name, full, missing=missing, note="no " + " or ".join(f"{t} table" for t in missing)
+        )
     return METRICS[name](ctx, full)
 
 
@@ -197,12 +205,19 @@ def _sorted_ids(ids: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(set(ids)))
 
 
-def _rate(name: str, params: Params, good: int, total: int, failing: Iterable[str],
-          empty_note: str) -> MetricResult:
+def _rate(
+    name: str, params: Params, good: int, total: int, failing: Iterable[str], empty_note: str
+) -> MetricResult:
     if total == 0:
         return MetricResult(name, params, numerator=0, denominator=0, note=empty_note)
-    return MetricResult(name, params, value=good / total, numerator=good, denominator=total,
-                        failing=_sorted_ids(failing))
+    return MetricResult(
+        name,
+        params,
+        value=good / total,
+        numerator=good,
+        denominator=total,
+        failing=_sorted_ids(failing),
+    )
 
 
 def _ended(end: int | None, period_end: int) -> bool:
@@ -230,12 +245,19 @@ def pair_completion_rate(ctx: MetricContext, params: Params) -> MetricResult:
             good += 1
         else:
             failing.append(match_id)
-    return _rate("pair-completion-rate", params, good, total, failing,
-                 "no match has ended or passed its planned end")
+    return _rate(
+        "pair-completion-rate",
+        params,
+        good,
+        total,
+        failing,
+        "no match has ended or passed its planned end",
+    )
 
 
-def _survey_rate(name: str, ctx: MetricContext, params: Params, column: str,
-                 ok: Callable[[Any], bool]) -> MetricResult:
+def _survey_rate(
+    name: str, ctx: MetricContext, params: Params, column: str, ok: Callable[[Any], bool]
+) -> MetricResult:
     surveys = ctx.table("surveys")
     assert surveys is not None
     role = params["role"]
@@ -248,8 +270,7 @@ def _survey_rate(name: str, ctx: MetricContext, params: Params, column: str,
             good += 1
         else:
             failing.append(respondent)
-    return _rate(name, params, good, total, failing,
-                 f"no {role} survey response answers {column}")
+    return _rate(name, params, good, total, failing, f"no {role} survey response answers {column}")
 
 
 @metric("satisfaction-rate")
@@ -280,8 +301,14 @@ def outcome_improvement_rate(ctx: MetricContext, params: Params) -> MetricResult
             good += 1
         else:
             failing.append(mentee)
-    return _rate("outcome-improvement-rate", params, good, total, failing,
-                 "no outcome record for " + "/".join(sorted(measures)))
+    return _rate(
+        "outcome-improvement-rate",
+        params,
+        good,
+        total,
+        failing,
+        "no outcome record for " + "/".join(sorted(measures)),
+    )
 
 
 @metric("planned-end-reached-rate")
@@ -298,8 +325,14 @@ def planned_end_reached_rate(ctx: MetricContext, params: Params) -> MetricResult
             good += 1
         else:
             failing.append(match_id)
-    return _rate("planned-end-reached-rate", params, good, total, failing,
-                 "no ended match has a planned end date")
+    return _rate(
+        "planned-end-reached-rate",
+        params,
+        good,
+        total,
+        failing,
+        "no ended match has a planned end date",
+    )
 
 
 # -- per-entity metrics ----------------------------------------------------------------------
@@ -333,15 +366,19 @@ def _first_screening(ctx: MetricContext, column: str) -> dict[str, float]:
 @metric("interview-before-match")
 def interview_before_match(ctx: MetricContext, params: Params) -> MetricResult:
     """1 per mentor interviewed on or before their first match start, else 0."""
-    return MetricResult("interview-before-match", params,
-                        entities=_first_screening(ctx, "interview_date"))
+    return MetricResult(
+        "interview-before-match", params, entities=_first_screening(ctx, "interview_date")
+    )
 
 
 @metric("background-check-before-match")
 def background_check_before_match(ctx: MetricContext, params: Params) -> MetricResult:
     """1 per mentor background-checked on or before their first match start, else 0."""
-    return MetricResult("background-check-before-match", params,
-                        entities=_first_screening(ctx, "background_check_date"))
+    return MetricResult(
+        "background-check-before-match",
+        params,
+        entities=_first_screening(ctx, "background_check_date"),
+    )
 
 
 @metric("references-checked")
@@ -351,8 +388,7 @@ def references_checked(ctx: MetricContext, params: Params) -> MetricResult:
     screening = ctx.table("screening")
     assert screening is not None
     refs = {m: float(n or 0) for m, n in screening.rows("mentor_id", "references_checked")}
-    return MetricResult("references-checked", params,
-                        entities={m: refs.get(m, 0.0) for m in first})
+    return MetricResult("references-checked", params, entities={m: refs.get(m, 0.0) for m in first})
 
 
 @metric("planned-commitment-months")
@@ -400,9 +436,12 @@ def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
         out[match_id] = met / n_months
         judged_months += n_months
         short_months += n_months - met
-    return MetricResult("staff-contact-cadence", params, entities=out,
-                        details={"months_judged": judged_months, "months_short": short_months}
-                        if out else {})
+    return MetricResult(
+        "staff-contact-cadence",
+        params,
+        entities=out,
+        details={"months_judged": judged_months, "months_short": short_months} if out else {},
+    )
 
 
 # -- informational -------------------------------------------------------------------------
@@ -421,8 +460,10 @@ def match_length(ctx: MetricContext, params: Params) -> MetricResult:
     if not lengths:
         return MetricResult("match-length", params, note="no ended matches")
     details = {
-        "count": len(lengths), "mean": round(statistics.fmean(lengths), 2),
-        "median": round(statistics.median(lengths), 2), "min": round(min(lengths), 2),
+        "count": len(lengths),
+        "mean": round(statistics.fmean(lengths), 2),
+        "median": round(statistics.median(lengths), 2),
+        "min": round(min(lengths), 2),
         "max": round(max(lengths), 2),
     }
     return MetricResult("match-length", params, value=details["mean"], details=details)
@@ -440,5 +481,9 @@ def closure_reasons(ctx: MetricContext, params: Params) -> MetricResult:
     )
     if not counts:
         return MetricResult("closure-reasons", params, note="no ended matches")
-    return MetricResult("closure-reasons", params, denominator=sum(counts.values()),
-                        details=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))))
+    return MetricResult(
+        "closure-reasons",
+        params,
+        denominator=sum(counts.values()),
+        details=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+    )

@@ -12,10 +12,19 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 __all__ = [
     "ASSESSABLE_KINDS",
+    "GROUP_KINDS",
     "AttestationCheck",
+    "Audience",
+    "Check",
     "Confidence",
     "CrosswalkFile",
+    "DocumentCheck",
+    "EvidenceKind",
+    "EvidenceKindsFile",
+    "Framework",
+    "FrameworkFile",
     "Mapping",
+    "MetricCheck",
     "NoCounterpart",
     "NoCounterparts",
     "NqmsBadge",
@@ -24,18 +33,9 @@ __all__ = [
     "NqmsPart",
     "NqmsScale",
     "NqmsStep",
-    "Relation",
-    "Audience",
-    "Check",
-    "DocumentCheck",
-    "EvidenceKind",
-    "EvidenceKindsFile",
-    "Framework",
-    "FrameworkFile",
-    "GROUP_KINDS",
-    "MetricCheck",
     "Operator",
     "Provenance",
+    "Relation",
     "Requirement",
     "RequirementKind",
     "RequirementSpec",
@@ -78,8 +78,10 @@ class _Model(BaseModel):
 class Source(_Model):
     """Where a requirement comes from in its source document."""
 
-    section: str = Field(description="Section, standard or page of the source document, "
-                         "e.g. 'Standard III, indicator III-2'.")
+    section: str = Field(
+        description="Section, standard or page of the source document, "
+        "e.g. 'Standard III, indicator III-2'."
+    )
     document: str | None = Field(
         default=None,
         description="The document, when not the framework's own source (e.g. a toolkit "
@@ -104,7 +106,8 @@ class DocumentCheck(_Model):
         default="any", description="Whether any one kind or every kind must be present."
     )
     max_age_days: int | None = Field(
-        default=None, ge=1,
+        default=None,
+        ge=1,
         description="Documents older than this (at the end of the bundle's period) are stale.",
     )
     description: str | None = Field(default=None, description="What the documents show.")
@@ -128,9 +131,7 @@ class MetricCheck(_Model):
     description: str | None = Field(default=None, description="The rule in words.")
 
 
-Check = Annotated[
-    AttestationCheck | DocumentCheck | MetricCheck, Field(discriminator="type")
-]
+Check = Annotated[AttestationCheck | DocumentCheck | MetricCheck, Field(discriminator="type")]
 
 
 class RequirementSpec(_Model):
@@ -260,9 +261,7 @@ class EvidenceKind(_Model):
     id: str = Field(pattern=KEBAB_PATTERN, description="Kebab-case id.")
     title: str = Field(description="Short name.")
     description: str = Field(min_length=1, description="What counts as this kind.")
-    examples: list[str] = Field(
-        default_factory=list, description="Typical documents of this kind."
-    )
+    examples: list[str] = Field(default_factory=list, description="Typical documents of this kind.")
     table: str | None = Field(
         default=None,
         description="A bundle data table that is itself evidence of this kind "
@@ -366,9 +365,7 @@ class NqmsBadge(_Model):
 
     id: str = Field(pattern=KEBAB_PATTERN, description="Badge id.")
     title: str = Field(description="Badge name as the source gives it.")
-    requires_steps: list[str] = Field(
-        default_factory=list, description="Steps that must be done."
-    )
+    requires_steps: list[str] = Field(default_factory=list, description="Steps that must be done.")
     requires_badge: str | None = Field(default=None, description="Badge that must be held.")
     goals_done_min: int | None = Field(
         default=None, ge=0, description="Plan goals with status done needed."

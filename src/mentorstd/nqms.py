@@ -29,7 +29,7 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _step_date(record: NqmsRecord, field: str | None, as_of: dt.date) -> dt.date | None | bool:
+def _step_date(record: NqmsRecord, field: str | None, as_of: dt.date) -> dt.date | bool | None:
     if field is None:
         return None
     if field == "plan_goals":
@@ -45,9 +45,16 @@ def nqms_status(bundle: Bundle, spec: NqmsFile, as_of: dt.date | None = None) ->
     as_of = as_of or dt.date.today()
     record = bundle.manifest.nqms
     out: dict[str, Any] = {
-        "as_of": as_of.isoformat(), "badge": None, "badge_title": None, "reasons": [],
-        "steps": [], "goals": {"total": 0, "done": 0}, "expires_on": None,
-        "next_self_assessment_due": None, "expired": False, "cycle_years": spec.cycle.years,
+        "as_of": as_of.isoformat(),
+        "badge": None,
+        "badge_title": None,
+        "reasons": [],
+        "steps": [],
+        "goals": {"total": 0, "done": 0},
+        "expires_on": None,
+        "next_self_assessment_due": None,
+        "expired": False,
+        "cycle_years": spec.cycle.years,
     }
     if record is None:
         out["reasons"].append("the bundle has no nqms section: no NQMS cycle is recorded")
@@ -58,12 +65,18 @@ def nqms_status(bundle: Bundle, spec: NqmsFile, as_of: dt.date | None = None) ->
         done = bool(state)
         if done:
             done_steps.add(step.id)
-        out["steps"].append({
-            "id": step.id, "title": step.title, "recorded_by": step.record, "done": done,
-            "date": state.isoformat() if isinstance(state, dt.date) else None,
-        })
+        out["steps"].append(
+            {
+                "id": step.id,
+                "title": step.title,
+                "recorded_by": step.record,
+                "done": done,
+                "date": state.isoformat() if isinstance(state, dt.date) else None,
+            }
+        )
     goals_done = sum(
-        1 for g in record.plan_goals
+        1
+        for g in record.plan_goals
         if g.status == "done" and (g.done_on is None or g.done_on <= as_of)
     )
     out["goals"] = {"total": len(record.plan_goals), "done": goals_done}
@@ -94,8 +107,10 @@ def nqms_status(bundle: Bundle, spec: NqmsFile, as_of: dt.date | None = None) ->
         else:
             reasons.append(f"{badge.title}: not earned ({'; '.join(why)})")
     if out["badge"] is not None and out["expired"]:
-        reasons.append(f"badges expired on {out['expires_on']}: a new NQMS cycle (self-assessment "
-                       "and plan) must start to hold them again")
+        reasons.append(
+            f"badges expired on {out['expires_on']}: a new NQMS cycle (self-assessment "
+            "and plan) must start to hold them again"
+        )
         out["badge"], out["badge_title"] = None, None
     out["reasons"] = reasons
     return out

@@ -21,23 +21,44 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PERSONAL_COLUMN_WORDS",
-    "PRIVACY_HELP", "check_bundle", "looks_personal", "personal_column"]
+    "PRIVACY_HELP",
+    "check_bundle",
+    "looks_personal",
+    "personal_column",
+]
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 PHONE = re.compile(r"(?<![\w-])\+?\(?\d{1,4}\)?[ .-]?\d{3,4}[ .-]?\d{3,4}(?![\w-])")
 STREET = re.compile(
     r"\b\d{1,5}\s+\w+(\s\w+)?\s+(street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|"
-    r"boulevard|blvd|court|ct|place|pl)\b", re.IGNORECASE,
+    r"boulevard|blvd|court|ct|place|pl)\b",
+    re.IGNORECASE,
 )
 DOB = re.compile(r"\b(dob|d\.o\.b\.|born|birth)\b", re.IGNORECASE)
 # An id made of two or three capitalised words (Maria_Gonzalez, john.smith) and no digit.
 NAME_ID = re.compile(r"^[A-Za-z][a-z]+([._ -][A-Za-z][a-z]+){1,2}$")
 PERSONAL_COLUMN_WORDS = (
-    "name", "firstname", "surname", "lastname", "email", "e-mail", "phone", "mobile", "tel",
-    "address", "street", "postcode", "zip", "dob", "birth", "ssn",
+    "name",
+    "firstname",
+    "surname",
+    "lastname",
+    "email",
+    "e-mail",
+    "phone",
+    "mobile",
+    "tel",
+    "address",
+    "street",
+    "postcode",
+    "zip",
+    "dob",
+    "birth",
+    "ssn",
 )
-PRIVACY_HELP = ("use pseudonymous ids (for example M-017) and keep personal details out of the bundle; "
-         "pass --allow-personal-data to proceed anyway")
+PRIVACY_HELP = (
+    "use pseudonymous ids (for example M-017) and keep personal details out of the bundle; "
+    "pass --allow-personal-data to proceed anyway"
+)
 
 
 def personal_column(name: str) -> bool:
@@ -86,17 +107,26 @@ def check_bundle(bundle: Bundle, manifest_doc: LocatedDoc) -> None:
             if hit is None:
                 continue
             row, value, what = hit
-            errors = _TableErrors(table.file, (bundle.path / table.file).read_text(
-                encoding="utf-8-sig"))
+            errors = _TableErrors(
+                table.file, (bundle.path / table.file).read_text(encoding="utf-8-sig")
+            )
             line = errors.line_of(row)
-            raise BundleError(Problem(
-                f"{value!r} looks like {what}: {PRIVACY_HELP}", table.file, line, pos + 1, column.name))
+            raise BundleError(
+                Problem(
+                    f"{value!r} looks like {what}: {PRIVACY_HELP}",
+                    table.file,
+                    line,
+                    pos + 1,
+                    column.name,
+                )
+            )
     manifest = bundle.manifest
     texts: list[tuple[list[str | int], str | None]] = []
     texts += [(["documents", i, "title"], d.title) for i, d in enumerate(manifest.documents)]
     texts += [(["practices", i, "note"], p.note) for i, p in enumerate(manifest.practices)]
     for path, text in texts:
-        what = looks_personal(text) if text else None
-        if what:
-            raise BundleError(manifest_doc.problem(
-                path, f"text looks like it contains {what}: {PRIVACY_HELP}"))
+        found = looks_personal(text) if text else None
+        if found:
+            raise BundleError(
+                manifest_doc.problem(path, f"text looks like it contains {found}: {PRIVACY_HELP}")
+            )

@@ -41,57 +41,102 @@ class CrosswalkTable:
     def to_dict(self) -> dict[str, Any]:
         """Plain data (the JSON output)."""
         return {
-            "a": self.a, "b": self.b, "inferred": self.inferred,
+            "a": self.a,
+            "b": self.b,
+            "inferred": self.inferred,
             "min_confidence": self.min_confidence,
             "links": [link.to_dict() for link in self.links],
             "coverage": [self.coverage_ab.to_dict(), self.coverage_ba.to_dict()],
         }
 
 
-def build_table(catalog: Catalog, a: str, b: str, *, inferred: bool = False,
-                min_confidence: str = "low") -> CrosswalkTable:
+def build_table(
+    catalog: Catalog, a: str, b: str, *, inferred: bool = False, min_confidence: str = "low"
+) -> CrosswalkTable:
     """Collect the links from ``a`` into ``b`` at or above ``min_confidence``."""
     cw = catalog.crosswalk
     floor = CONFIDENCE_ORDER[min_confidence]
-    links = [link for link in cw.table(a, b, inferred=inferred)
-             if CONFIDENCE_ORDER[link.confidence] >= floor]
-    return CrosswalkTable(catalog, a, b, links, cw.coverage(a, b, inferred=inferred),
-                          cw.coverage(b, a, inferred=inferred), inferred, min_confidence)
+    links = [
+        link
+        for link in cw.table(a, b, inferred=inferred)
+        if CONFIDENCE_ORDER[link.confidence] >= floor
+    ]
+    return CrosswalkTable(
+        catalog,
+        a,
+        b,
+        links,
+        cw.coverage(a, b, inferred=inferred),
+        cw.coverage(b, a, inferred=inferred),
+        inferred,
+        min_confidence,
+    )
 
 
 def render_crosswalk(table: CrosswalkTable, fmt: CrosswalkFormat) -> str:
     """Render the table in one format."""
-    renderers = {"csv": _csv, "markdown": _markdown, "json": _json, "mermaid": _mermaid,
-                 "html": _html}
+    renderers = {
+        "csv": _csv,
+        "markdown": _markdown,
+        "json": _json,
+        "mermaid": _mermaid,
+        "html": _html,
+    }
     return renderers[fmt](table)
 
 
 def _csv(t: CrosswalkTable) -> str:
-    header = ["source", "source_title", "target", "target_title", "relation", "confidence",
-              "inferred", "path", "rationale"]
-    rows = [[link.source, t.title_of(link.source), link.target, t.title_of(link.target),
-             link.relation, link.confidence, "yes" if link.inferred else "no",
-             " > ".join(link.path), link.rationale] for link in t.links]
+    header = [
+        "source",
+        "source_title",
+        "target",
+        "target_title",
+        "relation",
+        "confidence",
+        "inferred",
+        "path",
+        "rationale",
+    ]
+    rows = [
+        [
+            link.source,
+            t.title_of(link.source),
+            link.target,
+            t.title_of(link.target),
+            link.relation,
+            link.confidence,
+            "yes" if link.inferred else "no",
+            " > ".join(link.path),
+            link.rationale,
+        ]
+        for link in t.links
+    ]
     return csv_text(header, rows)
 
 
 def _coverage_line(c: Coverage) -> str:
-    return (f"{c.a} → {c.b}: {len(c.covered)} of {c.total} requirements linked "
-            f"({c.share:.0%}); {len(c.no_counterpart)} stated as having no counterpart; "
-            f"{len(c.unmapped)} unmapped")
+    return (
+        f"{c.a} → {c.b}: {len(c.covered)} of {c.total} requirements linked "
+        f"({c.share:.0%}); {len(c.no_counterpart)} stated as having no counterpart; "
+        f"{len(c.unmapped)} unmapped"
+    )
 
 
 def _markdown(t: CrosswalkTable) -> str:
     lines = [f"# Crosswalk: {t.a} → {t.b}", ""]
     lines += [f"- {md_text(_coverage_line(c))}" for c in (t.coverage_ab, t.coverage_ba)]
-    lines += ["", "| source | target | relation | confidence | rationale |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| source | target | relation | confidence | rationale |",
+        "|---|---|---|---|---|",
+    ]
     for link in t.links:
         rel = link.relation + (" (inferred)" if link.inferred else "")
         lines.append(
             f"| {md_cell(link.source)} {md_cell(t.title_of(link.source))} | "
             f"{md_cell(link.target)} {md_cell(t.title_of(link.target))} | {rel} | "
-            f"{link.confidence} | {md_cell(link.rationale)} |")
+            f"{link.confidence} | {md_cell(link.rationale)} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -105,16 +150,14 @@ def _node_id(gid: str) -> str:
 
 def _label(text: str) -> str:
     # Mermaid labels in quotes: escape quotes and angle brackets as entity codes.
-    return (text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-            .replace("`", "'"))
+    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("`", "'")
 
 
 def _mermaid(t: CrosswalkTable) -> str:
     lines = ["flowchart LR"]
     for fid, side in ((t.a, "source"), (t.b, "target")):
-        nodes = sorted({getattr(link, side) for link in t.links},
-                       key=lambda g: [r.global_id for r in t.catalog.iter_requirements(fid)]
-                       .index(g))
+        order = {r.global_id: i for i, r in enumerate(t.catalog.iter_requirements(fid))}
+        nodes = sorted({getattr(link, side) for link in t.links}, key=order.__getitem__)
         lines.append(f'  subgraph {_node_id(fid)}["{_label(t.catalog.framework(fid).title)}"]')
         for gid in nodes:
             short = gid.partition(":")[2]
@@ -141,14 +184,22 @@ def _matrix(t: CrosswalkTable) -> dict[str, Any]:
         for key, links in cells.items()
     }
     top = max(scores.values(), default=1.0) or 1.0
-    return {"rows": rows, "cols": cols, "cells": cells,
-            "shade": {k: round(0.12 + 0.78 * v / top, 2) for k, v in scores.items()}}
+    return {
+        "rows": rows,
+        "cols": cols,
+        "cells": cells,
+        "shade": {k: round(0.12 + 0.78 * v / top, 2) for k, v in scores.items()},
+    }
 
 
 def _html(t: CrosswalkTable) -> str:
     from .html import render_template
 
     return render_template(
-        "crosswalk.html.j2", t=t, m=_matrix(t), fa=t.catalog.framework(t.a),
-        fb=t.catalog.framework(t.b), coverage=[t.coverage_ab, t.coverage_ba],
+        "crosswalk.html.j2",
+        t=t,
+        m=_matrix(t),
+        fa=t.catalog.framework(t.a),
+        fb=t.catalog.framework(t.b),
+        coverage=[t.coverage_ab, t.coverage_ba],
     )

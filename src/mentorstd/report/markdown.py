@@ -15,8 +15,13 @@ __all__ = ["MAX_IDS", "report_markdown"]
 #: Failing ids listed inline per finding; the JSON report always has them all.
 MAX_IDS = 25
 
-_ICON = {"met": "met", "partially-met": "partially met", "not-met": "NOT MET",
-         "not-assessed": "not assessed", "not-applicable": "n/a"}
+_ICON = {
+    "met": "met",
+    "partially-met": "partially met",
+    "not-met": "NOT MET",
+    "not-assessed": "not assessed",
+    "not-applicable": "n/a",
+}
 
 
 def _ids(ids: list[str]) -> str:
@@ -33,8 +38,10 @@ def report_markdown(report: Report) -> str:
     p = report.program
     add(f"# {md_text(p.name)}: {md_text(report.framework_title)}")
     add("")
-    add(f"Bundle `{report.bundle}` · framework `{report.framework}` · period {p.period_start} to "
-        f"{p.period_end} · assessed {report.assessed_on} · {report.generator}")
+    add(
+        f"Bundle `{report.bundle}` · framework `{report.framework}` · period {p.period_start} to "
+        f"{p.period_end} · assessed {report.assessed_on} · {report.generator}"
+    )
     add("")
     add("| status | requirements |")
     add("|---|---:|")
@@ -49,9 +56,11 @@ def report_markdown(report: Report) -> str:
     add("|---|---|---:|---:|---:|---:|---:|")
     for s in report.standards:
         c = s.counts
-        add(f"| {md_cell(s.requirement)} {md_cell(s.title)} | {s.status} | {c['met']} | "
+        add(
+            f"| {md_cell(s.requirement)} {md_cell(s.title)} | {s.status} | {c['met']} | "
             f"{c['partially-met']} | {c['not-met']} | {c['not-assessed']} | "
-            f"{c['not-applicable']} |")
+            f"{c['not-applicable']} |"
+        )
     if report.nqms is not None:
         n = report.nqms
         add("")
@@ -62,8 +71,10 @@ def report_markdown(report: Report) -> str:
             add(f"- {md_text(reason)}")
         add(f"- Plan goals done: {n['goals']['done']} of {n['goals']['total']}")
         if n["expires_on"]:
-            add(f"- Badges expire: {n['expires_on']}; next self-assessment due: "
-                f"{n['next_self_assessment_due']}")
+            add(
+                f"- Badges expire: {n['expires_on']}; next self-assessment due: "
+                f"{n['next_self_assessment_due']}"
+            )
     add("")
     add("## Requirements")
     for r in report.results:
@@ -72,9 +83,11 @@ def report_markdown(report: Report) -> str:
         add("")
         if r.via is not None:
             path = " → ".join(md_text(x) for x in r.via.path)
-            add(f"Through the crosswalk from `{r.via.from_}` ({', '.join(r.via.relations)}; "
+            add(
+                f"Through the crosswalk from `{r.via.from_}` ({', '.join(r.via.relations)}; "
                 f"{r.via.confidence} confidence{', inferred' if r.via.inferred else ''}): "
-                f"{path}")
+                f"{path}"
+            )
             add("")
         if r.provenance != "verified":
             add(f"_Encoding provenance: {r.provenance}._")
@@ -100,8 +113,10 @@ def report_markdown(report: Report) -> str:
             counts = f"{res['entities']} judged"
         if res.get("details") and m.metric == "closure-reasons":
             counts = ", ".join(f"{k}: {v}" for k, v in res["details"].items())
-        add(f"| {md_cell(m.metric)} | {md_cell(params)} | {value} | {md_cell(counts)} | "
-            f"{md_cell(m.definition)} |")
+        add(
+            f"| {md_cell(m.metric)} | {md_cell(params)} | {value} | {md_cell(counts)} | "
+            f"{md_cell(m.definition)} |"
+        )
     add("")
     add("## Evidence")
     add("")
@@ -110,11 +125,15 @@ def report_markdown(report: Report) -> str:
     add("| id | kind | path | date | sha256 |")
     add("|---|---|---|---|---|")
     for d in report.evidence.documents:
-        add(f"| {md_cell(d.id)} | {md_cell(d.kind)} | {md_cell(d.path)} | {d.date or ''} | "
-            f"`{d.sha256[:16]}…` |")
+        add(
+            f"| {md_cell(d.id)} | {md_cell(d.kind)} | {md_cell(d.path)} | {d.date or ''} | "
+            f"`{d.sha256[:16]}…` |"
+        )
     for t in report.evidence.tables:
-        add(f"| {md_cell(t.name)} | table ({t.rows} rows) | {md_cell(t.path)} |  | "
-            f"`{t.sha256[:16]}…` |")
+        add(
+            f"| {md_cell(t.name)} | table ({t.rows} rows) | {md_cell(t.path)} |  | "
+            f"`{t.sha256[:16]}…` |"
+        )
     add("")
     add("## How statuses were decided")
     add("")
