@@ -647,6 +647,195 @@ def codes(
         sys.stdout.write(f"{code}\n    {message}\n")
 
 
+# -- plan, diff, batch ------------------------------------------------------------------------
+
+
+class PlanFormat(StrEnum):
+    """Plan formats."""
+
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+    yaml = "yaml"
+
+
+@app.command()
+@handles_errors
+def plan(
+    bundle: Annotated[Path, typer.Argument(help="Evidence bundle folder.")],
+    framework: Annotated[str, typer.Option("--framework", "-F", help="Framework to plan for.")],
+    fmt: Annotated[
+        PlanFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text, markdown, json, or yaml (goals ready to paste into the "
+            "bundle's nqms.plan_goals).",
+        ),
+    ] = PlanFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default today)."),
+    ] = None,
+    allow_personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--allow-personal-data",
+            help="Proceed even if tables look like they hold personal data.",
+        ),
+    ] = False,
+) -> None:
+    """An improvement plan: every gap as a goal, ranked by safety, leverage across frameworks
+    and size of the gap, grouped by standard."""
+    from .assessment import assess
+    from .bundle import load_bundle
+    from .plan import build_plan, plan_text
+
+    day = _parse_date(as_of, "--as-of")
+    cat = _catalog()
+    cat.framework(framework)
+    loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
+    result = build_plan(assess(loaded, framework, cat, as_of=day), cat)
+    if fmt is PlanFormat.json:
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif fmt is PlanFormat.yaml:
+        import yaml
+
+        text = "# Paste under nqms: in bundle.yaml (mentorstd plan, ranked)\n" + yaml.safe_dump(
+            {"plan_goals": result.to_plan_goals()}, sort_keys=False, allow_unicode=True, width=100
+        )
+    else:
+        text = plan_text(result, markdown=fmt is PlanFormat.markdown)
+    _write_or_print(text, output, protect=[bundle])
+
+
+class DiffFormat(StrEnum):
+    """Diff formats."""
+
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+@handles_errors
+def diff(
+    old: Annotated[Path, typer.Argument(metavar="OLD.json", help="The earlier JSON report.")],
+    new: Annotated[Path, typer.Argument(metavar="NEW.json", help="The later JSON report.")],
+    fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        DiffFormat.text
+    ),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+) -> None:
+    """Compare two assessments of the same program: requirements improved, regressed and
+    unchanged, metric deltas, plan goals completed."""
+    from .diff import diff_reports, diff_text, load_report
+
+    result = diff_reports(load_report(old), load_report(new))
+    if fmt is DiffFormat.json:
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = diff_text(result, markdown=fmt is DiffFormat.markdown)
+    _write_or_print(text, output, protect=[old, new])
+
+
+@app.command()
+@handles_errors
+def batch(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder holding bundles (any depth).")
+    ],
+    framework: Annotated[str, typer.Option("--framework", "-F", help="Framework.")],
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPU count).")
+    ] = 0,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for reports, summary.csv and index.html.")
+    ] = Path("mentorstd-batch"),
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Report formats to write per bundle (json, markdown, html); "
+            "repeatable. Default: json and html.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default today)."),
+    ] = None,
+    allow_personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--allow-personal-data",
+            help="Proceed even if tables look like they hold personal data.",
+        ),
+    ] = False,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on", help="Exit 1 when any bundle has a requirement at this level or worse."
+        ),
+    ] = None,
+) -> None:
+    """Assess every bundle under DIR in parallel; write each report, summary.csv (one row per
+    bundle) and index.html. A bad bundle becomes an error row and never stops the batch."""
+    import os
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from .batch import run_batch
+    from .errors import UsageError
+
+    formats = fmt or ["json", "html"]
+    for item in formats:
+        if item not in {"json", "markdown", "html"}:
+            raise UsageError(f"--format: {item!r} is not one of json, markdown, html")
+    day = _parse_date(as_of, "--as-of")
+    cat = _catalog()
+    cat.framework(framework)
+    workers = jobs or os.cpu_count() or 1
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_stderr(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("assessing", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run_batch(
+            folder,
+            framework,
+            out,
+            jobs=workers,
+            standards=[str(p) for p in _state.standards],
+            as_of=day,
+            allow_personal_data=allow_personal_data,
+            formats=formats,
+            progress=tick,
+        )
+    assessed = len(result.rows) - result.errors
+    sys.stdout.write(
+        f"{assessed} assessed, {result.errors} with errors; summary "
+        f"{result.summary_csv}; index {result.index_html}\n"
+    )
+    if fail_on is not None and any(
+        fail_level_reached({s: int(r[s] or 0) for s in ("not-met", "partially-met")}, fail_on)
+        for r in result.rows
+        if r["result"] == "assessed"
+    ):
+        raise typer.Exit(1)
+
+
 # -- lint ----------------------------------------------------------------------------------
 
 

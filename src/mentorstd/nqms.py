@@ -55,6 +55,7 @@ def nqms_status(bundle: Bundle, spec: NqmsFile, as_of: dt.date | None = None) ->
         "next_self_assessment_due": None,
         "expired": False,
         "cycle_years": spec.cycle.years,
+        "plan_goals": [],
     }
     if record is None:
         out["reasons"].append("the bundle has no nqms section: no NQMS cycle is recorded")
@@ -80,6 +81,19 @@ def nqms_status(bundle: Bundle, spec: NqmsFile, as_of: dt.date | None = None) ->
         if g.status == "done" and (g.done_on is None or g.done_on <= as_of)
     )
     out["goals"] = {"total": len(record.plan_goals), "done": goals_done}
+    # A goal counts as done only once its completion date has passed (as_of).
+    out["plan_goals"] = [
+        {
+            "id": g.id,
+            "requirement": g.requirement,
+            "title": g.title,
+            "status": "done"
+            if g.status == "done" and (g.done_on is None or g.done_on <= as_of)
+            else "open",
+            "done_on": g.done_on.isoformat() if g.done_on and g.done_on <= as_of else None,
+        }
+        for g in record.plan_goals
+    ]
     start = getattr(record, spec.cycle.expires_from)
     if isinstance(start, dt.date):
         expires = add_years(start, spec.cycle.expires_after_years)

@@ -1,0 +1,199 @@
+"""Assess many bundles in parallel: one report each, a summary CSV and an index page.
+
+A bundle that cannot be read becomes an error row; it never stops the batch. Workers are
+separate processes (``--jobs``), each loading the catalog once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._io import write_atomic
+from .checks import STATUSES
+from .errors import MentorstdError, UsageError
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+
+__all__ = ["BatchResult", "find_bundles", "run_batch"]
+
+SUMMARY_HEADER = ["bundle", "path", "result", "error", *STATUSES, "unmet"]
+
+
+@dataclass
+class BatchResult:
+    """Rows of the summary, in bundle order, and the files written."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    summary_csv: Path | None = None
+    index_html: Path | None = None
+
+    @property
+    def errors(self) -> int:
+        """Bundles that could not be assessed."""
+        return sum(1 for r in self.rows if r["result"] == "error")
+
+
+def find_bundles(root: Path) -> list[Path]:
+    """Every folder under ``root`` holding a ``bundle.yaml`` (not descending into bundles)."""
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory")
+    found: list[Path] = []
+    for current, dirs, files in os.walk(root, followlinks=False):
+        if "bundle.yaml" in files:
+            found.append(Path(current))
+            dirs.clear()
+            continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    return sorted(found)
+
+
+def _name_for(root: Path, bundle: Path) -> str:
+    rel = bundle.relative_to(root).as_posix()
+    return "__".join(rel.split("/")) if rel != "." else bundle.name
+
+
+_CATALOG: Catalog | None = None
+
+
+def _init_worker(standards: Sequence[str]) -> None:
+    global _CATALOG  # noqa: PLW0603  (one catalog per worker process, loaded once)
+    from .catalog import load_catalog
+
+    _CATALOG = load_catalog(standards)
+
+
+def _assess_one(
+    path: str,
+    name: str,
+    framework: str,
+    out: str,
+    as_of: str | None,
+    allow_personal: bool,
+    formats: Sequence[str],
+) -> dict[str, Any]:
+    from .assessment import assess
+    from .bundle import load_bundle
+    from .report import render_report
+
+    assert _CATALOG is not None
+    row: dict[str, Any] = {"bundle": name, "path": path, "result": "assessed", "error": ""}
+    try:
+        bundle = load_bundle(path, catalog=_CATALOG, allow_personal_data=allow_personal)
+        day = dt.date.fromisoformat(as_of) if as_of else None
+        report = assess(bundle, framework, _CATALOG, as_of=day)
+        for fmt in formats:
+            suffix = {"json": ".json", "markdown": ".md", "html": ".html"}[fmt]
+            write_atomic(
+                Path(out) / f"{name}{suffix}",
+                render_report(report, fmt),  # type: ignore[arg-type]
+                protect=[path],
+            )
+    except MentorstdError as err:
+        row.update(result="error", error=str(err))
+        row.update(dict.fromkeys(STATUSES, ""))
+        row["unmet"] = ""
+        return row
+    row.update(report.summary)
+    row["unmet"] = " ".join(r.requirement for r in report.results if r.status == "not-met")
+    return row
+
+
+def run_batch(
+    root: Path,
+    framework: str,
+    out: Path,
+    *,
+    jobs: int = 1,
+    standards: Sequence[str] = (),
+    as_of: dt.date | None = None,
+    allow_personal_data: bool = False,
+    formats: Sequence[str] = ("json", "html"),
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
+    """Assess every bundle under ``root`` against ``framework`` with ``jobs`` processes."""
+    bundles = find_bundles(root)
+    if not bundles:
+        raise UsageError(f"{root}: no bundle.yaml found under this folder")
+    out_resolved = out.resolve()
+    for bundle in bundles:
+        if out_resolved.is_relative_to(bundle.resolve()):
+            raise UsageError(f"{out}: refusing to write inside the input bundle {bundle}")
+    names = [_name_for(root, b) for b in bundles]
+    tasks = [
+        (
+            str(b),
+            n,
+            framework,
+            str(out),
+            as_of.isoformat() if as_of else None,
+            allow_personal_data,
+            tuple(formats),
+        )
+        for b, n in zip(bundles, names, strict=True)
+    ]
+    rows: dict[str, dict[str, Any]] = {}
+    done = 0
+    if jobs <= 1:
+        _init_worker(list(standards))
+        for task in tasks:
+            rows[task[1]] = _assess_one(*task)
+            done += 1
+            if progress:
+                progress(done, len(tasks))
+    else:
+        with ProcessPoolExecutor(
+            max_workers=jobs, initializer=_init_worker, initargs=(list(standards),)
+        ) as pool:
+            futures = {pool.submit(_assess_one, *task): task[1] for task in tasks}
+            for future in as_completed(futures):
+                rows[futures[future]] = future.result()
+                done += 1
+                if progress:
+                    progress(done, len(tasks))
+    result = BatchResult(rows=[rows[n] for n in names])
+    result.summary_csv = write_summary(result.rows, out / "summary.csv", protect=bundles)
+    result.index_html = write_index(
+        result.rows, framework, out / "index.html", formats, protect=bundles
+    )
+    return result
+
+
+def iter_summary_rows(rows: Sequence[dict[str, Any]]) -> Iterator[list[Any]]:
+    """Summary rows in :data:`SUMMARY_HEADER` order."""
+    for row in rows:
+        yield [row.get(column, "") for column in SUMMARY_HEADER]
+
+
+def write_summary(rows: Sequence[dict[str, Any]], path: Path, protect: Sequence[Path] = ()) -> Path:
+    """``summary.csv``: one row per bundle; cells neutralised against formula injection."""
+    from .report.text import csv_text
+
+    return write_atomic(path, csv_text(SUMMARY_HEADER, iter_summary_rows(rows)), protect=protect)
+
+
+def write_index(
+    rows: Sequence[dict[str, Any]],
+    framework: str,
+    path: Path,
+    formats: Sequence[str],
+    protect: Sequence[Path] = (),
+) -> Path:
+    """``index.html`` linking every report."""
+    from .report.html import render_template
+
+    link = ".html" if "html" in formats else (".json" if "json" in formats else ".md")
+    page = render_template(
+        "batch.html.j2",
+        rows=rows,
+        framework=framework,
+        link=link,
+        generated=dt.date.today().isoformat(),
+    )
+    return write_atomic(path, page, protect=protect)
