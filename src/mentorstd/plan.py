@@ -160,6 +160,9 @@ _SHORTFALL = {
 }
 
 
+_AS_STATED = {"document-stale", "document-undated", "documents-incomplete", "metric-no-data"}
+
+
 def _missing(result: Result, catalog: Catalog) -> tuple[float, list[str], list[str]]:
     req = catalog.requirement(result.requirement)
     gap = _BASE_GAP[result.status]
@@ -188,7 +191,7 @@ def _missing(result: Result, catalog: Catalog) -> tuple[float, list[str], list[s
                 "evidence for the attestation: a document of kind "
                 + " or ".join(req.evidence or ["(any)"])
             )
-        elif finding.code in {"document-stale", "document-undated", "documents-incomplete"} or finding.code == "metric-no-data":
+        elif finding.code in _AS_STATED:
             missing.append(finding.message)
         elif finding.code == "via-crosswalk":
             missing.append(
