@@ -15,6 +15,8 @@ with cheap parsing: each distinct date or number string is parsed once.
 from __future__ import annotations
 
 import csv
+import gc
+import itertools
 import datetime as dt
 import hashlib
 import io
@@ -260,6 +262,8 @@ class Table:
     n_rows: int
     sha256: str
     size: int
+    path: Path
+    positions: dict[str, int] = field(default_factory=dict)  # 1-based column numbers
 
     def __len__(self) -> int:
         return self.n_rows
@@ -507,11 +511,12 @@ def _check_nqms(doc: LocatedDoc, manifest: Manifest, catalog: Catalog) -> None:
 
 
 class _TableErrors:
-    """Collects located problems for one table; rows are mapped to file lines lazily."""
+    """Collects located problems for one table; rows are mapped to file lines lazily (the
+    file is read again only on this error path)."""
 
-    def __init__(self, display: str, text: str) -> None:
+    def __init__(self, display: str, path: Path) -> None:
         self.display = display
-        self.text = text
+        self.path = path
         self.problems: list[Problem] = []
         self._lines: list[int] | None = None
 
@@ -519,10 +524,17 @@ class _TableErrors:
         """File line of data row ``row_index`` (0-based, header excluded)."""
         if self._lines is None:
             lines = []
-            reader = csv.reader(io.StringIO(self.text, newline=""))
-            for row in reader:
-                if row:
-                    lines.append(reader.line_num)
+            try:
+                text = self.path.read_bytes().decode("utf-8-sig", errors="replace")
+            except OSError:  # pragma: no cover - the file was readable moments ago
+                text = ""
+            reader = csv.reader(io.StringIO(text.replace("\x00", ""), newline=""))
+            try:
+                for row in reader:
+                    if row:
+                        lines.append(reader.line_num)
+            except csv.Error:
+                pass
             self._lines = lines[1:]  # drop the header
         if 0 <= row_index < len(self._lines):
             return self._lines[row_index]
@@ -541,7 +553,18 @@ class _TableErrors:
             raise self.fail()
 
     def fail(self) -> BundleError:
-        return BundleError(self.problems)
+        # distinct values are checked in set order: report in file order
+        return BundleError(sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0)))
+
+
+_ID_BAD = re.compile(r"[^A-Za-z0-9._:/#\n-]|^[._:/#-]|^$", re.MULTILINE)
+
+
+def _all_ids_valid(values: set[str]) -> bool:
+    """True when every value is a valid id (one regular-expression pass over all of them)."""
+    if not values:
+        return True
+    return max(map(len, values)) <= 100 and _ID_BAD.search("\n".join(values)) is None
 
 
 def _parse_date(value: str) -> int | None:
@@ -554,10 +577,103 @@ def _parse_date(value: str) -> int | None:
     return ordinal if _DATE_MIN <= ordinal <= _DATE_MAX else -1
 
 
+#: Rows parsed per chunk: bounds memory to one chunk of raw strings at a time.
+CHUNK_ROWS = 65536
+
+
+class _ColumnParser:
+    """Parses one column chunk by chunk.
+
+    Each distinct cell text is validated and converted once (``cache``); the output holds
+    the cached object, so repeated ids and dates share one Python object.
+    """
+
+    def __init__(self, column: Column, col_no: int, errors: _TableErrors) -> None:
+        self.column = column
+        self.col_no = col_no
+        self.errors = errors
+        self.cache: dict[str, Any] = {"": None}
+        self.out: list[Any] = []
+        self.seen: set[str] | None = set() if column.unique else None
+
+    def feed(self, values: Sequence[str], offset: int) -> None:
+        column, name = self.column, self.column.name
+        distinct = set(values)
+        if column.required and "" in distinct:
+            self._error("a value is required", values, "", offset)
+        new = distinct.difference(self.cache)
+        if column.type == "id" and _all_ids_valid(new):
+            self.cache.update(zip(new, new))  # the common case, checked in bulk
+        else:
+            for v in new:
+                self.cache[v] = self._convert(v, values, offset)
+        if self.seen is not None:
+            seen = self.seen
+            if len(distinct) != len(values) or not seen.isdisjoint(distinct):
+                for i, v in enumerate(values):
+                    if v in seen:
+                        self.errors.add(
+                            f"{v!r} appears more than once", offset + i, self.col_no, name
+                        )
+                        break
+                    seen.add(v)
+            seen.update(distinct)
+        if column.type == "id" and "" not in distinct:
+            self.out.extend(values)  # ids map to themselves: skip the lookup
+        else:
+            self.out.extend(map(self.cache.__getitem__, values))
+
+    def _error(self, message: str, values: Sequence[str], value: str, offset: int) -> None:
+        index = next(i for i, v in enumerate(values) if v == value)
+        self.errors.add(message, offset + index, self.col_no, self.column.name)
+
+    def _convert(self, v: str, values: Sequence[str], offset: int) -> Any:
+        column = self.column
+        kind = column.type
+        if kind == "text":
+            return v
+        if kind == "id":
+            if not _ID_RE.match(v) or len(v) > 100:
+                self._error(f"{v!r} is not a valid id (letters, digits and ._:/#- only; "
+                            "pseudonymous ids, never names)", values, v, offset)
+            return v
+        if kind == "enum":
+            if v not in column.choices:
+                self._error(f"{v!r} is not one of {', '.join(column.choices)}", values, v,
+                            offset)
+            return v
+        if kind == "date":
+            ordinal = _parse_date(v)
+            if ordinal is None:
+                self._error(f"{v!r} is not a date (YYYY-MM-DD)", values, v, offset)
+            elif ordinal == -1:
+                self._error(f"{v!r} is out of range (1900-01-01 to 2100-12-31)", values, v,
+                            offset)
+                return None
+            return ordinal
+        try:
+            number: float | int = int(v) if kind == "int" else float(v)
+        except ValueError:
+            what = "a whole number" if kind == "int" else "a number"
+            self._error(f"{v!r} is not {what}", values, v, offset)
+            return None
+        if not math.isfinite(number):
+            self._error(f"{v!r} is not a finite number", values, v, offset)
+        elif column.minimum is not None and number < column.minimum:
+            self._error(f"{v!r} is below the minimum {column.minimum:g}", values, v, offset)
+        elif column.maximum is not None and number > column.maximum:
+            self._error(f"{v!r} is above the maximum {column.maximum:g}", values, v, offset)
+        return number
+
+
 def read_table(
     path: Path, name: str, *, display: str | None = None, allow_personal_data: bool = False
 ) -> Table:
-    """Read and validate one table file (see :data:`TABLES`)."""
+    """Read and validate one table file (see :data:`TABLES`).
+
+    The file is read once; rows are parsed in chunks of :data:`CHUNK_ROWS`, column by column,
+    so memory holds the parsed columns and one chunk of raw text, never every raw row.
+    """
     display = display or str(path)
     spec = TABLES[name]
     try:
@@ -572,66 +688,155 @@ def read_table(
     except OSError as err:
         raise BundleError(Problem(f"cannot read file: {err.strerror or err}", display)) from err
     digest = hashlib.sha256(raw).hexdigest()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise BundleError(
-            Problem(
-                f"not valid UTF-8 (byte 0x{raw[err.start]:02x}); save the file as UTF-8",
-                display,
-                line,
-            )
-        ) from err
-    del raw
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         raise BundleError(
             Problem("contains a NUL byte (is this really a CSV text file?)", display, line)
         )
-    errors = _TableErrors(display, text)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    old_limit = csv.field_size_limit()
-    csv.field_size_limit(MAX_FIELD_CHARS)
+    errors = _TableErrors(display, path)
     try:
-        rows = [row for row in reader if row]
-    except csv.Error as err:
-        message = str(err)
-        if "field larger" in message:
-            message = f"a field is longer than {MAX_FIELD_CHARS} characters"
-        elif "NUL" in message:
-            message = "contains a NUL byte (is this really a CSV text file?)"
-        raise BundleError(Problem(message, display, reader.line_num)) from err
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        bad = err.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        line = raw.count(b"\n", 0, bad) + 1
+        raise BundleError(
+            Problem(
+                f"not valid UTF-8 (byte 0x{raw[bad]:02x}); save the file as UTF-8", display, line
+            )
+        ) from err
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    simple = '"' not in text and "\r" not in text
+    del raw
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived lists: the cyclic GC only slows this down
+    try:
+        split = _split_chunks if simple else _csv_chunks
+        header_row, chunks = split(text, display, errors)
+        if not header_row:
+            raise BundleError(Problem("empty file: expected a header row", display, 1))
+        del text
+        header = [h.strip() for h in header_row]
+        index = _check_header(header, spec, errors, allow_personal_data)
+        parsers = {
+            c.name: _ColumnParser(c, index[c.name] + 1, errors) for c in spec if c.name in index
+        }
+        positions = [(index[n], p) for n, p in parsers.items()]
+        n_rows = 0
+        for raw_columns, count in chunks:
+            for pos, parser in positions:
+                parser.feed(raw_columns[pos], n_rows)
+            n_rows += count
     finally:
-        csv.field_size_limit(old_limit)
-    if not rows:
-        raise BundleError(Problem("empty file: expected a header row", display, 1))
-    header = [h.strip() for h in rows[0]]
-    body = rows[1:]
-    del rows
-    index = _check_header(header, spec, errors, allow_personal_data)
-    width = len(header)
-    if any(len(r) != width for r in body):
-        for i, r in enumerate(body):
-            if len(r) != width:
-                errors.add(f"row has {len(r)} fields, the header has {width}", i)
-        raise errors.fail()
-    raw_columns = list(zip(*body, strict=True)) if body else [() for _ in header]
-    columns: dict[str, list[Any]] = {}
-    for column in spec:
-        if column.name not in index:
-            continue
-        pos = index[column.name]
-        columns[column.name] = _parse_column(raw_columns[pos], column, pos + 1, errors)
+        if gc_was_enabled:
+            gc.enable()
     if errors.problems:
         raise errors.fail()
-    table = Table(
-        name=name, file=display, columns=columns, n_rows=len(body), sha256=digest, size=size
-    )
+    columns = {n: p.out for n, p in parsers.items()}
+    table = Table(name=name, file=display, columns=columns, n_rows=n_rows, sha256=digest,
+                  size=size, path=path, positions={n: p.col_no for n, p in parsers.items()})
     _check_rows(table, errors)
     if errors.problems:
         raise errors.fail()
     return table
+
+
+#: Characters per chunk on the fast path (about 64k rows of a typical table).
+CHUNK_CHARS = 2 * 1024 * 1024
+
+Chunks = Iterator[tuple[list[list[str]], int]]
+
+
+def _split_chunks(text: str, display: str, errors: _TableErrors) -> tuple[list[str], Chunks]:
+    """Header and column chunks of a CSV text with no quotes and no blank lines.
+
+    Without quotes, CSV is plain splitting, done here by C string methods: a chunk of lines
+    becomes one flat list of fields, sliced into columns. Texts with quotes or blank lines go
+    through :func:`_csv_chunks` instead.
+    """
+    head, _, body = text.partition("\n")
+    if body.endswith("\n"):
+        body = body[:-1]
+    if "\n\n" in body or body.startswith("\n") or not head:
+        return _csv_chunks(text, display, errors)
+    header = head.split(",")
+    return header, _split_body(body, len(header), display, errors)
+
+
+def _split_body(body: str, width: int, display: str, errors: _TableErrors) -> Chunks:
+    size, pos, rows_before = len(body), 0, 0
+    while pos < size:
+        end = body.find("\n", pos + CHUNK_CHARS)
+        if end == -1:
+            end = size
+        chunk = body[pos:end]
+        pos = end + 1
+        lines = chunk.split("\n")
+        if set(map(str.count, lines, itertools.repeat(","))) != {width - 1}:
+            for i, line in enumerate(lines):
+                if line.count(",") != width - 1:
+                    errors.add(
+                        f"row has {line.count(',') + 1} fields, the header has {width}",
+                        rows_before + i,
+                    )
+            raise errors.fail()
+        if max(map(len, lines)) > MAX_FIELD_CHARS:
+            for i, line in enumerate(lines):
+                if max(map(len, line.split(","))) > MAX_FIELD_CHARS:
+                    message = f"a field is longer than {MAX_FIELD_CHARS} characters"
+                    raise BundleError(Problem(message, display, errors.line_of(rows_before + i)))
+        flat = chunk.replace("\n", ",").split(",")
+        del chunk
+        yield [flat[i::width] for i in range(width)], len(lines)
+        rows_before += len(lines)
+
+
+def _csv_chunks(text: str, display: str, errors: _TableErrors) -> tuple[list[str], Chunks]:
+    """Header and column chunks of any CSV text, through :mod:`csv` (blank lines skipped)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    old_limit = csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        header = next((row for row in reader if row), [])
+    except csv.Error as err:
+        raise _csv_problem(err, display, reader.line_num) from err
+    finally:
+        csv.field_size_limit(old_limit)
+    return header, _csv_body(reader, len(header), display, errors)
+
+
+def _csv_problem(err: csv.Error, display: str, line: int) -> BundleError:
+    message = str(err)
+    if "field larger" in message:
+        message = f"a field is longer than {MAX_FIELD_CHARS} characters"
+    return BundleError(Problem(message, display, line))
+
+
+def _csv_body(reader: Any, width: int, display: str, errors: _TableErrors) -> Chunks:
+    old_limit = csv.field_size_limit(MAX_FIELD_CHARS)
+    rows_before = 0
+    try:
+        while True:
+            chunk = list(itertools.islice(reader, CHUNK_ROWS))
+            if not chunk:
+                return
+            lengths = set(map(len, chunk))
+            if 0 in lengths:  # blank lines are skipped
+                chunk = [row for row in chunk if row]
+                lengths.discard(0)
+                if not chunk:
+                    continue
+            if lengths != {width}:
+                for i, row in enumerate(chunk):
+                    if len(row) != width:
+                        errors.add(f"row has {len(row)} fields, the header has {width}",
+                                   rows_before + i)
+                raise errors.fail()
+            yield [list(col) for col in zip(*chunk, strict=True)], len(chunk)
+            rows_before += len(chunk)
+    except csv.Error as err:
+        raise _csv_problem(err, display, reader.line_num) from err
+    finally:
+        csv.field_size_limit(old_limit)
 
 
 def _check_header(
@@ -647,7 +852,10 @@ def _check_header(
         elif name not in known and personal_column(name):
             if not allow_personal:
                 errors.add(
-                    f"column {name!r} looks like personal data: {PRIVACY_HELP}", None, pos + 1, name
+                    f"column {name!r} looks like personal data: {PRIVACY_HELP}",
+                    None,
+                    pos + 1,
+                    name,
                 )
         elif name not in known:
             errors.add(
@@ -665,98 +873,10 @@ def _check_header(
     return index
 
 
-def _first_row(values: Sequence[str], bad: set[str]) -> int:
-    return next(i for i, v in enumerate(values) if v in bad)
-
-
-def _parse_column(
-    values: Sequence[str], column: Column, col_no: int, errors: _TableErrors
-) -> list[Any]:
-    distinct = set(values)
-    name = column.name
-    if "" in distinct and column.required:
-        errors.add("a value is required", _first_row(values, {""}), col_no, name)
-    distinct.discard("")
-    if column.type == "text":
-        return [v or None for v in values]
-    if column.type == "id":
-        bad = {v for v in distinct if not _ID_RE.match(v) or len(v) > 100}
-        for v in sorted(bad)[:3]:
-            errors.add(
-                f"{v!r} is not a valid id (letters, digits and ._:/#- only; "
-                "pseudonymous ids, never names)",
-                _first_row(values, {v}),
-                col_no,
-                name,
-            )
-        if column.unique and len(distinct) != len(values):
-            seen: set[str] = set()
-            for i, v in enumerate(values):
-                if v in seen:
-                    errors.add(f"{v!r} appears more than once", i, col_no, name)
-                    break
-                seen.add(v)
-        return [v or None for v in values] if "" in values else list(values)
-    if column.type == "enum":
-        bad = distinct - set(column.choices)
-        for v in sorted(bad)[:3]:
-            errors.add(
-                f"{v!r} is not one of {', '.join(column.choices)}",
-                _first_row(values, {v}),
-                col_no,
-                name,
-            )
-        return [v or None for v in values]
-    parsed: dict[str, Any] = {"": None}
-    if column.type == "date":
-        for v in distinct:
-            ordinal = _parse_date(v)
-            if ordinal is None:
-                errors.add(
-                    f"{v!r} is not a date (YYYY-MM-DD)", _first_row(values, {v}), col_no, name
-                )
-            elif ordinal == -1:
-                errors.add(
-                    f"{v!r} is out of range (1900-01-01 to 2100-12-31)",
-                    _first_row(values, {v}),
-                    col_no,
-                    name,
-                )
-            parsed[v] = ordinal
-    else:
-        for v in distinct:
-            try:
-                number: float | int = int(v) if column.type == "int" else float(v)
-            except ValueError:
-                kind = "a whole number" if column.type == "int" else "a number"
-                errors.add(f"{v!r} is not {kind}", _first_row(values, {v}), col_no, name)
-                parsed[v] = None
-                continue
-            if not math.isfinite(number):
-                errors.add(f"{v!r} is not a finite number", _first_row(values, {v}), col_no, name)
-            elif column.minimum is not None and number < column.minimum:
-                errors.add(
-                    f"{v!r} is below the minimum {column.minimum:g}",
-                    _first_row(values, {v}),
-                    col_no,
-                    name,
-                )
-            elif column.maximum is not None and number > column.maximum:
-                errors.add(
-                    f"{v!r} is above the maximum {column.maximum:g}",
-                    _first_row(values, {v}),
-                    col_no,
-                    name,
-                )
-            parsed[v] = number
-    return [parsed[v] for v in values]
-
-
 def _check_rows(table: Table, errors: _TableErrors) -> None:
     if table.name != "matches":
         return
-    names = [c.name for c in TABLES["matches"]]
-    col = {n: names.index(n) + 1 for n in names}
+    col = table.positions
     for i, (start, planned, end, reason) in enumerate(
         table.rows("start_date", "planned_end_date", "end_date", "closure_reason")
     ):
@@ -793,10 +913,8 @@ def _check_references(root: Path, tables: dict[str, Table]) -> None:
         if unknown:
             first = min(unknown)
             row = values.index(first)
-            # Only on the error path: read the file again to map the row to its line.
-            text = (root / table.file).read_text(encoding="utf-8-sig")
-            errors = _TableErrors(table.file, text)
-            pos = [c.name for c in TABLES[name]].index("match_id") + 1
+            errors = _TableErrors(table.file, table.path)
+            pos = table.positions["match_id"]
             errors.add(
                 f"{first!r} is not a match_id in {matches.file}"
                 + (f" ({len(unknown)} unknown ids in all)" if len(unknown) > 1 else ""),

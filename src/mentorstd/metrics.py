@@ -11,6 +11,7 @@ metrics return ``details`` only. Definitions are in :mod:`mentorstd._registry` (
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,15 @@ from .errors import UsageError
 if TYPE_CHECKING:
     from .bundle import Bundle, Table
 
-__all__ = ["METRICS", "MetricContext", "MetricResult", "add_months", "compute", "month_index"]
+__all__ = [
+    "METRICS",
+    "MetricContext",
+    "MetricResult",
+    "add_months",
+    "compute",
+    "month_index",
+    "month_starts",
+]
 
 Params = dict[str, Any]
 
@@ -131,10 +140,29 @@ class MetricContext:
         self.period_end = bundle.period_end.toordinal()
         self._results: dict[tuple[str, tuple[tuple[str, Any], ...]], MetricResult] = {}
         self._first_start: dict[str, dict[str, int]] = {}
+        self._contacts: dict[str, dict[str, list[int]]] | None = None
 
     def table(self, name: str) -> Table | None:
         """A table of the bundle, or ``None``."""
         return self.bundle.table(name)
+
+    def contacts_by_match(self) -> dict[str, dict[str, list[int]]]:
+        """Contact dates grouped by person contacted, then by match (one pass, memoised)."""
+        if self._contacts is None:
+            grouped: dict[str, dict[str, list[int]]] = {}
+            contacts = self.bundle.table("contacts")
+            if contacts is not None:
+                for match_id, day, who in contacts.rows("match_id", "date", "with"):
+                    per_match = grouped.get(who)
+                    if per_match is None:
+                        per_match = grouped[who] = {}
+                    days = per_match.get(match_id)
+                    if days is None:
+                        per_match[match_id] = [day]
+                    else:
+                        days.append(day)
+            self._contacts = grouped
+        return self._contacts
 
     def first_match_start(self, column: str) -> dict[str, int]:
         """Earliest match start per person in ``matches[column]`` (mentor_id or mentee_id)."""
@@ -405,43 +433,49 @@ def planned_commitment_months(ctx: MetricContext, params: Params) -> MetricResul
 @metric("staff-contact-cadence")
 def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
     """Per match: share of judged months with enough staff contacts with one person."""
-    who = params["with"]
     first_min = int(params["first_month_min"])
     later_min = int(params["later_month_min"])
     matches = ctx.table("matches")
-    contacts = ctx.table("contacts")
-    assert matches is not None and contacts is not None
-    by_match: dict[str, list[int]] = defaultdict(list)
-    for match_id, day, w in contacts.rows("match_id", "date", "with"):
-        if w == who:
-            by_match[match_id].append(day)
+    assert matches is not None
+    days_by_match = ctx.contacts_by_match().get(params["with"], {})
+    period_end = ctx.period_end
     out: dict[str, float] = {}
     short_months = 0
     judged_months = 0
     for match_id, start, end in matches.rows("match_id", "start_date", "end_date"):
-        window_end = ctx.period_end if end is None else min(end, ctx.period_end)
-        # Month k is judged when it lies wholly inside [start, window_end].
-        n_months = 0
-        while add_months(start, n_months + 1) - 1 <= window_end:
-            n_months += 1
-        if n_months == 0:
+        window_end = period_end if end is None or end > period_end else end
+        bounds = month_starts(start, window_end)
+        # Month k spans [bounds[k], bounds[k+1]); it is judged when it ends by window_end.
+        n_months = bisect_right(bounds, window_end + 1) - 1
+        if n_months <= 0:
             continue
         counts = [0] * n_months
-        for day in by_match.get(match_id, ()):
-            if start <= day <= window_end:
-                k = month_index(start, day)
-                if k < n_months:
-                    counts[k] += 1
-        met = sum(1 for k, c in enumerate(counts) if c >= (first_min if k == 0 else later_min))
+        last = bounds[n_months]
+        for day in days_by_match.get(match_id, ()):
+            if start <= day < last:
+                counts[bisect_right(bounds, day) - 1] += 1
+        met = (counts[0] >= first_min) + sum(c >= later_min for c in counts[1:])
         out[match_id] = met / n_months
         judged_months += n_months
         short_months += n_months - met
-    return MetricResult(
-        "staff-contact-cadence",
-        params,
-        entities=out,
-        details={"months_judged": judged_months, "months_short": short_months} if out else {},
-    )
+    details = {"months_judged": judged_months, "months_short": short_months} if out else {}
+    return MetricResult("staff-contact-cadence", params, entities=out, details=details)
+
+
+_MONTH_STARTS: dict[int, list[int]] = {}
+
+
+def month_starts(start: int, until: int) -> list[int]:
+    """Ordinals of ``start`` plus 0, 1, 2 ... calendar months, reaching past ``until``.
+
+    Cached per start date: a program has at most a few thousand distinct start dates.
+    """
+    bounds = _MONTH_STARTS.get(start)
+    if bounds is None:
+        bounds = _MONTH_STARTS.setdefault(start, [start])
+    while bounds[-1] <= until + 1:
+        bounds.append(add_months(start, len(bounds)))
+    return bounds
 
 
 # -- informational -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import BundleError, Problem
 
@@ -69,57 +69,95 @@ def personal_column(name: str) -> bool:
 
 
 def looks_personal(value: str, *, is_id: bool = False) -> str | None:
-    """What ``value`` looks like (``'an e-mail address'`` ...), or ``None``."""
-    if EMAIL.search(value):
+    """What ``value`` looks like (``'an e-mail address'`` ...), or ``None``.
+
+    Cheap tests guard each regular expression: this runs on every distinct id of a table.
+    """
+    if "@" in value and EMAIL.search(value):
         return "an e-mail address"
-    if STREET.search(value):
+    if " " in value and STREET.search(value):
         return "a street address"
-    if DOB.search(value):
+    lower = value.lower()
+    if ("dob" in lower or "born" in lower or "birth" in lower or "d.o.b" in lower) and (
+        DOB.search(value)
+    ):
         return "a date of birth"
-    if PHONE.search(value) and sum(c.isdigit() for c in value) >= 9:
+    digits = sum(map(str.isdigit, value))
+    if digits >= 9 and PHONE.search(value):
         return "a phone number"
-    if is_id and NAME_ID.match(value):
+    if is_id and digits == 0 and NAME_ID.match(value):
         return "a person's name"
     return None
 
 
-def _scan(values: Iterable[object], is_id: bool) -> tuple[int, str, str] | None:
-    seen: set[object] = set()
-    for row, value in enumerate(values):
-        if not isinstance(value, str) or value in seen:
-            continue
-        seen.add(value)
+# Prefilters run over all distinct values of a column joined by newlines (one C-level regex
+# pass each), so that only the few candidate lines reach looks_personal().
+_TOKEN = re.compile(r"@|[ \t]|dob|born|birth|d\.o\.b", re.IGNORECASE)
+_NINE_DIGITS = re.compile(r"^(?:[^\d\n]*\d){9}", re.MULTILINE)
+_NAME_CANDIDATE = re.compile(r"^[A-Za-z][a-z]+(?:[._ -][A-Za-z][a-z]+){1,2}$", re.MULTILINE)
+
+
+def _lines_at(joined: str, positions: Iterable[int]) -> set[str]:
+    out = set()
+    for pos in positions:
+        start = joined.rfind("\n", 0, pos) + 1
+        end = joined.find("\n", pos)
+        out.add(joined[start : end if end != -1 else len(joined)])
+    return out
+
+
+def _find(distinct: set[str], is_id: bool) -> tuple[str, str] | None:
+    """The first (sorted) value that looks personal, and what it looks like."""
+    joined = "\n".join(distinct)
+    candidates = _lines_at(joined, (m.start() for m in _TOKEN.finditer(joined)))
+    candidates |= _lines_at(joined, (m.start() for m in _NINE_DIGITS.finditer(joined)))
+    if is_id:
+        candidates.update(m.group(0) for m in _NAME_CANDIDATE.finditer(joined))
+    for value in sorted(candidates):
         what = looks_personal(value, is_id=is_id)
         if what:
-            return row, value, what
+            return value, what
     return None
 
 
 def check_bundle(bundle: Bundle, manifest_doc: LocatedDoc) -> None:
-    """Raise :class:`BundleError` when a table or the manifest seems to hold personal data."""
+    """Raise :class:`BundleError` when a table or the manifest seems to hold personal data.
+
+    Distinct values of every id column (and of every free-text column) are pooled and scanned
+    once; only a hit is traced back to its table, row and column.
+    """
     from .bundle import TABLES, _TableErrors
 
-    for name, table in bundle.tables.items():
-        for pos, column in enumerate(TABLES[name]):
-            if not table.has(column.name) or column.type not in {"id", "text"}:
-                continue
-            hit = _scan(table[column.name], is_id=column.type == "id")
-            if hit is None:
-                continue
-            row, value, what = hit
-            errors = _TableErrors(
-                table.file, (bundle.path / table.file).read_text(encoding="utf-8-sig")
-            )
-            line = errors.line_of(row)
-            raise BundleError(
-                Problem(
-                    f"{value!r} looks like {what}: {PRIVACY_HELP}",
-                    table.file,
-                    line,
-                    pos + 1,
-                    column.name,
+    for is_id in (True, False):
+        kind = "id" if is_id else "text"
+        columns = [
+            (name, column.name)
+            for name, table in bundle.tables.items()
+            for column in TABLES[name]
+            if column.type == kind and table.has(column.name)
+        ]
+        pool: set[Any] = set()
+        for name, column_name in columns:
+            pool.update(bundle.tables[name][column_name])
+        pool.discard(None)
+        hit = _find(pool, is_id)
+        if hit is None:
+            continue
+        value, what = hit
+        for name, column_name in columns:
+            table = bundle.tables[name]
+            values = table[column_name]
+            if value in values:
+                line = _TableErrors(table.file, table.path).line_of(values.index(value))
+                raise BundleError(
+                    Problem(
+                        f"{value!r} looks like {what}: {PRIVACY_HELP}",
+                        table.file,
+                        line,
+                        table.positions[column_name],
+                        column_name,
+                    )
                 )
-            )
     manifest = bundle.manifest
     texts: list[tuple[list[str | int], str | None]] = []
     texts += [(["documents", i, "title"], d.title) for i, d in enumerate(manifest.documents)]
