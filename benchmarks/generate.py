@@ -25,7 +25,8 @@ program:
   model: community
   period: {{start: {start}, end: {end}}}
 documents:
-  - {{id: screening-policy, kind: screening-policy, path: documents/screening-policy.md, date: 2025-01-01}}
+  - {{id: screening-policy, kind: screening-policy, path: documents/screening-policy.md,
+     date: 2025-01-01}}
   - {{id: curriculum, kind: training-curriculum, path: documents/curriculum.md, date: 2025-01-01}}
 practices:
   - {{requirement: "eepm:B.2.1", status: implemented, evidence: [screening-policy]}}
@@ -60,19 +61,38 @@ def generate(n_matches: int, out: Path, seed: int = 7) -> Path:
     for name in ("screening-policy", "curriculum"):
         (out / "documents" / f"{name}.md").write_text(f"# {name}\n", encoding="utf-8")
     (out / "bundle.yaml").write_text(
-        MANIFEST.format(n=n_matches, start=PERIOD_START, end=PERIOD_END), encoding="utf-8")
-    files = {name: (out / "data" / f"{name}.csv").open("w", newline="", encoding="utf-8")
-             for name in ("matches", "contacts", "training", "screening", "surveys",
-                          "outcomes")}
+        MANIFEST.format(n=n_matches, start=PERIOD_START, end=PERIOD_END), encoding="utf-8"
+    )
+    files = {
+        name: (out / "data" / f"{name}.csv").open("w", newline="", encoding="utf-8")
+        for name in ("matches", "contacts", "training", "screening", "surveys", "outcomes")
+    }
     w = {name: csv.writer(fh, lineterminator="\n") for name, fh in files.items()}
-    w["matches"].writerow(["match_id", "mentor_id", "mentee_id", "start_date",
-                           "planned_end_date", "end_date", "closure_reason"])
+    w["matches"].writerow(
+        [
+            "match_id",
+            "mentor_id",
+            "mentee_id",
+            "start_date",
+            "planned_end_date",
+            "end_date",
+            "closure_reason",
+        ]
+    )
     w["contacts"].writerow(["match_id", "date", "with", "mode"])
     w["training"].writerow(["person_id", "role", "date", "hours", "phase", "topic"])
-    w["screening"].writerow(["mentor_id", "application_date", "interview_date",
-                             "background_check_date", "references_checked"])
-    w["surveys"].writerow(["respondent_id", "role", "match_id", "date", "satisfaction",
-                           "reports_success"])
+    w["screening"].writerow(
+        [
+            "mentor_id",
+            "application_date",
+            "interview_date",
+            "background_check_date",
+            "references_checked",
+        ]
+    )
+    w["surveys"].writerow(
+        ["respondent_id", "role", "match_id", "date", "satisfaction", "reports_success"]
+    )
     w["outcomes"].writerow(["mentee_id", "measure", "baseline", "follow_up", "improved"])
     reasons = ["mentor-withdrew", "mentee-withdrew", "family-withdrew", "rematched", "other"]
     modes = ["phone", "in-person", "video", "email"]
@@ -98,32 +118,58 @@ def generate(n_matches: int, out: Path, seed: int = 7) -> Path:
             if m_start > stop:
                 break
             length = (min(add_months(start, month + 1), stop) - m_start).days or 1
-            for who, per_month, p in (("mentor", 2 if month == 0 else 1, 0.96),
-                                      ("mentee", 2 if month == 0 else 1, 0.95),
-                                      ("parent", 1, 0.6)):
+            for who, per_month, p in (
+                ("mentor", 2 if month == 0 else 1, 0.96),
+                ("mentee", 2 if month == 0 else 1, 0.95),
+                ("parent", 1, 0.6),
+            ):
                 for _ in range(per_month):
                     if rng.random() < p:
                         day = m_start + timedelta(days=rng.randrange(length))
                         w["contacts"].writerow([match_id, day, who, modes[i % 4]])
             month += 1
-        w["training"].writerow([mentor, "mentor", start - timedelta(days=rng.randrange(3, 30)),
-                                rng.choice((1.5, 2, 2, 3, 6)), "pre-match", "orientation"])
+        w["training"].writerow(
+            [
+                mentor,
+                "mentor",
+                start - timedelta(days=rng.randrange(3, 30)),
+                rng.choice((1.5, 2, 2, 3, 6)),
+                "pre-match",
+                "orientation",
+            ]
+        )
         if rng.random() < 0.5:
-            w["training"].writerow([mentor, "mentor", start + timedelta(days=90), 1.5,
-                                    "ongoing", "support"])
+            w["training"].writerow(
+                [mentor, "mentor", start + timedelta(days=90), 1.5, "ongoing", "support"]
+            )
         applied = start - timedelta(days=rng.randrange(40, 90))
-        w["screening"].writerow([mentor, applied, applied + timedelta(days=10),
-                                 applied + timedelta(days=rng.randrange(5, 60)),
-                                 rng.choice((1, 2, 2, 3))])
+        w["screening"].writerow(
+            [
+                mentor,
+                applied,
+                applied + timedelta(days=10),
+                applied + timedelta(days=rng.randrange(5, 60)),
+                rng.choice((1, 2, 2, 3)),
+            ]
+        )
         if end is not None:
             for role, who in (("mentor", mentor), ("mentee", mentee)):
                 if rng.random() < 0.85:
-                    w["surveys"].writerow([who, role, match_id, end, rng.choice((2, 3, 4, 4, 5, 5)),
-                                           "yes" if rng.random() < 0.88 else "no"])
+                    w["surveys"].writerow(
+                        [
+                            who,
+                            role,
+                            match_id,
+                            end,
+                            rng.choice((2, 3, 4, 4, 5, 5)),
+                            "yes" if rng.random() < 0.88 else "no",
+                        ]
+                    )
         if rng.random() < 0.8:
             for measure in ("attendance", "behaviour"):
-                w["outcomes"].writerow([mentee, measure, 60, 65,
-                                        "yes" if rng.random() < 0.7 else "no"])
+                w["outcomes"].writerow(
+                    [mentee, measure, 60, 65, "yes" if rng.random() < 0.7 else "no"]
+                )
     for fh in files.values():
         fh.close()
     return out

@@ -10,6 +10,9 @@ metrics return ``details`` only. Definitions are in :mod:`mentorstd._registry` (
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import operator
 import statistics
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -140,29 +143,43 @@ class MetricContext:
         self.period_end = bundle.period_end.toordinal()
         self._results: dict[tuple[str, tuple[tuple[str, Any], ...]], MetricResult] = {}
         self._first_start: dict[str, dict[str, int]] = {}
-        self._contacts: dict[str, dict[str, list[int]]] | None = None
+        self._contact_months: dict[str, tuple[list[int], list[int]]] | None = None
 
     def table(self, name: str) -> Table | None:
         """A table of the bundle, or ``None``."""
         return self.bundle.table(name)
 
-    def contacts_by_match(self) -> dict[str, dict[str, list[int]]]:
-        """Contact dates grouped by person contacted, then by match (one pass, memoised)."""
-        if self._contacts is None:
-            grouped: dict[str, dict[str, list[int]]] = {}
-            contacts = self.bundle.table("contacts")
-            if contacts is not None:
-                for match_id, day, who in contacts.rows("match_id", "date", "with"):
-                    per_match = grouped.get(who)
-                    if per_match is None:
-                        per_match = grouped[who] = {}
-                    days = per_match.get(match_id)
-                    if days is None:
-                        per_match[match_id] = [day]
-                    else:
-                        days.append(day)
-            self._contacts = grouped
-        return self._contacts
+    def contact_months(self) -> dict[str, tuple[list[int], list[int]]]:
+        """Per person contacted: (match row index, month of the match) of every contact.
+
+        Month k of a match starts k calendar months after its start date (day clamped to the
+        month's length, as :func:`add_months`); contacts before the start get a negative k.
+        Computed once per bundle by C-level ``map`` passes over the columns: no Python loop
+        runs per contact.
+        """
+        if self._contact_months is None:
+            out: dict[str, tuple[list[int], list[int]]] = {}
+            contacts, matches = self.bundle.table("contacts"), self.bundle.table("matches")
+            if contacts is not None and matches is not None and contacts.n_rows:
+                row_of = {m: i for i, m in enumerate(matches["match_id"])}
+                rows = list(map(row_of.__getitem__, contacts["match_id"]))
+                days = contacts["date"]
+                starts = list(map(matches["start_date"].__getitem__, rows))
+                ym, dom, dim = _calendar(min(min(days), min(starts)),
+                                         max(max(days), max(starts)))
+                # k0: calendar months between the dates; one less when the day falls before
+                # the start's day of month, clamped to the length of the day's month
+                k0 = map(operator.sub, map(ym.__getitem__, days), map(ym.__getitem__, starts))
+                clamp = map(min, map(dom.__getitem__, starts), map(dim.__getitem__, days))
+                early = map(operator.lt, map(dom.__getitem__, days), clamp)
+                months = list(map(operator.sub, k0, early))
+                whos = contacts["with"]
+                for who in set(whos):
+                    mask = list(map(operator.eq, whos, itertools.repeat(who)))
+                    out[who] = (list(itertools.compress(rows, mask)),
+                                list(itertools.compress(months, mask)))
+            self._contact_months = out
+        return self._contact_months
 
     def first_match_start(self, column: str) -> dict[str, int]:
         """Earliest match start per person in ``matches[column]`` (mentor_id or mentee_id)."""
@@ -437,29 +454,54 @@ def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
     later_min = int(params["later_month_min"])
     matches = ctx.table("matches")
     assert matches is not None
-    days_by_match = ctx.contacts_by_match().get(params["with"], {})
     period_end = ctx.period_end
+    # judged[i]: whole months of match row i inside [start, min(end, period end)]
+    judged = [
+        bisect_right(month_starts(start, w_end), w_end + 1) - 1
+        for start, w_end in zip(
+            matches["start_date"],
+            (period_end if e is None or e > period_end else e for e in matches["end_date"]),
+            strict=True,
+        )
+    ]
+    rows, months = ctx.contact_months().get(params["with"], ([], []))
+    # Month 0: contacts per match. Later months: per match, months with enough contacts.
+    in_first = Counter(itertools.compress(rows, map(operator.eq, months, itertools.repeat(0))))
+    later = map(operator.and_, map(operator.lt, itertools.repeat(0), months),
+                map(operator.lt, months, map(judged.__getitem__, rows)))
+    keys = itertools.compress(map(operator.add, map(operator.mul, rows, itertools.repeat(4096)),
+                                  months), later)
+    if later_min <= 1:
+        month_keys: Iterable[int] = set(keys)
+    else:
+        month_keys = [key for key, n in Counter(keys).items() if n >= later_min]
+    later_met = Counter(map(operator.floordiv, month_keys, itertools.repeat(4096)))
     out: dict[str, float] = {}
     short_months = 0
-    judged_months = 0
-    for match_id, start, end in matches.rows("match_id", "start_date", "end_date"):
-        window_end = period_end if end is None or end > period_end else end
-        bounds = month_starts(start, window_end)
-        # Month k spans [bounds[k], bounds[k+1]); it is judged when it ends by window_end.
-        n_months = bisect_right(bounds, window_end + 1) - 1
+    for i, (match_id, n_months) in enumerate(zip(matches["match_id"], judged, strict=True)):
         if n_months <= 0:
             continue
-        counts = [0] * n_months
-        last = bounds[n_months]
-        for day in days_by_match.get(match_id, ()):
-            if start <= day < last:
-                counts[bisect_right(bounds, day) - 1] += 1
-        met = (counts[0] >= first_min) + sum(c >= later_min for c in counts[1:])
+        met = later_met[i] + (in_first[i] >= first_min)
         out[match_id] = met / n_months
-        judged_months += n_months
         short_months += n_months - met
-    details = {"months_judged": judged_months, "months_short": short_months} if out else {}
-    return MetricResult("staff-contact-cadence", params, entities=out, details=details)
+    details = {"months_judged": sum(n for n in judged if n > 0), "months_short": short_months}
+    return MetricResult("staff-contact-cadence", params, entities=out,
+                        details=details if out else {})
+
+
+def _calendar(first: int, last: int) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+    """For every ordinal in [first, last]: year*12+month, day of month, days in that month."""
+    ym, dom, dim = {}, {}, {}
+    day = dt.date.fromordinal(first)
+    for ordinal in range(first, last + 1):
+        ym[ordinal] = day.year * 12 + day.month - 1
+        dom[ordinal] = day.day
+        dim[ordinal] = _days_in_month(day.year, day.month)
+        day += _ONE_DAY
+    return ym, dom, dim
+
+
+_ONE_DAY = dt.timedelta(days=1)
 
 
 _MONTH_STARTS: dict[int, list[int]] = {}
