@@ -15,11 +15,11 @@ with cheap parsing: each distinct date or number string is parsed once.
 from __future__ import annotations
 
 import csv
-import gc
-import itertools
 import datetime as dt
+import gc
 import hashlib
 import io
+import itertools
 import math
 import os
 import re
@@ -603,7 +603,7 @@ class _ColumnParser:
             self._error("a value is required", values, "", offset)
         new = distinct.difference(self.cache)
         if column.type == "id" and _all_ids_valid(new):
-            self.cache.update(zip(new, new))  # the common case, checked in bulk
+            self.cache.update(zip(new, new, strict=True))  # the common case, checked in bulk
         else:
             for v in new:
                 self.cache[v] = self._convert(v, values, offset)
@@ -634,21 +634,24 @@ class _ColumnParser:
             return v
         if kind == "id":
             if not _ID_RE.match(v) or len(v) > 100:
-                self._error(f"{v!r} is not a valid id (letters, digits and ._:/#- only; "
-                            "pseudonymous ids, never names)", values, v, offset)
+                self._error(
+                    f"{v!r} is not a valid id (letters, digits and ._:/#- only; "
+                    "pseudonymous ids, never names)",
+                    values,
+                    v,
+                    offset,
+                )
             return v
         if kind == "enum":
             if v not in column.choices:
-                self._error(f"{v!r} is not one of {', '.join(column.choices)}", values, v,
-                            offset)
+                self._error(f"{v!r} is not one of {', '.join(column.choices)}", values, v, offset)
             return v
         if kind == "date":
             ordinal = _parse_date(v)
             if ordinal is None:
                 self._error(f"{v!r} is not a date (YYYY-MM-DD)", values, v, offset)
             elif ordinal == -1:
-                self._error(f"{v!r} is out of range (1900-01-01 to 2100-12-31)", values, v,
-                            offset)
+                self._error(f"{v!r} is out of range (1900-01-01 to 2100-12-31)", values, v, offset)
                 return None
             return ordinal
         try:
@@ -733,8 +736,16 @@ def read_table(
     if errors.problems:
         raise errors.fail()
     columns = {n: p.out for n, p in parsers.items()}
-    table = Table(name=name, file=display, columns=columns, n_rows=n_rows, sha256=digest,
-                  size=size, path=path, positions={n: p.col_no for n, p in parsers.items()})
+    table = Table(
+        name=name,
+        file=display,
+        columns=columns,
+        n_rows=n_rows,
+        sha256=digest,
+        size=size,
+        path=path,
+        positions={n: p.col_no for n, p in parsers.items()},
+    )
     _check_rows(table, errors)
     if errors.problems:
         raise errors.fail()
@@ -828,8 +839,9 @@ def _csv_body(reader: Any, width: int, display: str, errors: _TableErrors) -> Ch
             if lengths != {width}:
                 for i, row in enumerate(chunk):
                     if len(row) != width:
-                        errors.add(f"row has {len(row)} fields, the header has {width}",
-                                   rows_before + i)
+                        errors.add(
+                            f"row has {len(row)} fields, the header has {width}", rows_before + i
+                        )
                 raise errors.fail()
             yield [list(col) for col in zip(*chunk, strict=True)], len(chunk)
             rows_before += len(chunk)

@@ -15,7 +15,7 @@ import itertools
 import operator
 import statistics
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -165,8 +165,9 @@ class MetricContext:
                 rows = list(map(row_of.__getitem__, contacts["match_id"]))
                 days = contacts["date"]
                 starts = list(map(matches["start_date"].__getitem__, rows))
-                ym, dom, dim = _calendar(min(min(days), min(starts)),
-                                         max(max(days), max(starts)))
+                # two plain min()/max() calls: unpacking millions of values would copy them
+                first, last = sorted((min(days), min(starts), max(days), max(starts)))[::3]
+                ym, dom, dim = _calendar(first, last)
                 # k0: calendar months between the dates; one less when the day falls before
                 # the start's day of month, clamped to the length of the day's month
                 k0 = map(operator.sub, map(ym.__getitem__, days), map(ym.__getitem__, starts))
@@ -176,8 +177,10 @@ class MetricContext:
                 whos = contacts["with"]
                 for who in set(whos):
                     mask = list(map(operator.eq, whos, itertools.repeat(who)))
-                    out[who] = (list(itertools.compress(rows, mask)),
-                                list(itertools.compress(months, mask)))
+                    out[who] = (
+                        list(itertools.compress(rows, mask)),
+                        list(itertools.compress(months, mask)),
+                    )
             self._contact_months = out
         return self._contact_months
 
@@ -467,10 +470,14 @@ def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
     rows, months = ctx.contact_months().get(params["with"], ([], []))
     # Month 0: contacts per match. Later months: per match, months with enough contacts.
     in_first = Counter(itertools.compress(rows, map(operator.eq, months, itertools.repeat(0))))
-    later = map(operator.and_, map(operator.lt, itertools.repeat(0), months),
-                map(operator.lt, months, map(judged.__getitem__, rows)))
-    keys = itertools.compress(map(operator.add, map(operator.mul, rows, itertools.repeat(4096)),
-                                  months), later)
+    later = map(
+        operator.and_,
+        map(operator.lt, itertools.repeat(0), months),
+        map(operator.lt, months, map(judged.__getitem__, rows)),
+    )
+    keys = itertools.compress(
+        map(operator.add, map(operator.mul, rows, itertools.repeat(4096)), months), later
+    )
     if later_min <= 1:
         month_keys: Iterable[int] = set(keys)
     else:
@@ -485,8 +492,9 @@ def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
         out[match_id] = met / n_months
         short_months += n_months - met
     details = {"months_judged": sum(n for n in judged if n > 0), "months_short": short_months}
-    return MetricResult("staff-contact-cadence", params, entities=out,
-                        details=details if out else {})
+    return MetricResult(
+        "staff-contact-cadence", params, entities=out, details=details if out else {}
+    )
 
 
 def _calendar(first: int, last: int) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
