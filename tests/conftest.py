@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,9 @@ from typer.testing import CliRunner
 import mentorstd
 from mentorstd.bundle import TABLES
 from mentorstd.cli import app
+
+# Keep the catalog cache of test runs out of the user's home folder.
+os.environ.setdefault("MENTORSTD_CACHE_DIR", tempfile.mkdtemp(prefix="mentorstd-test-cache-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 STANDARDS = ROOT / "standards"

@@ -1,5 +1,5 @@
 """``python -m mentorstd``."""
 
-from .cli import main
+from ._entry import main
 
 main()

@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._plugins import ENTRY_POINT_GROUP, entry_point_roots
 from ._registry import METRIC_SPECS
 from ._resources import standards_dir
 from ._validate import build_model
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ENTRY_POINT_GROUP", "Catalog", "LintReport", "lint", "load_catalog"]
 
-ENTRY_POINT_GROUP = "mentorstd.frameworks"
 #: Extra standards roots, separated like PATH.
 PATH_ENV = "MENTORSTD_PATH"
 
@@ -68,7 +67,7 @@ class Catalog:
         self,
         frameworks: dict[str, Framework],
         evidence_kinds: dict[str, EvidenceKind],
-        crosswalk_files: Sequence[tuple[CrosswalkFile, LocatedDoc]] = (),
+        crosswalk_files: Sequence[tuple[CrosswalkFile, LocatedDoc | None]] = (),
         roots: Sequence[Path] = (),
     ) -> None:
         self.frameworks: dict[str, Framework] = frameworks
@@ -157,7 +156,7 @@ class _Loader:
         self.framework_meta_docs: dict[str, LocatedDoc] = {}
         self.kinds: dict[str, EvidenceKind] = {}
         self.kind_docs: list[tuple[LocatedDoc, EvidenceKindsFile]] = []
-        self.crosswalks: list[tuple[CrosswalkFile, LocatedDoc]] = []
+        self.crosswalks: list[tuple[CrosswalkFile, LocatedDoc | None]] = []
         self.roots: list[Path] = []
         self.extra_docs: list[tuple[LocatedDoc, Any]] = []
 
@@ -471,13 +470,6 @@ def _as_requirement(spec: RequirementSpec, framework_id: str) -> Requirement:
     )
 
 
-def _entry_point_roots() -> Iterator[Path]:
-    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        target = ep.load()
-        path = Path(target()) if callable(target) else Path(getattr(target, "__file__", ""))
-        yield path if path.is_dir() else path.parent
-
-
 def _env_roots() -> list[Path]:
     value = os.environ.get(PATH_ENV, "")
     return [Path(p) for p in value.split(os.pathsep) if p]
@@ -490,7 +482,7 @@ def _load(
     if builtin:
         loader.load_root(standards_dir(), "standards/")
     if entry_points:
-        for root in _entry_point_roots():
+        for root in entry_point_roots():
             loader.load_root(root, f"{root}/")
     for path in [*_env_roots(), *map(Path, paths)]:
         loader.load_path(path)
@@ -527,10 +519,38 @@ def load_catalog(
     >>> sorted(cat.frameworks)
     ['eepm', 'ima', 'npss', 'uk_school']
     """
-    loader = _load(paths, builtin=builtin, entry_points=entry_points, strict=False)
-    if loader.problems:
-        raise StandardsError(loader.problems)
-    return loader.catalog()
+    from . import _cache
+
+    roots = [
+        *([standards_dir()] if builtin else []),
+        *(entry_point_roots() if entry_points else []),
+        *_env_roots(),
+        *map(Path, paths),
+    ]
+    key = _cache.fingerprint(roots)
+    cached = _cache.read(key)
+    if cached is not None:
+        frameworks, kinds, crosswalks, loaded_roots = cached
+        catalog = Catalog(frameworks, kinds, [(cw, None) for cw in crosswalks], loaded_roots)
+    else:
+        loader = _load(paths, builtin=builtin, entry_points=entry_points, strict=False)
+        if loader.problems:
+            raise StandardsError(loader.problems)
+        catalog = loader.catalog()
+        _cache.write(
+            key,
+            (
+                catalog.frameworks,
+                catalog.evidence_kinds,
+                [cw for cw, _ in catalog._crosswalk_files],
+                catalog.roots,
+            ),
+        )
+    if builtin and roots == [standards_dir()] and _cache.read_summary(key) is None:
+        from ._summary import framework_rows
+
+        _cache.write_summary(key, framework_rows(catalog))
+    return catalog
 
 
 def lint(

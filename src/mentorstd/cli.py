@@ -150,44 +150,13 @@ def frameworks(
     ),
 ) -> None:
     """List the loaded frameworks with their requirement counts."""
-    cat = _catalog()
-    rows: list[dict[str, Any]] = []
-    for fw in cat.frameworks.values():
-        kinds: dict[str, int] = {}
-        prov: dict[str, int] = {}
-        for r in fw.requirements:
-            kinds[r.kind] = kinds.get(r.kind, 0) + 1
-            prov[r.provenance] = prov.get(r.provenance, 0) + 1
-        rows.append(
-            {
-                "id": fw.id,
-                "title": fw.title,
-                "edition": fw.meta.edition,
-                "publisher": fw.meta.publisher,
-                "year": fw.meta.year,
-                "requirements": len(fw.requirements),
-                "kinds": kinds,
-                "provenance": prov,
-            }
-        )
-    if fmt is not TextFormat.text:
+    from ._summary import framework_rows, render
+
+    rows = framework_rows(_catalog())
+    if fmt is TextFormat.yaml:
         _emit(rows, fmt)
         return
-    from rich.table import Table
-
-    table = Table(title="Frameworks", title_justify="left")
-    for col in ("id", "title", "year", "requirements", "by kind", "by provenance"):
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row["title"],
-            str(row["year"]),
-            str(row["requirements"]),
-            ", ".join(f"{v} {k}" for k, v in row["kinds"].items()),
-            ", ".join(f"{v} {k}" for k, v in row["provenance"].items()),
-        )
-    _stdout().print(table)
+    sys.stdout.write(render(rows, fmt.value))
 
 
 # -- show ----------------------------------------------------------------------------------

@@ -205,7 +205,7 @@ class Crosswalk:
     # -- construction ---------------------------------------------------------------------
     @classmethod
     def from_files(
-        cls, catalog: Catalog, files: Sequence[tuple[CrosswalkFile, LocatedDoc]]
+        cls, catalog: Catalog, files: Sequence[tuple[CrosswalkFile, LocatedDoc | None]]
     ) -> Crosswalk:
         """Build the graph from loaded crosswalk files (unknown ids are skipped; lint
         reports them)."""
@@ -393,6 +393,15 @@ def _better(new: Link, old: Link | None) -> bool:
 # -- consistency lint ---------------------------------------------------------------------
 
 
+def _located(catalog: Catalog) -> list[tuple[CrosswalkFile, LocatedDoc]]:
+    files = []
+    for cw, doc in catalog._crosswalk_files:
+        if doc is None:
+            raise ValueError("consistency checks need a catalog loaded by lint(), not a cache")
+        files.append((cw, doc))
+    return files
+
+
 def consistency_problems(catalog: Catalog) -> list[Problem]:
     """Problems across the crosswalk files: unknown ids, self-maps, pairs mapped twice with
     conflicting relations, subset both ways, strict-subset cycles, and "no counterpart"
@@ -402,7 +411,7 @@ def consistency_problems(catalog: Catalog) -> list[Problem]:
     stated: dict[tuple[str, str], tuple[Relation, Problem]] = {}
     mapped_into: dict[tuple[str, str], Problem] = {}
     subset_graph = nx.DiGraph()
-    for cw, doc in catalog._crosswalk_files:
+    for cw, doc in _located(catalog):
         for side in ("source", "target"):
             fid = getattr(cw, side)
             if fid not in catalog.frameworks:
@@ -474,7 +483,7 @@ def consistency_problems(catalog: Catalog) -> list[Problem]:
                     problems.append(doc.problem(at2, f"{gid} is listed twice"))
                 seen.add(item.id)
     # "no counterpart" contradicted by a mapping (in any file)
-    for cw, doc in catalog._crosswalk_files:
+    for cw, doc in _located(catalog):
         for side, other in (("source", cw.target), ("target", cw.source)):
             fid = getattr(cw, side)
             for j, item in enumerate(getattr(cw.no_counterpart, side)):

@@ -1,0 +1,55 @@
+"""The console-script entry point, with a fast path for ``mentorstd frameworks``.
+
+Listing frameworks is what people type first, and it should answer at once. When the
+catalog cache holds a summary for the current standards (same content fingerprint, no extra
+folders, no plug-in frameworks), it is printed straight from the cache without importing
+pydantic, typer or rich. Every other case goes through the full CLI, which writes that
+summary whenever it loads the catalog.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_FAST = {
+    ("frameworks",): "text",
+    ("frameworks", "--format", "text"): "text",
+    ("frameworks", "--format", "json"): "json",
+    ("frameworks", "-f", "text"): "text",
+    ("frameworks", "-f", "json"): "json",
+}
+
+
+def _fast_frameworks(fmt: str) -> bool:
+    if os.environ.get("MENTORSTD_PATH"):
+        return False
+    from . import _cache
+    from ._plugins import has_entry_points
+
+    standards = os.path.join(os.path.dirname(__file__), "_data", "standards")
+    if not os.path.isdir(standards):  # a source checkout: the folder beside src/
+        standards = os.path.join(os.path.dirname(__file__), "..", "..", "standards")
+    if has_entry_points() or not os.path.isdir(standards):
+        return False
+    rows = _cache.read_summary(_cache.fingerprint([standards]))
+    if rows is None:
+        return False
+    from ._summary import render
+
+    sys.stdout.write(render(rows, fmt))
+    return True
+
+
+def main() -> None:
+    """Run the CLI (``mentorstd``)."""
+    fmt = _FAST.get(tuple(sys.argv[1:]))
+    if fmt is not None:
+        try:
+            if _fast_frameworks(fmt):
+                return
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # anything odd: the full CLI answers instead
+    from .cli import main as cli_main
+
+    cli_main()
