@@ -7,6 +7,7 @@ traversed), and the size of the input is capped before parsing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,15 @@ try:  # the C loader is several times faster; fall back when libyaml is missing
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["MAX_YAML_BYTES", "MAX_YAML_DEPTH", "LocatedDoc", "format_path", "load_yaml"]
+__all__ = [
+    "MAX_YAML_BYTES",
+    "MAX_YAML_DEPTH",
+    "LocatedDoc",
+    "flow_depth",
+    "format_path",
+    "load_yaml",
+    "utf8_problem",
+]
 
 #: Largest YAML file read (bytes). Standards files are a few kB, manifests smaller still.
 MAX_YAML_BYTES = 5 * 1024 * 1024
@@ -59,6 +68,13 @@ class LocatedDoc:
         """A :class:`Problem` located at ``path``."""
         line, col = self.locate(path)
         return Problem(message, self.file, line, col, format_path(path) or None)
+
+
+def utf8_problem(raw: bytes, err: UnicodeDecodeError, name: str, hint: str = "") -> Problem:
+    """A located problem for bytes that ``utf-8-sig`` could not decode."""
+    bad = err.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)  # offsets skip the BOM
+    line = raw.count(b"\n", 0, bad) + 1
+    return Problem(f"not valid UTF-8 (byte 0x{raw[bad]:02x}){hint}", name, line)
 
 
 def format_path(path: Iterable[str | int]) -> str:
@@ -140,6 +156,27 @@ class _NoAliasLoader(_Loader):
     allow_aliases = False
 
 
+# Quoted scalars and comments, removed before counting flow brackets.
+_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\n]|\'\')*\'|(?:^|[ \t])#[^\n]*', re.MULTILINE)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def flow_depth(text: str) -> int:
+    """Deepest nesting of flow collections (``[`` and ``{``) outside quotes and comments.
+
+    libyaml's C parser recurses once per level and can exhaust the stack on a few hundred
+    thousand brackets, so deep input is refused before it is parsed.
+    """
+    depth = peak = 0
+    for char in _BRACKETS.findall(_QUOTED.sub("", text)):
+        if char in "[{":
+            depth += 1
+            peak = max(peak, depth)
+        else:
+            depth -= 1
+    return peak
+
+
 class _YamlError(Exception):
     def __init__(self, message: str, mark: yaml.Mark | None) -> None:
         super().__init__(message)
@@ -189,10 +226,9 @@ def load_yaml(
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        bad_line = raw[: err.start].count(b"\n") + 1
-        raise error(
-            Problem(f"not valid UTF-8 (byte 0x{raw[err.start]:02x})", name, bad_line)
-        ) from err
+        raise error(utf8_problem(raw, err, name)) from err
+    if flow_depth(text) > MAX_YAML_DEPTH:
+        raise error(Problem(f"nesting deeper than {MAX_YAML_DEPTH} levels", name, 1, 1))
     loader_cls = _Loader if allow_aliases else _NoAliasLoader
     loader = loader_cls(text)
     line: int | None

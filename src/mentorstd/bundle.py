@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import schemas
 from ._validate import build_model
-from ._yaml import LocatedDoc, load_yaml
+from ._yaml import LocatedDoc, load_yaml, utf8_problem
 from .errors import BundleError, Problem
 
 if TYPE_CHECKING:
@@ -700,13 +700,7 @@ def read_table(
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        bad = err.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
-        line = raw.count(b"\n", 0, bad) + 1
-        raise BundleError(
-            Problem(
-                f"not valid UTF-8 (byte 0x{raw[bad]:02x}); save the file as UTF-8", display, line
-            )
-        ) from err
+        raise BundleError(utf8_problem(raw, err, display, "; save the file as UTF-8")) from err
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     simple = '"' not in text and "\r" not in text
