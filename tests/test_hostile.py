@@ -22,8 +22,23 @@ from .test_metrics import MATCHES, TRAINING
 def _run(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """The real CLI in a child process: a crash there cannot take the test run down."""
     return subprocess.run(
-        [sys.executable, "-m", "mentorstd", "validate", str(path), "-F", "eepm", "-f", "json",
-         *extra], capture_output=True, text=True, timeout=60, check=False)
+        [
+            sys.executable,
+            "-m",
+            "mentorstd",
+            "validate",
+            str(path),
+            "-F",
+            "eepm",
+            "-f",
+            "json",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def _manifest(bundle: Path, text: str | bytes) -> None:
@@ -34,8 +49,10 @@ def _manifest(bundle: Path, text: str | bytes) -> None:
         target.write_text(text, encoding="utf-8")
 
 
-GOOD = ("bundle_version: 1\nprogram: {name: T, model: community, "
-        "period: {start: 2025-01-01, end: 2025-12-31}}\n")
+GOOD = (
+    "bundle_version: 1\nprogram: {name: T, model: community, "
+    "period: {start: 2025-01-01, end: 2025-12-31}}\n"
+)
 
 
 def test_alias_bomb_is_refused_at_once(make_bundle: BundleFactory) -> None:
@@ -53,10 +70,13 @@ def test_alias_bomb_is_refused_at_once(make_bundle: BundleFactory) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("text", [
-    GOOD + "practices: " + "[" * 200_000 + "]" * 200_000 + "\n",
-    GOOD + "practices: " + "{a: " * 5_000 + "1" + "}" * 5_000 + "\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        GOOD + "practices: " + "[" * 200_000 + "]" * 200_000 + "\n",
+        GOOD + "practices: " + "{a: " * 5_000 + "1" + "}" * 5_000 + "\n",
+    ],
+)
 def test_deep_nesting_is_refused_without_a_crash(make_bundle: BundleFactory, text: str) -> None:
     bundle = make_bundle()
     _manifest(bundle, text)
@@ -65,8 +85,9 @@ def test_deep_nesting_is_refused_without_a_crash(make_bundle: BundleFactory, tex
     assert "nesting deeper than 64 levels" in result.stderr
 
 
-def test_oversized_files_are_refused(make_bundle: BundleFactory,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversized_files_are_refused(
+    make_bundle: BundleFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bundle = make_bundle(tables={"matches": MATCHES})
     monkeypatch.setattr(bundle_module, "MAX_TABLE_BYTES", 100)
     with pytest.raises(mentorstd.BundleError, match=r"larger than the 100-byte limit"):
@@ -97,19 +118,43 @@ def test_duplicate_manifest_keys(make_bundle: BundleFactory) -> None:
 # -- privacy ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("table", "rows", "where", "what"), [
-    ("matches", [{**MATCHES[0], "mentee_id": "Maria_Gonzalez"}], "data/matches.csv:2:3:",
-     "a person's name"),
-    ("matches", [{**MATCHES[0], "mentor_id": "5551234567"}], "data/matches.csv:2:2:",
-     "a phone number"),
-    ("training", [{**TRAINING[0], "topic": "call jo@example.org"}], "data/training.csv:2:6:",
-     "an e-mail address"),
-    ("training", [{**TRAINING[0], "topic": "meet at 12 Oak Street"}], "data/training.csv:2:6:",
-     "a street address"),
-])
-def test_personal_data_stops_the_run(cli: Callable[..., Any], make_bundle: BundleFactory,
-                                     table: str, rows: list[dict[str, Any]], where: str,
-                                     what: str) -> None:
+@pytest.mark.parametrize(
+    ("table", "rows", "where", "what"),
+    [
+        (
+            "matches",
+            [{**MATCHES[0], "mentee_id": "Maria_Gonzalez"}],
+            "data/matches.csv:2:3:",
+            "a person's name",
+        ),
+        (
+            "matches",
+            [{**MATCHES[0], "mentor_id": "5551234567"}],
+            "data/matches.csv:2:2:",
+            "a phone number",
+        ),
+        (
+            "training",
+            [{**TRAINING[0], "topic": "call jo@example.org"}],
+            "data/training.csv:2:6:",
+            "an e-mail address",
+        ),
+        (
+            "training",
+            [{**TRAINING[0], "topic": "meet at 12 Oak Street"}],
+            "data/training.csv:2:6:",
+            "a street address",
+        ),
+    ],
+)
+def test_personal_data_stops_the_run(
+    cli: Callable[..., Any],
+    make_bundle: BundleFactory,
+    table: str,
+    rows: list[dict[str, Any]],
+    where: str,
+    what: str,
+) -> None:
     tables: dict[str, list[dict[str, Any]]] = {"matches": MATCHES}
     tables[table] = rows
     bundle = make_bundle(tables=tables)
@@ -122,24 +167,40 @@ def test_personal_data_stops_the_run(cli: Callable[..., Any], make_bundle: Bundl
     assert allowed.exit_code == 0
 
 
-def test_a_personal_column_name_stops_the_run(cli: Callable[..., Any],
-                                              make_bundle: BundleFactory) -> None:
+def test_a_personal_column_name_stops_the_run(
+    cli: Callable[..., Any], make_bundle: BundleFactory
+) -> None:
     bundle = make_bundle(tables={"matches": MATCHES})
-    header = ["match_id", "mentor_id", "mentee_id", "start_date", "planned_end_date",
-              "end_date", "closure_reason", "mentee_first_name"]
-    write_table(bundle / "data" / "matches.csv", "matches",
-                [{**m, "mentee_first_name": "x"} for m in MATCHES], header)
+    header = [
+        "match_id",
+        "mentor_id",
+        "mentee_id",
+        "start_date",
+        "planned_end_date",
+        "end_date",
+        "closure_reason",
+        "mentee_first_name",
+    ]
+    write_table(
+        bundle / "data" / "matches.csv",
+        "matches",
+        [{**m, "mentee_first_name": "x"} for m in MATCHES],
+        header,
+    )
     result = cli("validate", str(bundle), "-F", "eepm", "-f", "json")
     assert result.exit_code == 2
-    assert ("data/matches.csv:1:8: mentee_first_name: column 'mentee_first_name' looks like "
-            "personal data") in result.stderr
+    assert (
+        "data/matches.csv:1:8: mentee_first_name: column 'mentee_first_name' looks like "
+        "personal data"
+    ) in result.stderr
     allowed = cli("validate", str(bundle), "-F", "eepm", "-f", "json", "--allow-personal-data")
     assert allowed.exit_code == 0
     assert "mentee_first_name" not in allowed.stdout
 
 
-def test_reports_never_print_free_text_from_the_tables(make_bundle: BundleFactory,
-                                                       catalog: mentorstd.Catalog) -> None:
+def test_reports_never_print_free_text_from_the_tables(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
     from mentorstd.report import render_report
 
     secret = "Tuesday-session-with-a-guest-speaker"
@@ -151,8 +212,9 @@ def test_reports_never_print_free_text_from_the_tables(make_bundle: BundleFactor
             assert secret not in render_report(report, fmt)  # type: ignore[arg-type]
 
 
-def test_mentorstd_makes_no_network_connection(monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
+def test_mentorstd_makes_no_network_connection(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"network access attempted: {args!r}")
 
