@@ -557,14 +557,24 @@ class _TableErrors:
         return BundleError(sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0)))
 
 
-_ID_BAD = re.compile(r"[^A-Za-z0-9._:/#\n-]|^[._:/#-]|^$", re.MULTILINE)
+_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/#-"
+_DROP_ID_CHARS = str.maketrans("", "", _ID_CHARS + "\n")
+_ID_BAD_START = tuple("\n" + c for c in "._:/#-")
 
 
 def _all_ids_valid(values: set[str]) -> bool:
-    """True when every value is a valid id (one regular-expression pass over all of them)."""
+    """True when every value is a valid id, checked in a few C-level passes over all of them
+    joined (the per-value regular expression only runs when this says no)."""
     if not values:
         return True
-    return max(map(len, values)) <= 100 and _ID_BAD.search("\n".join(values)) is None
+    joined = "\n" + "\n".join(values)
+    return (
+        max(map(len, values)) <= 100
+        and not joined.translate(_DROP_ID_CHARS)
+        and "\n\n" not in joined
+        and not joined.endswith("\n")
+        and not any(bad in joined for bad in _ID_BAD_START)
+    )
 
 
 def _parse_date(value: str) -> int | None:
@@ -601,11 +611,14 @@ class _ColumnParser:
         distinct = set(values)
         if column.required and "" in distinct:
             self._error("a value is required", values, "", offset)
-        new = distinct.difference(self.cache)
-        if column.type == "id" and _all_ids_valid(new):
-            self.cache.update(zip(new, new, strict=True))  # the common case, checked in bulk
+        if column.type == "id":
+            # ids map to themselves: validate this chunk's distinct values in bulk, keep no
+            # cache (there can be as many ids as rows)
+            if not _all_ids_valid(distinct - {""}):
+                for v in distinct - {""}:
+                    self._convert(v, values, offset)
         else:
-            for v in new:
+            for v in distinct.difference(self.cache):
                 self.cache[v] = self._convert(v, values, offset)
         if self.seen is not None:
             seen = self.seen
@@ -618,10 +631,12 @@ class _ColumnParser:
                         break
                     seen.add(v)
             seen.update(distinct)
-        if column.type == "id" and "" not in distinct:
-            self.out.extend(values)  # ids map to themselves: skip the lookup
-        else:
+        if column.type != "id":
             self.out.extend(map(self.cache.__getitem__, values))
+        elif "" in distinct:
+            self.out.extend([v or None for v in values])
+        else:
+            self.out.extend(values)
 
     def _error(self, message: str, values: Sequence[str], value: str, offset: int) -> None:
         index = next(i for i, v in enumerate(values) if v == value)
