@@ -149,3 +149,15 @@ def test_example_generator_is_deterministic(tmp_path: Path) -> None:
     module["main"](["make_bundles.py", str(tmp_path)])
     for folder in EXAMPLES.iterdir():
         assert tree_digest(tmp_path / folder.name) == tree_digest(folder), folder.name
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
+    test_command = block[1].split("#", 1)[0].strip()
+    assert test_command == ".venv/bin/python -m pytest -q"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci[-1] == test_command
+    assert "mentorstd demo" in block[0]

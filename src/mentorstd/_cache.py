@@ -42,6 +42,9 @@ def cache_dir() -> str | None:
 def fingerprint(roots: Iterable[str | Path]) -> str:
     """SHA-256 over versions and every ``*.yaml`` file under ``roots`` (path and content)."""
     digest = hashlib.sha256(f"{_FORMAT}|{__version__}|{sys.version}".encode())
+    # the models' source too: a development checkout changes them without a version bump
+    with open(os.path.join(os.path.dirname(__file__), "models.py"), "rb") as handle:
+        digest.update(handle.read())
     for given in roots:
         root = os.path.realpath(given)
         digest.update(f"\0root\0{root}".encode())

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
+
+from ._registry import METRIC_SPECS
 
 __all__ = [
     "ASSESSABLE_KINDS",
@@ -129,6 +131,12 @@ class MetricCheck(_Model):
         description="Metric parameters, e.g. role, measure, with, first_month_min.",
     )
     description: str | None = Field(default=None, description="The rule in words.")
+
+    @computed_field(description="Table columns the metric reads (from the metric registry).")
+    def reads(self) -> list[str]:
+        """The bundle table columns this check's metric reads (``table.column``)."""
+        spec = METRIC_SPECS.get(self.metric)
+        return list(spec.reads) if spec else []
 
 
 Check = Annotated[AttestationCheck | DocumentCheck | MetricCheck, Field(discriminator="type")]
