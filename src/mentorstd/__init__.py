@@ -10,8 +10,6 @@ Names are imported on first use (PEP 562), so ``import mentorstd`` and the CLI s
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from ._version import __version__
 
 # Not typing.TYPE_CHECKING: importing typing alone would double the fast start-up path
@@ -87,6 +85,8 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'mentorstd' has no attribute {name!r}")
+    from importlib import import_module
+
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

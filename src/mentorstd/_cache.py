@@ -11,7 +11,6 @@ unwritable cache is silently ignored. ``mentorstd lint`` never uses it.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-__all__ = ["cache_dir", "fingerprint", "read", "read_summary", "write", "write_summary"]
+__all__ = ["cache_dir", "fingerprint", "read", "read_rendered", "write", "write_rendered"]
 
 _FORMAT = 1
 
@@ -119,24 +118,26 @@ def write(key: str, value: Any) -> None:
     )
 
 
-def read_summary(key: str) -> list[dict[str, Any]] | None:
-    """The cached ``frameworks`` rows for ``key``, or ``None``."""
-    path = _path(f"summary-{key[:32]}.json")
+def read_rendered(key: str, fmt: str) -> str | None:
+    """The cached ``mentorstd frameworks`` output in ``fmt`` (text or json) for ``key``."""
+    path = _path(f"summary-{key[:32]}.{fmt}")
     if path is None:
         return None
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
+            first = handle.readline()
+            if first.rstrip("\n") != key:
+                return None
+            return handle.read()
+    except OSError:
         return None
-    if not isinstance(data, dict) or data.get("key") != key:
-        return None
-    rows = data.get("rows")
-    return rows if isinstance(rows, list) else None
 
 
-def write_summary(key: str, rows: list[dict[str, Any]]) -> None:
-    """Store the ``frameworks`` rows next to the catalog (atomically; errors ignored)."""
-    _write_atomic(
-        f"summary-{key[:32]}.json", lambda h: json.dump({"key": key, "rows": rows}, h), binary=False
-    )
+def write_rendered(key: str, outputs: dict[str, str]) -> None:
+    """Store the ``frameworks`` output per format, first line the key (atomically)."""
+    for fmt, text in outputs.items():
+        _write_atomic(
+            f"summary-{key[:32]}.{fmt}",
+            lambda h, text=text: h.write(f"{key}\n{text}"),
+            binary=False,
+        )

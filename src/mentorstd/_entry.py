@@ -32,12 +32,10 @@ def _fast_frameworks(fmt: str) -> bool:
         standards = os.path.join(os.path.dirname(__file__), "..", "..", "standards")
     if has_entry_points() or not os.path.isdir(standards):
         return False
-    rows = _cache.read_summary(_cache.fingerprint([standards]))
-    if rows is None:
+    text = _cache.read_rendered(_cache.fingerprint([standards]), fmt)
+    if text is None:
         return False
-    from ._summary import render
-
-    sys.stdout.write(render(rows, fmt))
+    sys.stdout.write(text)
     return True
 
 

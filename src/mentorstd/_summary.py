@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .catalog import Catalog
 
+
 __all__ = ["framework_rows", "render"]
 
 _COLUMNS = ("id", "title", "year", "requirements", "by kind", "by provenance")

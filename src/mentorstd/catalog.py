@@ -546,10 +546,11 @@ def load_catalog(
                 catalog.roots,
             ),
         )
-    if builtin and roots == [standards_dir()] and _cache.read_summary(key) is None:
-        from ._summary import framework_rows
+    if builtin and roots == [standards_dir()] and _cache.read_rendered(key, "text") is None:
+        from ._summary import framework_rows, render
 
-        _cache.write_summary(key, framework_rows(catalog))
+        rows = framework_rows(catalog)
+        _cache.write_rendered(key, {fmt: render(rows, fmt) for fmt in ("text", "json")})
     return catalog
 
 
