@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,6 +105,10 @@ def _assess_one(
     return row
 
 
+def _assess_task(task: tuple[Any, ...]) -> dict[str, Any]:
+    return _assess_one(*task)
+
+
 def run_batch(
     root: Path,
     framework: str,
@@ -148,12 +152,14 @@ def run_batch(
             if progress:
                 progress(done, len(tasks))
     else:
+        # Tasks go out in chunks: one round trip per chunk instead of per bundle keeps the
+        # parent (which only collects rows) from competing with the workers for the CPU.
+        chunk = max(1, min(32, len(tasks) // (jobs * 8)))
         with ProcessPoolExecutor(
             max_workers=jobs, initializer=_init_worker, initargs=(list(standards),)
         ) as pool:
-            futures = {pool.submit(_assess_one, *task): task[1] for task in tasks}
-            for future in as_completed(futures):
-                rows[futures[future]] = future.result()
+            for row in pool.map(_assess_task, tasks, chunksize=chunk):
+                rows[row["bundle"]] = row
                 done += 1
                 if progress:
                     progress(done, len(tasks))
