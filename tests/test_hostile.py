@@ -14,6 +14,7 @@ import pytest
 
 import mentorstd
 from mentorstd import bundle as bundle_module
+from mentorstd.bundle import TABLES
 
 from .conftest import EXAMPLES, BundleFactory, tree_digest, write_table
 from .test_metrics import MATCHES, TRAINING
@@ -171,16 +172,7 @@ def test_a_personal_column_name_stops_the_run(
     cli: Callable[..., Any], make_bundle: BundleFactory
 ) -> None:
     bundle = make_bundle(tables={"matches": MATCHES})
-    header = [
-        "match_id",
-        "mentor_id",
-        "mentee_id",
-        "start_date",
-        "planned_end_date",
-        "end_date",
-        "closure_reason",
-        "mentee_first_name",
-    ]
+    header = [*(c.name for c in TABLES["matches"]), "mentee_first_name"]
     write_table(
         bundle / "data" / "matches.csv",
         "matches",

@@ -48,6 +48,19 @@ class TextFormat(StrEnum):
     yaml = "yaml"
 
 
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default today)."),
+]
+AllowPersonalDataOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-personal-data",
+        help="Proceed even if tables look like they hold personal data.",
+    ),
+]
+
+
 class _State:
     standards: tuple[Path, ...] = ()
 
@@ -405,23 +418,14 @@ def validate(
         FailOn | None,
         typer.Option("--fail-on", help="Exit 1 when any requirement is at this level or worse."),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default today)."),
-    ] = None,
+    as_of: AsOfOption = None,
     no_crosswalk: Annotated[
         bool,
         typer.Option(
             "--no-crosswalk", help="Use direct evidence only, no projection through the crosswalk."
         ),
     ] = False,
-    allow_personal_data: Annotated[
-        bool,
-        typer.Option(
-            "--allow-personal-data",
-            help="Proceed even if tables look like they hold personal data.",
-        ),
-    ] = False,
+    allow_personal_data: AllowPersonalDataOption = False,
 ) -> None:
     """Assess an evidence bundle against a framework and report each requirement's status."""
     from .assessment import assess
@@ -567,10 +571,7 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports.")] = Path(
         "mentorstd-demo"
     ),
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default today)."),
-    ] = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Assess the shipped example bundles against every framework; write reports (JSON,
     Markdown, HTML), crosswalk tables and an index page."""
@@ -645,17 +646,8 @@ def plan(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically).")
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default today)."),
-    ] = None,
-    allow_personal_data: Annotated[
-        bool,
-        typer.Option(
-            "--allow-personal-data",
-            help="Proceed even if tables look like they hold personal data.",
-        ),
-    ] = False,
+    as_of: AsOfOption = None,
+    allow_personal_data: AllowPersonalDataOption = False,
 ) -> None:
     """An improvement plan: every gap as a goal, ranked by safety, leverage across frameworks
     and size of the gap, grouped by standard."""
@@ -733,17 +725,8 @@ def batch(
             "repeatable. Default: json and html.",
         ),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default today)."),
-    ] = None,
-    allow_personal_data: Annotated[
-        bool,
-        typer.Option(
-            "--allow-personal-data",
-            help="Proceed even if tables look like they hold personal data.",
-        ),
-    ] = False,
+    as_of: AsOfOption = None,
+    allow_personal_data: AllowPersonalDataOption = False,
     fail_on: Annotated[
         FailOn | None,
         typer.Option(
