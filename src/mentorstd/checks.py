@@ -145,13 +145,15 @@ def _attestation(req: Requirement, ctx: CheckContext) -> Iterator[Finding]:
         return
     evidence = list(practice.evidence)
     if practice.status == "implemented":
-        if evidence or ctx.evidence_of(req.evidence):
+        # evidence named in the attestation, else the bundle's evidence of the right kinds
+        evidence = evidence or ctx.evidence_of(req.evidence)
+        if evidence:
             yield _finding(
                 "attested",
                 "attestation",
                 "met",
                 evidence=evidence,
-                text={"evidence": _quote(evidence) or "the evidence below"},
+                text={"evidence": _quote(evidence)},
             )
         else:
             yield _finding(
