@@ -15,6 +15,10 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from mentorstd.bundle import TABLES
+from mentorstd.metrics import add_months as _add_months
+
+HEADERS = {name: [c.name for c in columns] for name, columns in TABLES.items()}
 PERIOD_START = date(2024, 1, 1)
 PERIOD_END = date(2025, 12, 31)
 SPAN = (PERIOD_END - PERIOD_START).days
@@ -43,14 +47,8 @@ data:
 
 
 def add_months(day: date, months: int) -> date:
-    total = day.year * 12 + day.month - 1 + months
-    year, month = divmod(total, 12)
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month + 1, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    """``day`` plus ``months`` calendar months (mentorstd's own rule: day clamped)."""
+    return date.fromordinal(_add_months(day.toordinal(), months))
 
 
 def generate(n_matches: int, out: Path, seed: int = 7) -> Path:
@@ -68,32 +66,12 @@ def generate(n_matches: int, out: Path, seed: int = 7) -> Path:
         for name in ("matches", "contacts", "training", "screening", "surveys", "outcomes")
     }
     w = {name: csv.writer(fh, lineterminator="\n") for name, fh in files.items()}
-    w["matches"].writerow(
-        [
-            "match_id",
-            "mentor_id",
-            "mentee_id",
-            "start_date",
-            "planned_end_date",
-            "end_date",
-            "closure_reason",
-        ]
-    )
-    w["contacts"].writerow(["match_id", "date", "with", "mode"])
-    w["training"].writerow(["person_id", "role", "date", "hours", "phase", "topic"])
-    w["screening"].writerow(
-        [
-            "mentor_id",
-            "application_date",
-            "interview_date",
-            "background_check_date",
-            "references_checked",
-        ]
-    )
-    w["surveys"].writerow(
-        ["respondent_id", "role", "match_id", "date", "satisfaction", "reports_success"]
-    )
-    w["outcomes"].writerow(["mentee_id", "measure", "baseline", "follow_up", "improved"])
+    w["matches"].writerow(HEADERS["matches"])
+    w["contacts"].writerow(HEADERS["contacts"])
+    w["training"].writerow(HEADERS["training"])
+    w["screening"].writerow(HEADERS["screening"])
+    w["surveys"].writerow(HEADERS["surveys"])
+    w["outcomes"].writerow(HEADERS["outcomes"])
     reasons = ["mentor-withdrew", "mentee-withdrew", "family-withdrew", "rematched", "other"]
     modes = ["phone", "in-person", "video", "email"]
     for i in range(n_matches):

@@ -21,20 +21,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from mentorstd.bundle import TABLES
+from mentorstd.metrics import add_months as _add_months
+
+HEADERS = {name: [c.name for c in columns] for name, columns in TABLES.items()}
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "bundles"
 
 
 def add_months(day: date, months: int) -> date:
-    total = day.year * 12 + day.month - 1 + months
-    year, month = divmod(total, 12)
-    month += 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    """``day`` plus ``months`` calendar months (mentorstd's own rule: day clamped)."""
+    return date.fromordinal(_add_months(day.toordinal(), months))
 
 
 @dataclass
@@ -589,37 +586,15 @@ def generate(profile: Profile, root: Path) -> None:
                 ]
             )
     tables = {
-        "matches": (
-            [
-                "match_id",
-                "mentor_id",
-                "mentee_id",
-                "start_date",
-                "planned_end_date",
-                "end_date",
-                "closure_reason",
-            ],
-            matches,
-        ),
-        "contacts": (["match_id", "date", "with", "mode"], sorted(contacts)),
-        "training": (["person_id", "role", "date", "hours", "phase", "topic"], training),
-        "screening": (
-            [
-                "mentor_id",
-                "application_date",
-                "interview_date",
-                "background_check_date",
-                "references_checked",
-            ],
-            screening,
-        ),
-        "surveys": (
-            ["respondent_id", "role", "match_id", "date", "satisfaction", "reports_success"],
-            surveys,
-        ),
-        "outcomes": (["mentee_id", "measure", "baseline", "follow_up", "improved"], outcomes),
+        "matches": matches,
+        "contacts": sorted(contacts),
+        "training": training,
+        "screening": screening,
+        "surveys": surveys,
+        "outcomes": outcomes,
     }
-    for name, (header, rows) in tables.items():
+    for name, rows in tables.items():
+        header = HEADERS[name]
         with (folder / "data" / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(header)
