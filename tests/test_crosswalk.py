@@ -207,6 +207,13 @@ def test_a_local_framework_mapped_to_eepm_reaches_the_others_by_inference(
         assert order[inferred.confidence] == min(order[link.confidence], order["medium"])
 
 
+def test_is_related_follows_stored_links_both_ways(catalog: mentorstd.Catalog) -> None:
+    cw = catalog.crosswalk
+    assert cw.is_related("eepm:4", "npss:placement-initiation")
+    assert cw.is_related("npss:placement-initiation", "eepm:4")
+    assert not cw.is_related("eepm:B.2.4", "uk_school:9.1")
+
+
 def test_structure_edges_are_kept_apart_from_mapping_edges(catalog: mentorstd.Catalog) -> None:
     cw = catalog.crosswalk
     assert cw.structure.has_edge("ima:III", "ima:III-2")

@@ -94,10 +94,6 @@ class Finding(BaseModel):
         default_factory=list, description="Document ids and table files used."
     )
 
-    def is_direct_evidence(self) -> bool:
-        """True when the finding rests on the bundle (not just a lack of evidence)."""
-        return self.status != "not-assessed"
-
 
 def _finding(code: str, check: str, status: Status, **fields: Any) -> Finding:
     text_fields = fields.pop("text", {})
