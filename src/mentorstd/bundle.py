@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import gc
 import hashlib
 import io
@@ -23,7 +24,7 @@ import itertools
 import math
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
@@ -195,6 +196,7 @@ class Column:
     maximum: float | None = None
     unique: bool = False
     optional_column: bool = False  # the header may omit it
+    references: str | None = None  # "table.column" that every value must appear in
 
 
 TABLES: dict[str, tuple[Column, ...]] = {
@@ -208,7 +210,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("closure_reason", "enum", choices=CLOSURE_REASONS),
     ),
     "contacts": (
-        Column("match_id", "id", required=True),
+        Column("match_id", "id", required=True, references="matches.match_id"),
         Column("date", "date", required=True),
         Column("with", "enum", required=True, choices=("mentor", "mentee", "parent")),
         Column("mode", "text", optional_column=True),
@@ -231,7 +233,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "surveys": (
         Column("respondent_id", "id", required=True),
         Column("role", "enum", required=True, choices=("mentor", "mentee", "parent", "teacher")),
-        Column("match_id", "id", optional_column=True),
+        Column("match_id", "id", optional_column=True, references="matches.match_id"),
         Column("date", "date"),
         Column("satisfaction", "int", minimum=1, maximum=5),
         Column("reports_success", "enum", choices=("yes", "no")),
@@ -254,7 +256,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
 @dataclass
 class Table:
     """A parsed table, column by column: dates as ordinals (``date.toordinal()``), numbers as
-    floats, ints as ints, blanks as ``None``."""
+    floats, ints as ints, blanks as ``None``.
+
+    The loader may keep only a summary of a large table (the contact counts of
+    ``contacts.csv``, see :mod:`mentorstd._contacts`); its columns are then read from the
+    file the first time one is asked for.
+    """
 
     name: str
     file: str
@@ -264,20 +271,39 @@ class Table:
     size: int
     path: Path
     positions: dict[str, int] = field(default_factory=dict)  # 1-based column numbers
+    summary: Any = None  # what the loader computed while reading, if anything
+    distinct: dict[str, frozenset[Any]] = field(default_factory=dict)  # precomputed
+    loader: Callable[[], Table] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return self.n_rows
 
     def __getitem__(self, column: str) -> list[Any]:
+        if self.loader is not None and column not in self.columns:
+            self._load()
         return self.columns[column]
 
     def has(self, column: str) -> bool:
         """True when the file had this (optional) column."""
-        return column in self.columns
+        return column in self.columns or column in self.positions
 
     def rows(self, *names: str) -> Iterator[tuple[Any, ...]]:
         """The given columns zipped row by row."""
-        return zip(*(self.columns[n] for n in names), strict=True)
+        return zip(*(self[n] for n in names), strict=True)
+
+    def distinct_values(self, column: str) -> frozenset[Any]:
+        """The column's distinct values, blanks left out."""
+        if column in self.distinct:
+            return self.distinct[column]
+        return frozenset(self[column]) - {None}
+
+    def _load(self) -> None:
+        assert self.loader is not None
+        full = self.loader()
+        if full.sha256 != self.sha256:
+            raise BundleError(Problem("the file changed since the bundle was loaded", self.file))
+        self.columns = full.columns
+        self.loader = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,10 +450,18 @@ def load_bundle(
         if rel is None:
             continue
         file_path = _inside(root, rel, doc, ["data", name])
-        tables[name] = read_table(
-            file_path, name, display=rel, allow_personal_data=allow_personal_data
+        read = functools.partial(
+            read_table,
+            file_path,
+            name,
+            display=rel,
+            allow_personal_data=allow_personal_data,
+            references=_references(name, tables),
         )
-    _check_references(root, tables)
+        table = None
+        if name == "contacts" and "matches" in tables:
+            table = _summarised_contacts(file_path, rel, tables["matches"], read)
+        tables[name] = table or read()
     bundle = Bundle(
         path=root,
         name=root.name,
@@ -591,106 +625,179 @@ def _parse_date(value: str) -> int | None:
 CHUNK_ROWS = 65536
 
 
+class _Converted(dict[str, Any]):
+    """Cell text -> parsed value. ``map(cache.__getitem__, cells)`` runs at C speed; only the
+    distinct texts not seen before reach ``__missing__``, which converts them once."""
+
+    __slots__ = ("parser",)
+
+    def __init__(self, parser: _ColumnParser) -> None:
+        super().__init__()
+        self.parser = parser
+
+    def __missing__(self, text: str) -> Any:
+        value = self[text] = self.parser.convert(text)
+        return value
+
+
+#: A referenced column's values (each mapped to itself) and the file they come from.
+Known = tuple[dict[str, Any], str]
+
+
 class _ColumnParser:
     """Parses one column chunk by chunk.
 
     Each distinct cell text is validated and converted once (``cache``); the output holds
-    the cached object, so repeated ids and dates share one Python object.
+    the cached object, so repeated dates and enum values share one Python object. Id columns
+    are checked in bulk per chunk. A referencing column (contacts.match_id) is checked by
+    looking each value up among the referenced ids, and holds those very strings.
     """
 
-    def __init__(self, column: Column, col_no: int, errors: _TableErrors) -> None:
+    def __init__(
+        self, column: Column, col_no: int, errors: _TableErrors, known: Known | None = None
+    ) -> None:
         self.column = column
         self.col_no = col_no
         self.errors = errors
-        self.cache: dict[str, Any] = {"": None}
+        self.known = known
+        self.cache = _Converted(self)
+        if not column.required:
+            self.cache[""] = None
+        self.bad: dict[str, str] = {}  # text -> problem, found while parsing a chunk
+        self.unknown: dict[str, int] = {}  # well-formed ids missing from `known` -> first row
         self.out: list[Any] = []
         self.seen: set[str] | None = set() if column.unique else None
 
     def feed(self, values: Sequence[str], offset: int) -> None:
-        column, name = self.column, self.column.name
-        distinct = set(values)
-        if column.required and "" in distinct:
-            self._error("a value is required", values, "", offset)
-        if column.type == "id":
-            # ids map to themselves: validate this chunk's distinct values in bulk, keep no
-            # cache (there can be as many ids as rows)
-            if not _all_ids_valid(distinct - {""}):
-                for v in distinct - {""}:
-                    self._convert(v, values, offset)
+        """Parse one chunk of the column's cells (``offset``: row index of the first)."""
+        if self.known is not None:
+            try:
+                self.out.extend(map(self.known[0].__getitem__, values))
+            except KeyError:
+                self._check_references(values, offset)
+        elif self.column.type == "id":
+            self._feed_ids(values, offset)
         else:
-            for v in distinct.difference(self.cache):
-                self.cache[v] = self._convert(v, values, offset)
+            self.out.extend(map(self.cache.__getitem__, values))
+        if self.bad:
+            for i, v in enumerate(values):
+                if v in self.bad:
+                    self.errors.add(self.bad.pop(v), offset + i, self.col_no, self.column.name)
+                    if not self.bad:
+                        break
+
+    def _feed_ids(self, values: Sequence[str], offset: int) -> None:
+        distinct = set(values)
         if self.seen is not None:
             seen = self.seen
             if len(distinct) != len(values) or not seen.isdisjoint(distinct):
                 for i, v in enumerate(values):
                     if v in seen:
-                        self.errors.add(
-                            f"{v!r} appears more than once", offset + i, self.col_no, name
-                        )
+                        message = f"{v!r} appears more than once"
+                        self.errors.add(message, offset + i, self.col_no, self.column.name)
                         break
                     seen.add(v)
             seen.update(distinct)
-        if column.type != "id":
-            self.out.extend(map(self.cache.__getitem__, values))
-        elif "" in distinct:
-            self.out.extend([v or None for v in values])
-        else:
-            self.out.extend(values)
+        blank = "" in distinct
+        if blank:
+            distinct.discard("")
+            if self.column.required:
+                self.bad[""] = "a value is required"
+        # ids map to themselves: validate the chunk's distinct values in bulk
+        if not _all_ids_valid(distinct):
+            for v in distinct:
+                self.convert(v)
+        self.out.extend([v or None for v in values] if blank else values)
 
-    def _error(self, message: str, values: Sequence[str], value: str, offset: int) -> None:
-        index = next(i for i, v in enumerate(values) if v == value)
-        self.errors.add(message, offset + index, self.col_no, self.column.name)
+    def _check_references(self, values: Sequence[str], offset: int) -> None:
+        """The error path of a referencing column: blanks and malformed ids are reported as
+        such; well-formed ids missing from the referenced column are collected."""
+        assert self.known is not None
+        distinct = set(values).difference(self.known[0])
+        for v in distinct:
+            self.convert(v)  # records blanks and malformed ids in self.bad
+        missing = {v for v in distinct if v not in self.bad and v not in self.unknown}
+        for i, v in enumerate(values):
+            if not missing:
+                break
+            if v in missing:
+                self.unknown[v] = offset + i
+                missing.discard(v)
 
-    def _convert(self, v: str, values: Sequence[str], offset: int) -> Any:
+    def finish(self) -> None:
+        """Report unknown referencing ids: the first in sort order, and how many in all."""
+        if not self.unknown or self.known is None:
+            return
+        first = min(self.unknown)
+        count = len(self.unknown)
+        self.errors.add(
+            f"{first!r} is not a {self.column.name} in {self.known[1]}"
+            + (f" ({count} unknown ids in all)" if count > 1 else ""),
+            self.unknown[first],
+            self.col_no,
+            self.column.name,
+        )
+
+    def convert(self, v: str) -> Any:
+        """Validate and convert one distinct cell text (problems go to ``self.bad``)."""
         column = self.column
         kind = column.type
+        if len(v) > MAX_FIELD_CHARS:
+            self.bad[v] = f"a field is longer than {MAX_FIELD_CHARS} characters"
+            return None
+        if not v:
+            self.bad[v] = "a value is required"
+            return None
         if kind == "text":
             return v
         if kind == "id":
             if not _ID_RE.match(v) or len(v) > 100:
-                self._error(
+                self.bad[v] = (
                     f"{v!r} is not a valid id (letters, digits and ._:/#- only; "
-                    "pseudonymous ids, never names)",
-                    values,
-                    v,
-                    offset,
+                    "pseudonymous ids, never names)"
                 )
             return v
         if kind == "enum":
             if v not in column.choices:
-                self._error(f"{v!r} is not one of {', '.join(column.choices)}", values, v, offset)
+                self.bad[v] = f"{v!r} is not one of {', '.join(column.choices)}"
             return v
         if kind == "date":
             ordinal = _parse_date(v)
             if ordinal is None:
-                self._error(f"{v!r} is not a date (YYYY-MM-DD)", values, v, offset)
+                self.bad[v] = f"{v!r} is not a date (YYYY-MM-DD)"
             elif ordinal == -1:
-                self._error(f"{v!r} is out of range (1900-01-01 to 2100-12-31)", values, v, offset)
+                self.bad[v] = f"{v!r} is out of range (1900-01-01 to 2100-12-31)"
                 return None
             return ordinal
         try:
             number: float | int = int(v) if kind == "int" else float(v)
         except ValueError:
             what = "a whole number" if kind == "int" else "a number"
-            self._error(f"{v!r} is not {what}", values, v, offset)
+            self.bad[v] = f"{v!r} is not {what}"
             return None
         if not math.isfinite(number):
-            self._error(f"{v!r} is not a finite number", values, v, offset)
+            self.bad[v] = f"{v!r} is not a finite number"
         elif column.minimum is not None and number < column.minimum:
-            self._error(f"{v!r} is below the minimum {column.minimum:g}", values, v, offset)
+            self.bad[v] = f"{v!r} is below the minimum {column.minimum:g}"
         elif column.maximum is not None and number > column.maximum:
-            self._error(f"{v!r} is above the maximum {column.maximum:g}", values, v, offset)
+            self.bad[v] = f"{v!r} is above the maximum {column.maximum:g}"
         return number
 
 
 def read_table(
-    path: Path, name: str, *, display: str | None = None, allow_personal_data: bool = False
+    path: Path,
+    name: str,
+    *,
+    display: str | None = None,
+    allow_personal_data: bool = False,
+    references: dict[str, Known] | None = None,
 ) -> Table:
     """Read and validate one table file (see :data:`TABLES`).
 
     The file is read once; rows are parsed in chunks of :data:`CHUNK_ROWS`, column by column,
     so memory holds the parsed columns and one chunk of raw text, never every raw row.
+    ``references`` maps a referencing column (``Column.references``) to the values it may
+    hold and their file; without it such a column is checked as ids only.
     """
     display = display or str(path)
     spec = TABLES[name]
@@ -718,20 +825,28 @@ def read_table(
         raise BundleError(utf8_problem(raw, err, display, "; save the file as UTF-8")) from err
     if "\r" in text:
         text = text.replace("\r\n", "\n")
+        raw = raw.replace(b"\r\n", b"\n")
     simple = '"' not in text and "\r" not in text
+    separators = raw.translate(None, _NOT_SEPARATORS) if simple else b""
     del raw
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived lists: the cyclic GC only slows this down
     try:
-        split = _split_chunks if simple else _csv_chunks
-        header_row, chunks = split(text, display, errors)
+        if simple:
+            header_row, chunks = _split_chunks(text, display, errors, separators)
+        else:
+            header_row, chunks = _csv_chunks(text, display, errors)
+        del separators
         if not header_row:
             raise BundleError(Problem("empty file: expected a header row", display, 1))
         del text
         header = [h.strip() for h in header_row]
         index = _check_header(header, spec, errors, allow_personal_data)
+        known = references or {}
         parsers = {
-            c.name: _ColumnParser(c, index[c.name] + 1, errors) for c in spec if c.name in index
+            c.name: _ColumnParser(c, index[c.name] + 1, errors, known.get(c.name))
+            for c in spec
+            if c.name in index
         }
         positions = [(index[n], p) for n, p in parsers.items()]
         n_rows = 0
@@ -739,6 +854,8 @@ def read_table(
             for pos, parser in positions:
                 parser.feed(raw_columns[pos], n_rows)
             n_rows += count
+        for parser in parsers.values():
+            parser.finish()
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -767,12 +884,19 @@ CHUNK_CHARS = 2 * 1024 * 1024
 Chunks = Iterator[tuple[list[list[str]], int]]
 
 
-def _split_chunks(text: str, display: str, errors: _TableErrors) -> tuple[list[str], Chunks]:
+_NOT_SEPARATORS = bytes(c for c in range(256) if c not in b",\n")
+
+
+def _split_chunks(
+    text: str, display: str, errors: _TableErrors, separators: bytes
+) -> tuple[list[str], Chunks]:
     """Header and column chunks of a CSV text with no quotes and no blank lines.
 
     Without quotes, CSV is plain splitting, done here by C string methods: a chunk of lines
-    becomes one flat list of fields, sliced into columns. Texts with quotes or blank lines go
-    through :func:`_csv_chunks` instead.
+    becomes one flat list of fields, sliced into columns. When ``separators`` (the file's
+    commas and newlines, in order) repeat the header's pattern, every line has the right
+    field count and none is checked on its own. Texts with quotes or blank lines go through
+    :func:`_csv_chunks` instead.
     """
     head, _, body = text.partition("\n")
     if body.endswith("\n"):
@@ -780,10 +904,15 @@ def _split_chunks(text: str, display: str, errors: _TableErrors) -> tuple[list[s
     if "\n\n" in body or body.startswith("\n") or not head:
         return _csv_chunks(text, display, errors)
     header = head.split(",")
-    return header, _split_body(body, len(header), display, errors)
+    width = len(header)
+    lines = body.count("\n") + 1 if body else 0
+    if not separators.endswith(b"\n"):
+        separators += b"\n"
+    regular = separators == (b"," * (width - 1) + b"\n") * (lines + 1)
+    return header, _split_body(body, width, errors, checked=regular)
 
 
-def _split_body(body: str, width: int, display: str, errors: _TableErrors) -> Chunks:
+def _split_body(body: str, width: int, errors: _TableErrors, *, checked: bool) -> Chunks:
     size, pos, rows_before = len(body), 0, 0
     while pos < size:
         end = body.find("\n", pos + CHUNK_CHARS)
@@ -791,24 +920,26 @@ def _split_body(body: str, width: int, display: str, errors: _TableErrors) -> Ch
             end = size
         chunk = body[pos:end]
         pos = end + 1
-        lines = chunk.split("\n")
-        if set(map(str.count, lines, itertools.repeat(","))) != {width - 1}:
-            for i, line in enumerate(lines):
-                if line.count(",") != width - 1:
-                    errors.add(
-                        f"row has {line.count(',') + 1} fields, the header has {width}",
-                        rows_before + i,
-                    )
-            raise errors.fail()
-        if max(map(len, lines)) > MAX_FIELD_CHARS:
-            for i, line in enumerate(lines):
-                if max(map(len, line.split(","))) > MAX_FIELD_CHARS:
-                    message = f"a field is longer than {MAX_FIELD_CHARS} characters"
-                    raise BundleError(Problem(message, display, errors.line_of(rows_before + i)))
+        if not checked:
+            _check_field_counts(chunk.split("\n"), width, errors, rows_before)
         flat = chunk.replace("\n", ",").split(",")
         del chunk
-        yield [flat[i::width] for i in range(width)], len(lines)
-        rows_before += len(lines)
+        count = len(flat) // width
+        yield [flat[i::width] for i in range(width)], count
+        rows_before += count
+
+
+def _check_field_counts(
+    lines: list[str], width: int, errors: _TableErrors, rows_before: int
+) -> None:
+    if set(map(str.count, lines, itertools.repeat(","))) != {width - 1}:
+        for i, line in enumerate(lines):
+            if line.count(",") != width - 1:
+                errors.add(
+                    f"row has {line.count(',') + 1} fields, the header has {width}",
+                    rows_before + i,
+                )
+        raise errors.fail()
 
 
 def _csv_chunks(text: str, display: str, errors: _TableErrors) -> tuple[list[str], Chunks]:
@@ -920,27 +1051,43 @@ def _check_rows(table: Table, errors: _TableErrors) -> None:
             )
 
 
-def _check_references(root: Path, tables: dict[str, Table]) -> None:
-    matches = tables.get("matches")
-    if matches is None:
-        return
-    known = set(matches["match_id"])
-    for name in ("contacts", "surveys"):
-        table = tables.get(name)
-        if table is None or not table.has("match_id"):
+def _references(name: str, tables: dict[str, Table]) -> dict[str, Known]:
+    """The known values of each referencing column of table ``name``."""
+    out: dict[str, Known] = {}
+    for column in TABLES[name]:
+        if column.references is None:
             continue
-        values = table["match_id"]
-        unknown = set(values) - known - {None}
-        if unknown:
-            first = min(unknown)
-            row = values.index(first)
-            errors = _TableErrors(table.file, table.path)
-            pos = table.positions["match_id"]
-            errors.add(
-                f"{first!r} is not a match_id in {matches.file}"
-                + (f" ({len(unknown)} unknown ids in all)" if len(unknown) > 1 else ""),
-                row,
-                pos,
-                "match_id",
-            )
-            raise errors.fail()
+        target, _, target_column = column.references.partition(".")
+        table = tables.get(target)
+        if table is None:
+            continue
+        known: dict[str, Any] = {v: v for v in table[target_column] if v is not None}
+        if not column.required:
+            known[""] = None
+        out[column.name] = (known, table.file)
+    return out
+
+
+def _summarised_contacts(
+    path: Path, display: str, matches: Table, read: Callable[[], Table]
+) -> Table | None:
+    """The contacts table as contact counts, its columns read only if asked for (``None``
+    when the file needs the full reader)."""
+    from ._contacts import summarise
+
+    summary = summarise(path, matches)
+    if summary is None:
+        return None
+    return Table(
+        name="contacts",
+        file=display,
+        columns={},
+        n_rows=summary.n_rows,
+        sha256=summary.sha256,
+        size=summary.size,
+        path=path,
+        positions=summary.positions,
+        summary=summary.counts,
+        distinct=dict(summary.distinct),
+        loader=read,
+    )

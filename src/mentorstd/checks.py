@@ -9,6 +9,7 @@ Message templates live in :data:`MESSAGES` (``mentorstd codes`` lists them).
 
 from __future__ import annotations
 
+import itertools
 import operator as op
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -293,7 +294,8 @@ def _metric(check: MetricCheck, ctx: MetricContext) -> Iterator[Finding]:
         )
         return
     entities = result.entities or {}
-    failing = sorted(e for e, v in entities.items() if not compare(v, check.threshold))
+    passes = map(compare, entities.values(), itertools.repeat(check.threshold))
+    failing = sorted(itertools.compress(entities, map(op.not_, passes)))
     total = len(entities)
     passed = total - len(failing)
     share = passed / total

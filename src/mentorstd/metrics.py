@@ -10,18 +10,16 @@ metrics return ``details`` only. Definitions are in :mod:`mentorstd._registry` (
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import operator
 import statistics
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from ._calendar import MONTH_SPAN, MONTH_ZERO, REACHED, STARTED, add_months, month_index
+from ._contacts import ContactCounts, count_columns
 from ._registry import METRIC_SPECS
 from .errors import UsageError
 
@@ -35,7 +33,6 @@ __all__ = [
     "add_months",
     "compute",
     "month_index",
-    "month_starts",
 ]
 
 Params = dict[str, Any]
@@ -92,46 +89,6 @@ class MetricResult:
         return out
 
 
-# -- calendar helpers ----------------------------------------------------------------------
-
-
-@lru_cache(maxsize=65536)
-def add_months(ordinal: int, months: int) -> int:
-    """The date ``months`` calendar months after ``ordinal`` (day clamped to month length).
-
-    >>> date.fromordinal(add_months(date(2025, 1, 31).toordinal(), 1))
-    datetime.date(2025, 2, 28)
-    """
-    d = date.fromordinal(ordinal)
-    total = d.year * 12 + (d.month - 1) + months
-    year, month = divmod(total, 12)
-    month += 1
-    day = min(d.day, _days_in_month(year, month))
-    return date(year, month, day).toordinal()
-
-
-def _days_in_month(year: int, month: int) -> int:
-    if month == 12:
-        return 31
-    return (date(year, month + 1, 1) - date(year, month, 1)).days
-
-
-def month_index(start: int, day: int) -> int:
-    """How many whole months after ``start`` the ordinal ``day`` falls (0 in month 1).
-
-    >>> s = date(2025, 1, 15).toordinal()
-    >>> month_index(s, date(2025, 2, 14).toordinal()), month_index(s, date(2025, 2, 15).toordinal())
-    (0, 1)
-    """
-    a, b = date.fromordinal(start), date.fromordinal(day)
-    k = (b.year - a.year) * 12 + (b.month - a.month)
-    while k > 0 and add_months(start, k) > day:
-        k -= 1
-    while add_months(start, k + 1) <= day:
-        k += 1
-    return k
-
-
 # -- context --------------------------------------------------------------------------------
 
 
@@ -143,46 +100,48 @@ class MetricContext:
         self.period_end = bundle.period_end.toordinal()
         self._results: dict[tuple[str, tuple[tuple[str, Any], ...]], MetricResult] = {}
         self._first_start: dict[str, dict[str, int]] = {}
-        self._contact_months: dict[str, tuple[list[int], list[int]]] | None = None
+        self._contact_counts: ContactCounts | None = None
+        self._judged: list[int] | None = None
 
     def table(self, name: str) -> Table | None:
         """A table of the bundle, or ``None``."""
         return self.bundle.table(name)
 
-    def contact_months(self) -> dict[str, tuple[list[int], list[int]]]:
-        """Per person contacted: (match row index, month of the match) of every contact.
-
-        Month k of a match starts k calendar months after its start date (day clamped to the
-        month's length, as :func:`add_months`); contacts before the start get a negative k.
-        Computed once per bundle by C-level ``map`` passes over the columns: no Python loop
-        runs per contact.
-        """
-        if self._contact_months is None:
-            out: dict[str, tuple[list[int], list[int]]] = {}
+    def contact_counts(self) -> ContactCounts:
+        """Contacts per person contacted and match-month (see :mod:`mentorstd._contacts`):
+        kept by the loader when it summarised the file, else counted from the columns."""
+        if self._contact_counts is None:
             contacts, matches = self.bundle.table("contacts"), self.bundle.table("matches")
-            if contacts is not None and matches is not None and contacts.n_rows:
-                row_of = {m: i for i, m in enumerate(matches["match_id"])}
-                rows = list(map(row_of.__getitem__, contacts["match_id"]))
-                days = contacts["date"]
-                starts = list(map(matches["start_date"].__getitem__, rows))
-                # two plain min()/max() calls: unpacking millions of values would copy them
-                first, last = sorted((min(days), min(starts), max(days), max(starts)))[::3]
-                ym, dom, dim = _calendar(first, last)
-                # k0: calendar months between the dates; one less when the day falls before
-                # the start's day of month, clamped to the length of the day's month
-                k0 = map(operator.sub, map(ym.__getitem__, days), map(ym.__getitem__, starts))
-                clamp = map(min, map(dom.__getitem__, starts), map(dim.__getitem__, days))
-                early = map(operator.lt, map(dom.__getitem__, days), clamp)
-                months = list(map(operator.sub, k0, early))
-                whos = contacts["with"]
-                for who in set(whos):
-                    mask = list(map(operator.eq, whos, itertools.repeat(who)))
-                    out[who] = (
-                        list(itertools.compress(rows, mask)),
-                        list(itertools.compress(months, mask)),
-                    )
-            self._contact_months = out
-        return self._contact_months
+            if contacts is None or matches is None:
+                self._contact_counts = {}
+            elif contacts.summary is not None:
+                self._contact_counts = contacts.summary
+            else:
+                self._contact_counts = count_columns(contacts, matches)
+        return self._contact_counts
+
+    def judged_months(self) -> list[int]:
+        """Per match row: whole months of the match inside [start, min(end, period end)]."""
+        if self._judged is None:
+            matches = self.bundle.table("matches")
+            assert matches is not None
+            period_end = self.period_end
+            # month k (k >= 1) is whole when add_months(start, k) <= last day + 1
+            reached = map(
+                REACHED.__getitem__,
+                (
+                    (period_end if e is None or e > period_end else e) + 1
+                    for e in matches["end_date"]
+                ),
+            )
+            self._judged = list(
+                map(
+                    operator.floordiv,
+                    map(operator.sub, reached, map(STARTED.__getitem__, matches["start_date"])),
+                    itertools.repeat(32),
+                )
+            )
+        return self._judged
 
     def first_match_start(self, column: str) -> dict[str, int]:
         """Earliest match start per person in ``matches[column]`` (mentor_id or mentee_id)."""
@@ -444,88 +403,46 @@ def planned_commitment_months(ctx: MetricContext, params: Params) -> MetricResul
     """Whole months from start to planned end, per match."""
     matches = ctx.table("matches")
     assert matches is not None
-    out: dict[str, float] = {}
-    for match_id, start, planned in matches.rows("match_id", "start_date", "planned_end_date"):
-        out[match_id] = 0.0 if planned is None else float(month_index(start, planned))
+    out = {
+        match_id: 0.0 if planned is None else float((REACHED[planned] - STARTED[start]) // 32)
+        for match_id, start, planned in matches.rows("match_id", "start_date", "planned_end_date")
+    }
     return MetricResult("planned-commitment-months", params, entities=out)
 
 
 @metric("staff-contact-cadence")
 def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
     """Per match: share of judged months with enough staff contacts with one person."""
+    import numpy as np
+
     first_min = int(params["first_month_min"])
     later_min = int(params["later_month_min"])
     matches = ctx.table("matches")
     assert matches is not None
-    period_end = ctx.period_end
-    # judged[i]: whole months of match row i inside [start, min(end, period end)]
-    judged = [
-        bisect_right(month_starts(start, w_end), w_end + 1) - 1
-        for start, w_end in zip(
-            matches["start_date"],
-            (period_end if e is None or e > period_end else e for e in matches["end_date"]),
-            strict=True,
-        )
-    ]
-    rows, months = ctx.contact_months().get(params["with"], ([], []))
-    # Month 0: contacts per match. Later months: per match, months with enough contacts.
-    in_first = Counter(itertools.compress(rows, map(operator.eq, months, itertools.repeat(0))))
-    later = map(
-        operator.and_,
-        map(operator.lt, itertools.repeat(0), months),
-        map(operator.lt, months, map(judged.__getitem__, rows)),
-    )
-    keys = itertools.compress(
-        map(operator.add, map(operator.mul, rows, itertools.repeat(4096)), months), later
-    )
-    if later_min <= 1:
-        month_keys: Iterable[int] = set(keys)
-    else:
-        month_keys = [key for key, n in Counter(keys).items() if n >= later_min]
-    later_met = Counter(map(operator.floordiv, month_keys, itertools.repeat(4096)))
-    out: dict[str, float] = {}
-    short_months = 0
-    for i, (match_id, n_months) in enumerate(zip(matches["match_id"], judged, strict=True)):
-        if n_months <= 0:
-            continue
-        met = later_met[i] + (in_first[i] >= first_min)
-        out[match_id] = met / n_months
-        short_months += n_months - met
-    details = {"months_judged": sum(n for n in judged if n > 0), "months_short": short_months}
+    judged = np.array(ctx.judged_months(), dtype=np.int64)
+    met = np.zeros(len(judged), dtype=np.int64)
+    counts = ctx.contact_counts().get(params["with"])
+    if counts is not None:
+        keys, numbers = counts
+        rows, months = np.divmod(keys, MONTH_SPAN)
+        months -= MONTH_ZERO
+        # month 0 is met with first_min contacts; a later month inside the judged span
+        # with later_min contacts
+        met += np.bincount(rows[(months == 0) & (numbers >= first_min)], minlength=len(judged))
+        later = (months > 0) & (months < judged[rows]) & (numbers >= later_min)
+        met += np.bincount(rows[later], minlength=len(judged))
+    scope = judged > 0
+    ids = list(itertools.compress(matches["match_id"], scope.tolist()))
+    shares = (met[scope] / judged[scope]).tolist()
+    out = dict(zip(ids, shares, strict=True))
+    months_judged = int(judged[scope].sum())
+    details = {
+        "months_judged": months_judged,
+        "months_short": months_judged - int(met[scope].sum()),
+    }
     return MetricResult(
         "staff-contact-cadence", params, entities=out, details=details if out else {}
     )
-
-
-def _calendar(first: int, last: int) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
-    """For every ordinal in [first, last]: year*12+month, day of month, days in that month."""
-    ym, dom, dim = {}, {}, {}
-    day = dt.date.fromordinal(first)
-    for ordinal in range(first, last + 1):
-        ym[ordinal] = day.year * 12 + day.month - 1
-        dom[ordinal] = day.day
-        dim[ordinal] = _days_in_month(day.year, day.month)
-        day += _ONE_DAY
-    return ym, dom, dim
-
-
-_ONE_DAY = dt.timedelta(days=1)
-
-
-_MONTH_STARTS: dict[int, list[int]] = {}
-
-
-def month_starts(start: int, until: int) -> list[int]:
-    """Ordinals of ``start`` plus 0, 1, 2 ... calendar months, reaching past ``until``.
-
-    Cached per start date: a program has at most a few thousand distinct start dates.
-    """
-    bounds = _MONTH_STARTS.get(start)
-    if bounds is None:
-        bounds = _MONTH_STARTS.setdefault(start, [start])
-    while bounds[-1] <= until + 1:
-        bounds.append(add_months(start, len(bounds)))
-    return bounds
 
 
 # -- informational -------------------------------------------------------------------------

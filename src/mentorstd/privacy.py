@@ -130,16 +130,18 @@ def check_bundle(bundle: Bundle, manifest_doc: LocatedDoc) -> None:
 
     for is_id in (True, False):
         kind = "id" if is_id else "text"
+        # a referencing column holds only ids of the column it references, scanned there
         columns = [
             (name, column.name)
             for name, table in bundle.tables.items()
             for column in TABLES[name]
-            if column.type == kind and table.has(column.name)
+            if column.type == kind
+            and table.has(column.name)
+            and not (column.references and column.references.partition(".")[0] in bundle.tables)
         ]
         pool: set[Any] = set()
         for name, column_name in columns:
-            pool.update(bundle.tables[name][column_name])
-        pool.discard(None)
+            pool.update(bundle.tables[name].distinct_values(column_name))
         hit = _find(pool, is_id)
         if hit is None:
             continue
