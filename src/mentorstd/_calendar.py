@@ -11,7 +11,33 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-__all__ = ["MONTH_SPAN", "MONTH_ZERO", "REACHED", "STARTED", "add_months", "month_index"]
+__all__ = [
+    "DATE_MAX",
+    "DATE_MIN",
+    "MONTH_SPAN",
+    "MONTH_ZERO",
+    "REACHED",
+    "STARTED",
+    "add_months",
+    "month_index",
+    "parse_date",
+]
+
+#: Dates accepted in tables: 1900-01-01 to 2100-12-31 (as ordinals).
+DATE_MIN = date(1900, 1, 1).toordinal()
+DATE_MAX = date(2100, 12, 31).toordinal()
+
+
+def parse_date(value: str) -> int | None:
+    """The ordinal of a ``YYYY-MM-DD`` text; ``None`` when it is not one, -1 when it is out
+    of range."""
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return None
+    try:
+        ordinal = date.fromisoformat(value).toordinal()
+    except ValueError:
+        return None
+    return ordinal if DATE_MIN <= ordinal <= DATE_MAX else -1
 
 
 @lru_cache(maxsize=65536)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from ._calendar import MONTH_SPAN, MONTH_ZERO, REACHED, STARTED
+from ._calendar import MONTH_SPAN, MONTH_ZERO, REACHED, STARTED, parse_date
 
 if TYPE_CHECKING:
     from .bundle import Table
@@ -81,8 +81,15 @@ def _keys(
 
 
 def _split(keys: Ints) -> ContactCounts:
-    """Distinct keys counted, then regrouped per person contacted."""
-    distinct, counts = np.unique(keys, return_counts=True)
+    """Distinct keys counted, then regrouped per person contacted.
+
+    A stable sort, which is linear on the runs of a file ordered by match (the usual
+    export) and never worse than n log n otherwise, then run lengths.
+    """
+    keys = np.sort(keys, kind="stable")
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    distinct = keys[starts]
+    counts = np.diff(np.append(starts, len(keys)))
     people = distinct & 3
     out: ContactCounts = {}
     for code, who in enumerate(WHO):
@@ -109,14 +116,23 @@ class _DeclinedError(Exception):
     """The fast path does not vouch for this file: it must be read in full."""
 
 
-def summarise(path: Path, matches: Table) -> ContactSummary | None:
+def summarise(
+    path: Path,
+    match_ids: list[str],
+    start_dates: list[int],
+    columns: frozenset[str],
+    max_bytes: int,
+) -> ContactSummary | None:
     """Read ``contacts.csv`` into contact counts, or ``None`` when it must be read in full.
 
-    Every value is checked as the full reader checks it (match ids must be in ``matches``),
-    so a file summarised here is a valid one.
+    ``match_ids`` and ``start_dates`` are the matches table's columns, ``columns`` the
+    header names allowed, ``max_bytes`` the largest file accepted. Every value is checked as
+    the full reader checks it (match ids must be among ``match_ids``), so a file summarised
+    here is a valid one. Runs in a worker process too (:mod:`mentorstd._worker`): it needs
+    nothing but these arguments.
     """
     try:
-        return _summarise(path, matches)
+        return _summarise(path, match_ids, start_dates, columns, max_bytes)
     except (_DeclinedError, OSError, UnicodeDecodeError):
         return None
 
@@ -139,10 +155,9 @@ _FOLD = np.array(
     [0x9E3779B97F4A7C15 * (2 * i + 1) % 2**64 for i in range(_MAX_FIELD // 8)],
     dtype=np.uint64,
 )
-#: Byte classes: 1 comma, 2 newline, 3 what the fast path leaves to the full reader.
-_CLASSES = bytes(
-    1 if c == 0x2C else 2 if c == 0x0A else 3 if c in (0x22, 0x0D, 0x00) else 0 for c in range(256)
-)
+#: 1 for the bytes that end a field or that the fast path leaves to the full reader (quote,
+#: carriage return, NUL), 0 for the rest.
+_MARKS = bytes(1 if c in (0x2C, 0x0A, 0x22, 0x0D, 0x00) else 0 for c in range(256))
 #: Bytes read at a time: small enough that the memory of one block is reused by the next.
 BLOCK_BYTES = 4 * 1024 * 1024
 
@@ -157,13 +172,13 @@ class _Block:
 
     def __init__(self, data: bytes, width: int) -> None:
         self.buf = np.frombuffer(data + bytes(_PAD), dtype=np.uint8)
-        classes = np.frombuffer(data.translate(_CLASSES), dtype=np.uint8)
-        flat = np.flatnonzero(classes)
+        marks = np.frombuffer(data.translate(_MARKS), dtype=np.bool_)
+        flat = np.flatnonzero(marks)
         if len(flat) % width:
             raise _DeclinedError
-        kinds = classes[flat].reshape(-1, width)
+        kinds = self.buf[flat].reshape(-1, width)
         # every row: width - 1 commas, then a newline (no quotes, blank or ragged lines)
-        if not ((kinds[:, :-1] == 1).all() and (kinds[:, -1] == 2).all()):
+        if not ((kinds[:, :-1] == 0x2C).all() and (kinds[:, -1] == 0x0A).all()):
             raise _DeclinedError
         self.ends = flat.reshape(-1, width)
         self.n_rows = len(self.ends)
@@ -171,17 +186,20 @@ class _Block:
         self._words: npt.NDArray[np.uint64] = np.ndarray(
             shape=(len(self.buf) - 7,), dtype="<u8", buffer=self.buf, strides=(1,)
         )
+        self._fields: dict[int, tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]] = {}
 
     def field(self, column: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
         """Start and length of each row's field in the column."""
-        ends = self.ends[:, column]
-        starts = np.empty_like(ends)
-        if column:
-            starts[:] = self.ends[:, column - 1] + 1
-        else:
-            starts[0] = 0
-            starts[1:] = self.ends[:-1, -1] + 1
-        return starts, ends - starts
+        if column not in self._fields:
+            ends = self.ends[:, column]
+            starts = np.empty_like(ends)
+            if column:
+                starts[:] = self.ends[:, column - 1] + 1
+            else:
+                starts[0] = 0
+                starts[1:] = self.ends[:-1, -1] + 1
+            self._fields[column] = (starts, ends - starts)
+        return self._fields[column]
 
     def words(self, column: int, count: int) -> npt.NDArray[np.uint64]:
         """(rows, count) words of each field of the column, zero beyond its end."""
@@ -252,8 +270,6 @@ class _Dates:
         self.codes = np.zeros(201 * 372, dtype=np.int64)
 
     def codes_of(self, block: _Block, column: int) -> npt.NDArray[np.int64]:
-        from .bundle import _DATE_MAX, _DATE_MIN, _parse_date
-
         _, lengths = block.field(column)
         if not (lengths == 10).all():
             raise _DeclinedError
@@ -274,8 +290,8 @@ class _Dates:
         seen = np.flatnonzero(np.bincount(slots, minlength=len(self.codes)))
         for slot in seen[self.codes[seen] == 0].tolist():
             y, rest = divmod(slot, 372)
-            ordinal = _parse_date(f"{1900 + y:04d}-{rest // 31 + 1:02d}-{rest % 31 + 1:02d}")
-            if ordinal is None or not _DATE_MIN <= ordinal <= _DATE_MAX:
+            ordinal = parse_date(f"{1900 + y:04d}-{rest // 31 + 1:02d}-{rest % 31 + 1:02d}")
+            if ordinal is None or ordinal < 0:
                 raise _DeclinedError
             self.codes[slot] = REACHED[ordinal]
         codes: npt.NDArray[np.int64] = self.codes[slots]
@@ -322,11 +338,15 @@ def _checked(block: bytes) -> bytes:
     return block
 
 
-def _summarise(path: Path, matches: Table) -> ContactSummary:
-    from .bundle import MAX_TABLE_BYTES, TABLES
-
+def _summarise(
+    path: Path,
+    match_ids: list[str],
+    start_dates: list[int],
+    columns: frozenset[str],
+    max_bytes: int,
+) -> ContactSummary:
     size = path.stat().st_size
-    if size > MAX_TABLE_BYTES:
+    if size > max_bytes:
         raise _DeclinedError
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -339,21 +359,21 @@ def _summarise(path: Path, matches: Table) -> ContactSummary:
         names = set(header)
         if len(names) != width or not {"match_id", "date", "with"} <= names:
             raise _DeclinedError
-        if not names <= {c.name for c in TABLES["contacts"]}:
+        if not names <= columns:
             raise _DeclinedError
         at = {name: header.index(name) for name in header}
-        match_ids = _Known(matches["match_id"])
+        known_ids = _Known(match_ids)
         whos = _Known(list(WHO))
         dates = _Dates()
-        n = matches.n_rows
-        starts = np.fromiter(map(STARTED.__getitem__, matches["start_date"]), np.int64, n)
+        n = len(match_ids)
+        starts = np.fromiter(map(STARTED.__getitem__, start_dates), np.int64, n)
         bases = 32 * (np.arange(n, dtype=np.int64) * MONTH_SPAN + MONTH_ZERO) - starts
         parts: list[Ints] = []
         texts: dict[str, set[str]] = {name: set() for name in header if name == "mode"}
         n_rows = 0
         for data in _blocks(handle, digest):
             block = _Block(data, width)
-            keys = bases[match_ids.rows(block, at["match_id"])]
+            keys = bases[known_ids.rows(block, at["match_id"])]
             keys += dates.codes_of(block, at["date"])
             keys //= 32
             keys *= 4

@@ -24,7 +24,7 @@ import itertools
 import math
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from . import schemas
+from ._calendar import parse_date as _parse_date
 from ._validate import build_model
 from ._yaml import LocatedDoc, load_yaml, utf8_problem
 from .errors import BundleError, Problem
@@ -74,8 +75,6 @@ CLOSURE_REASONS = (
 PROGRAM_MODELS = ("community", "school", "workplace", "group", "e-mentoring", "other")
 PRACTICE_STATUSES = ("implemented", "partial", "planned", "not-implemented", "not-applicable")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$")
-_DATE_MIN = dt.date(1900, 1, 1).toordinal()
-_DATE_MAX = dt.date(2100, 12, 31).toordinal()
 
 
 # -- manifest models -------------------------------------------------------------------------
@@ -291,11 +290,11 @@ class Table:
         """The given columns zipped row by row."""
         return zip(*(self[n] for n in names), strict=True)
 
-    def distinct_values(self, column: str) -> frozenset[Any]:
-        """The column's distinct values, blanks left out."""
+    def distinct_values(self, column: str) -> Collection[Any]:
+        """The column's values, at least every distinct one (blanks may be ``None``)."""
         if column in self.distinct:
             return self.distinct[column]
-        return frozenset(self[column]) - {None}
+        return self[column]
 
     def _load(self) -> None:
         assert self.loader is not None
@@ -444,24 +443,7 @@ def load_bundle(
     documents = _load_documents(root, doc, manifest, catalog)
     practices = _check_practices(doc, manifest, catalog, documents)
     _check_nqms(doc, manifest, catalog)
-    tables: dict[str, Table] = {}
-    for name in TABLES:
-        rel = getattr(manifest.data, name)
-        if rel is None:
-            continue
-        file_path = _inside(root, rel, doc, ["data", name])
-        read = functools.partial(
-            read_table,
-            file_path,
-            name,
-            display=rel,
-            allow_personal_data=allow_personal_data,
-            references=_references(name, tables),
-        )
-        table = None
-        if name == "contacts" and "matches" in tables:
-            table = _summarised_contacts(file_path, rel, tables["matches"], read)
-        tables[name] = table or read()
+    tables, id_problem = _load_tables(root, doc, manifest, allow_personal_data)
     bundle = Bundle(
         path=root,
         name=root.name,
@@ -474,7 +456,7 @@ def load_bundle(
     if not allow_personal_data:
         from .privacy import check_bundle
 
-        check_bundle(bundle, doc)
+        check_bundle(bundle, doc, id_problem)
     return bundle
 
 
@@ -609,16 +591,6 @@ def _all_ids_valid(values: set[str]) -> bool:
         and not joined.endswith("\n")
         and not any(bad in joined for bad in _ID_BAD_START)
     )
-
-
-def _parse_date(value: str) -> int | None:
-    if len(value) != 10 or value[4] != "-" or value[7] != "-":
-        return None
-    try:
-        ordinal = dt.date.fromisoformat(value).toordinal()
-    except ValueError:
-        return None
-    return ordinal if _DATE_MIN <= ordinal <= _DATE_MAX else -1
 
 
 #: Rows parsed per chunk: bounds memory to one chunk of raw strings at a time.
@@ -1068,16 +1040,103 @@ def _references(name: str, tables: dict[str, Table]) -> dict[str, Known]:
     return out
 
 
-def _summarised_contacts(
-    path: Path, display: str, matches: Table, read: Callable[[], Table]
-) -> Table | None:
-    """The contacts table as contact counts, its columns read only if asked for (``None``
-    when the file needs the full reader)."""
+def _load_tables(
+    root: Path, doc: LocatedDoc, manifest: Manifest, allow_personal_data: bool
+) -> tuple[dict[str, Table], BundleError | bool | None]:
+    """Read the manifest's tables in :data:`TABLES` order.
+
+    A large contacts file is summarised by a helper process (:mod:`mentorstd._worker`)
+    while this one reads the tables after it and scans their ids for personal data (the
+    scan's result is returned; ``True`` when it has not run). Problems are still raised in
+    the order a one-by-one reading would raise them.
+    """
+    from . import _worker
+
+    worker = None
+    if manifest.data.contacts is not None and manifest.data.matches is not None:
+        path = _inside(root, manifest.data.contacts, doc, ["data", "contacts"])
+        worker = _worker.start(path.stat().st_size)
+    tables: dict[str, Table] = {}
+    pending: Callable[[], Table] | None = None
+    held: BundleError | None = None
+    id_problem: BundleError | bool | None = True
+    try:
+        for name in TABLES:
+            rel = getattr(manifest.data, name)
+            if rel is None:
+                continue
+            file_path = _inside(root, rel, doc, ["data", name])
+            read = functools.partial(
+                read_table,
+                file_path,
+                name,
+                display=rel,
+                allow_personal_data=allow_personal_data,
+                references=_references(name, tables),
+            )
+            if name == "contacts" and "matches" in tables:
+                matches = tables["matches"]
+                request = {
+                    "path": file_path,
+                    "match_ids": matches["match_id"],
+                    "start_dates": matches["start_date"],
+                    "columns": frozenset(c.name for c in TABLES["contacts"]),
+                    "max_bytes": MAX_TABLE_BYTES,
+                }
+                if worker is not None:
+                    worker.send(**request)
+                    pending = functools.partial(
+                        _contacts_from_worker, worker, request, file_path, rel, read
+                    )
+                    continue
+                tables[name] = _contacts_table(_summarise(request), file_path, rel, read)
+            elif pending is None:
+                tables[name] = read()
+            else:
+                try:
+                    tables[name] = read()
+                except BundleError as err:  # raised after the contacts table's problems
+                    held = err
+                    break
+        if pending is not None:
+            if held is None and not allow_personal_data:
+                # contacts hold no id of their own to scan (match_id references matches)
+                from .privacy import scan_tables
+
+                id_problem = scan_tables(tables, is_id=True)
+            tables["contacts"] = pending()
+        if held is not None:
+            raise held
+    finally:
+        if worker is not None:
+            worker.close()
+    return {name: tables[name] for name in TABLES if name in tables}, id_problem
+
+
+def _summarise(request: dict[str, Any]) -> Any:
     from ._contacts import summarise
 
-    summary = summarise(path, matches)
+    return summarise(**request)
+
+
+def _contacts_from_worker(
+    worker: Any,
+    request: dict[str, Any],
+    path: Path,
+    display: str,
+    read: Callable[[], Table],
+) -> Table:
+    done, summary = worker.result()
+    if not done:  # the helper failed: do its work here
+        summary = _summarise(request)
+    return _contacts_table(summary, path, display, read)
+
+
+def _contacts_table(summary: Any, path: Path, display: str, read: Callable[[], Table]) -> Table:
+    """The contacts table as contact counts, its columns read from the file only if asked
+    for; or read in full when the summary declined the file."""
     if summary is None:
-        return None
+        return read()
     return Table(
         name="contacts",
         file=display,

@@ -17,7 +17,7 @@ from .errors import BundleError, Problem
 
 if TYPE_CHECKING:
     from ._yaml import LocatedDoc
-    from .bundle import Bundle
+    from .bundle import Bundle, Table
 
 __all__ = [
     "PERSONAL_COLUMN_WORDS",
@@ -94,6 +94,7 @@ def looks_personal(value: str, *, is_id: bool = False) -> str | None:
 # pass each), so that only the few candidate lines reach looks_personal().
 _TOKEN = re.compile(r"@|[ \t]|dob|born|birth|d\.o\.b", re.IGNORECASE)
 _NINE_DIGITS = re.compile(r"^(?:[^\d\n]*\d){9}", re.MULTILINE)
+_NOT_DIGIT_OR_NEWLINE = bytes(c for c in range(256) if not (0x30 <= c <= 0x39 or c == 0x0A))
 _NAME_CANDIDATE = re.compile(r"^[A-Za-z][a-z]+(?:[._ -][A-Za-z][a-z]+){1,2}$", re.MULTILINE)
 
 
@@ -109,8 +110,18 @@ def _lines_at(joined: str, positions: Iterable[int]) -> set[str]:
 def _find(distinct: set[str], is_id: bool) -> tuple[str, str] | None:
     """The first (sorted) value that looks personal, and what it looks like."""
     joined = "\n".join(distinct)
-    candidates = _lines_at(joined, (m.start() for m in _TOKEN.finditer(joined)))
-    candidates |= _lines_at(joined, (m.start() for m in _NINE_DIGITS.finditer(joined)))
+    token, nine_digits = True, True
+    if joined.isascii():  # cheap tests that rule out whole regular-expression passes
+        lower = joined.lower()
+        token = "@" in joined or " " in joined or "\t" in joined
+        token = token or any(word in lower for word in ("dob", "born", "birth", "d.o.b"))
+        digits = joined.encode("ascii").translate(None, _NOT_DIGIT_OR_NEWLINE)
+        nine_digits = max(map(len, digits.split(b"\n"))) >= 9
+    candidates: set[str] = set()
+    if token:
+        candidates |= _lines_at(joined, (m.start() for m in _TOKEN.finditer(joined)))
+    if nine_digits:
+        candidates |= _lines_at(joined, (m.start() for m in _NINE_DIGITS.finditer(joined)))
     if is_id:
         candidates.update(m.group(0) for m in _NAME_CANDIDATE.finditer(joined))
     for value in sorted(candidates):
@@ -120,46 +131,61 @@ def _find(distinct: set[str], is_id: bool) -> tuple[str, str] | None:
     return None
 
 
-def check_bundle(bundle: Bundle, manifest_doc: LocatedDoc) -> None:
+def scan_tables(tables: dict[str, Table], *, is_id: bool) -> BundleError | None:
+    """The problem to raise when an id (or free-text) value of the tables looks personal."""
+    from .bundle import TABLES, _TableErrors
+
+    kind = "id" if is_id else "text"
+    # a referencing column holds only ids of the column it references, scanned there
+    columns = [
+        (name, column.name)
+        for name, table in tables.items()
+        for column in TABLES[name]
+        if column.type == kind
+        and table.has(column.name)
+        and not (column.references and column.references.partition(".")[0] in tables)
+    ]
+    pool: set[Any] = set()
+    for name, column_name in columns:
+        pool.update(tables[name].distinct_values(column_name))
+    pool.discard(None)
+    hit = _find(pool, is_id)
+    if hit is None:
+        return None
+    value, what = hit
+    for name, column_name in columns:
+        table = tables[name]
+        values = table[column_name]
+        if value in values:
+            line = _TableErrors(table.file, table.path).line_of(values.index(value))
+            return BundleError(
+                Problem(
+                    f"{value!r} looks like {what}: {PRIVACY_HELP}",
+                    table.file,
+                    line,
+                    table.positions[column_name],
+                    column_name,
+                )
+            )
+    return None  # pragma: no cover - the value came from one of the columns
+
+
+def check_bundle(
+    bundle: Bundle, manifest_doc: LocatedDoc, id_problem: BundleError | bool | None = True
+) -> None:
     """Raise :class:`BundleError` when a table or the manifest seems to hold personal data.
 
     Distinct values of every id column (and of every free-text column) are pooled and scanned
-    once; only a hit is traced back to its table, row and column.
+    once; only a hit is traced back to its table, row and column. ``id_problem`` is the result
+    of :func:`scan_tables` for ids when the loader ran it already (``True``: not run yet).
     """
-    from .bundle import TABLES, _TableErrors
-
-    for is_id in (True, False):
-        kind = "id" if is_id else "text"
-        # a referencing column holds only ids of the column it references, scanned there
-        columns = [
-            (name, column.name)
-            for name, table in bundle.tables.items()
-            for column in TABLES[name]
-            if column.type == kind
-            and table.has(column.name)
-            and not (column.references and column.references.partition(".")[0] in bundle.tables)
-        ]
-        pool: set[Any] = set()
-        for name, column_name in columns:
-            pool.update(bundle.tables[name].distinct_values(column_name))
-        hit = _find(pool, is_id)
-        if hit is None:
-            continue
-        value, what = hit
-        for name, column_name in columns:
-            table = bundle.tables[name]
-            values = table[column_name]
-            if value in values:
-                line = _TableErrors(table.file, table.path).line_of(values.index(value))
-                raise BundleError(
-                    Problem(
-                        f"{value!r} looks like {what}: {PRIVACY_HELP}",
-                        table.file,
-                        line,
-                        table.positions[column_name],
-                        column_name,
-                    )
-                )
+    if id_problem is True:
+        id_problem = scan_tables(bundle.tables, is_id=True)
+    if isinstance(id_problem, BundleError):
+        raise id_problem
+    text_problem = scan_tables(bundle.tables, is_id=False)
+    if text_problem is not None:
+        raise text_problem
     manifest = bundle.manifest
     texts: list[tuple[list[str | int], str | None]] = []
     texts += [(["documents", i, "title"], d.title) for i, d in enumerate(manifest.documents)]
