@@ -1104,6 +1104,9 @@ def _load_tables(
                 from .privacy import scan_tables
 
                 id_problem = scan_tables(tables, is_id=True)
+            # while the helper finishes: import what assessing the bundle needs next
+            from . import assessment  # noqa: F401
+
             tables["contacts"] = pending()
         if held is not None:
             raise held

@@ -11,6 +11,7 @@ metrics return ``details`` only. Definitions are in :mod:`mentorstd._registry` (
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 import statistics
 from collections import Counter
@@ -149,9 +150,13 @@ class MetricContext:
             matches = self.bundle.table("matches")
             first: dict[str, int] = {}
             if matches is not None:
-                for person, start in matches.rows(column, "start_date"):
-                    if person not in first or start < first[person]:
-                        first[person] = start
+                people, starts = matches[column], matches["start_date"]
+                # latest start first: for a person seen twice, the earliest is stored last
+                order = sorted(range(len(starts)), key=starts.__getitem__, reverse=True)
+                latest = map(people.__getitem__, order)
+                first = dict(zip(latest, map(starts.__getitem__, order), strict=True))
+                in_order = dict.fromkeys(people)  # in file order, as before
+                first = dict(zip(in_order, map(first.__getitem__, in_order), strict=True))
             self._first_start[column] = first
         return self._first_start[column]
 
@@ -353,12 +358,17 @@ def pre_match_training_hours(ctx: MetricContext, params: Params) -> MetricResult
     hours: dict[str, float] = dict.fromkeys(first, 0.0)
     training = ctx.table("training")
     assert training is not None
-    for person, r, day, h, phase in training.rows("person_id", "role", "date", "hours", "phase"):
-        if r != role or phase != "pre-match":
-            continue
-        start = first.get(person)
-        if start is not None and day <= start:
-            hours[person] += h
+    people, days = training["person_id"], training["date"]
+    wanted = map(
+        operator.and_,
+        map(operator.eq, training["role"], itertools.repeat(role)),
+        map(operator.eq, training["phase"], itertools.repeat("pre-match")),
+    )
+    rows = list(itertools.compress(range(len(days)), wanted))
+    starts = map(first.get, map(people.__getitem__, rows), itertools.repeat(-1))
+    in_time = map(operator.le, map(days.__getitem__, rows), starts)
+    for i in itertools.compress(rows, in_time):  # in file order, as the sums always were
+        hours[people[i]] += training["hours"][i]
     return MetricResult("pre-match-training-hours", params, entities=hours)
 
 
@@ -366,8 +376,16 @@ def _first_screening(ctx: MetricContext, column: str) -> dict[str, float]:
     first = ctx.first_match_start("mentor_id")
     screening = ctx.table("screening")
     assert screening is not None
-    done = {m: d for m, d in screening.rows("mentor_id", column) if d is not None}
-    return {m: 1.0 if m in done and done[m] <= start else 0.0 for m, start in first.items()}
+    dates = screening[column]
+    done = dict(
+        itertools.compress(
+            zip(screening["mentor_id"], dates, strict=True),
+            map(operator.is_not, dates, itertools.repeat(None)),
+        )
+    )
+    # never done counts as after any start
+    when = map(done.get, first, itertools.repeat(math.inf))
+    return dict(zip(first, map(float, map(operator.le, when, first.values())), strict=True))
 
 
 @metric("interview-before-match")
@@ -394,8 +412,10 @@ def references_checked(ctx: MetricContext, params: Params) -> MetricResult:
     first = ctx.first_match_start("mentor_id")
     screening = ctx.table("screening")
     assert screening is not None
-    refs = {m: float(n or 0) for m, n in screening.rows("mentor_id", "references_checked")}
-    return MetricResult("references-checked", params, entities={m: refs.get(m, 0.0) for m in first})
+    numbers = [float(n or 0) for n in screening["references_checked"]]
+    refs = dict(zip(screening["mentor_id"], numbers, strict=True))
+    counts = dict(zip(first, map(refs.get, first, itertools.repeat(0.0)), strict=True))
+    return MetricResult("references-checked", params, entities=counts)
 
 
 @metric("planned-commitment-months")
