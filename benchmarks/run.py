@@ -10,7 +10,8 @@ Floors:
 * CLI start: a bare ``python -c pass``.
 
 Targets (on a 2-core machine): assessing a 100k-match bundle against eepm <= 2.5x its floor
-with peak memory <= 1 GB; ``mentorstd frameworks`` <= 3x bare Python start; catalog plus
+with peak memory <= 1 GB (the process plus its contacts helper, reported apart);
+``mentorstd frameworks`` <= 3x bare Python start; catalog plus
 crosswalk inference <= 100 ms in-process; a batch of 1,000 small bundles at least 1.6x faster
 on 2 workers than on 1. Timing targets are reported here, never asserted in tests.
 """
@@ -68,6 +69,7 @@ report = mentorstd.assess(bundle, "eepm", cat)
 done = time.perf_counter()
 print(json.dumps({"load": loaded - start, "assess": done - loaded, "total": done - start,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "helper_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                   "summary": report.summary}))
 """
 
@@ -93,7 +95,8 @@ def case_assess(size: int, work: Path) -> dict[str, object]:
         "ratio": round(best["total"] / floor, 2),
         "target": 2.5 if size >= 100_000 else None,
         "detail": f"load {best['load']:.2f}s, assess {best['assess']:.2f}s, "
-        f"peak {best['peak_mb']:.0f} MB",
+        f"peak {best['peak_mb']:.0f} MB"
+        + (f" + {best['helper_mb']:.0f} MB in the contacts helper" if best["helper_mb"] else ""),
     }
 
 

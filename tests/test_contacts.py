@@ -207,17 +207,19 @@ def test_the_helper_process_gives_the_same_bundle(
 
 
 def test_a_failing_helper_changes_nothing(
-    midsize: Path, catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
+    midsize: Path, catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     class Broken(_worker.ContactsWorker):
         def __init__(self) -> None:
             import subprocess
 
             self.version = "x"
+            self.folder = tmp_path / "helper"
+            self.folder.mkdir()
+            self.answer = self.folder / "answer.pickle"
             self.process = subprocess.Popen(
                 [sys.executable, "-c", "import sys; sys.stdin.read(); sys.exit(3)"],
                 stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
             )
 
     monkeypatch.setattr(_worker, "start", lambda size: Broken())
@@ -225,6 +227,7 @@ def test_a_failing_helper_changes_nothing(
     contacts = bundle.table("contacts")
     assert contacts is not None and contacts.summary is not None
     assert _same_counts(contacts.summary, _reference(midsize))
+    assert not (tmp_path / "helper").exists()  # its folder is cleaned up
 
 
 def test_with_a_helper_problems_still_come_in_table_order(

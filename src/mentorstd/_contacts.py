@@ -38,8 +38,9 @@ WHO = ("mentor", "mentee", "parent")
 _WHO_CODE = {w: i for i, w in enumerate(WHO)}
 
 Ints = npt.NDArray[np.int64]
+Counts = npt.NDArray[np.signedinteger[Any]]
 #: Person contacted -> (sorted match-month keys that have contacts, contacts in each).
-ContactCounts = dict[str, tuple[Ints, Ints]]
+ContactCounts = dict[str, tuple[Counts, Counts]]
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,16 @@ def _split(keys: Ints) -> ContactCounts:
     for code, who in enumerate(WHO):
         mask = people == code
         if mask.any():
-            out[who] = (distinct[mask] >> 2, counts[mask].astype(np.int64))
+            out[who] = (_compact(distinct[mask] >> 2), _compact(counts[mask]))
     return out
+
+
+def _compact(values: npt.NDArray[np.signedinteger[Any]]) -> Counts:
+    """32-bit integers when they hold every value (half the memory, and half the bytes the
+    helper process hands over)."""
+    if len(values) and int(values.max()) < 2**31 and int(values.min()) >= -(2**31):
+        return values.astype(np.int32)
+    return values.astype(np.int64)
 
 
 def count_columns(contacts: Table, matches: Table) -> ContactCounts:
@@ -238,17 +247,24 @@ def _ascii_words(values: list[str], count: int) -> npt.NDArray[np.uint64]:
 class _Known:
     """Distinct ASCII values (ids, choices), looked up by their words."""
 
-    def __init__(self, values: list[str]) -> None:
-        longest = max(map(len, values), default=0)
-        if not values or longest > 100 or not all(map(str.isascii, values)):
+    def __init__(self, words: npt.NDArray[np.uint64]) -> None:
+        if not len(words):
             raise _DeclinedError
-        self.count = max(1, (longest + 7) // 8)
-        self.words = _ascii_words(values, self.count)
+        self.count = words.shape[1]
+        self.words = words
         keys = _fold(self.words)
         self.order = np.argsort(keys, kind="stable")
         self.keys = keys[self.order]
         if len(self.keys) > 1 and not (self.keys[1:] != self.keys[:-1]).all():
-            raise _DeclinedError  # two values fold alike
+            raise _DeclinedError  # two values fold alike (or a value twice)
+
+    @classmethod
+    def of(cls, values: list[str]) -> _Known:
+        """The words of ASCII strings of up to 100 characters."""
+        longest = max(map(len, values), default=0)
+        if longest > 100 or not all(map(str.isascii, values)):
+            raise _DeclinedError
+        return cls(_ascii_words(values, max(1, (longest + 7) // 8)))
 
     def rows(self, block: _Block, column: int) -> npt.NDArray[np.intp]:
         """Position in ``values`` of each row's field; declines on any other value."""
@@ -262,10 +278,11 @@ class _Known:
 
 
 class _Dates:
-    """YYYY-MM-DD fields -> ``REACHED`` codes; each distinct date is checked once, as the
-    full reader checks it."""
+    """YYYY-MM-DD fields -> day codes (``REACHED`` or ``STARTED``); each distinct date is
+    checked once, as the full reader checks it."""
 
-    def __init__(self) -> None:
+    def __init__(self, table: dict[int, int]) -> None:
+        self.table = table
         # one slot per (year, month, day <= 31) from 1900 to 2100; 0 = not seen yet
         self.codes = np.zeros(201 * 372, dtype=np.int64)
 
@@ -293,7 +310,7 @@ class _Dates:
             ordinal = parse_date(f"{1900 + y:04d}-{rest // 31 + 1:02d}-{rest % 31 + 1:02d}")
             if ordinal is None or ordinal < 0:
                 raise _DeclinedError
-            self.codes[slot] = REACHED[ordinal]
+            self.codes[slot] = self.table[ordinal]
         codes: npt.NDArray[np.int64] = self.codes[slots]
         return codes
 
@@ -338,6 +355,30 @@ def _checked(block: bytes) -> bytes:
     return block
 
 
+def _open_csv(
+    path: Path, max_bytes: int, required: set[str], allowed: frozenset[str]
+) -> tuple[BinaryIO, Any, list[str], int]:
+    """The open file, its running sha256, header and size; declines what is not plain."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise _DeclinedError
+    digest = hashlib.sha256()
+    handle = path.open("rb")
+    try:
+        head = handle.readline(64 * 1024)
+        digest.update(head)
+        if not head.endswith(b"\n") or b"\r" in head or b'"' in head:
+            raise _DeclinedError
+        header = head.removeprefix(b"\xef\xbb\xbf")[:-1].decode("utf-8").split(",")
+        names = set(header)
+        if len(names) != len(header) or not required <= names or not names <= allowed:
+            raise _DeclinedError
+    except BaseException:
+        handle.close()
+        raise
+    return handle, digest, header, size
+
+
 def _summarise(
     path: Path,
     match_ids: list[str],
@@ -345,29 +386,21 @@ def _summarise(
     columns: frozenset[str],
     max_bytes: int,
 ) -> ContactSummary:
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise _DeclinedError
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        head = handle.readline(64 * 1024)
-        digest.update(head)
-        if not head.endswith(b"\n") or b"\r" in head or b'"' in head:
-            raise _DeclinedError
-        header = head.removeprefix(b"\xef\xbb\xbf")[:-1].decode("utf-8").split(",")
+    n = len(match_ids)
+    starts = np.fromiter(map(STARTED.__getitem__, start_dates), np.int64, n)
+    return _read_contacts(path, _Known.of(match_ids), starts, columns, max_bytes)
+
+
+def _read_contacts(
+    path: Path, known_ids: _Known, starts: Ints, columns: frozenset[str], max_bytes: int
+) -> ContactSummary:
+    handle, digest, header, size = _open_csv(path, max_bytes, {"match_id", "date", "with"}, columns)
+    with handle:
         width = len(header)
-        names = set(header)
-        if len(names) != width or not {"match_id", "date", "with"} <= names:
-            raise _DeclinedError
-        if not names <= columns:
-            raise _DeclinedError
         at = {name: header.index(name) for name in header}
-        known_ids = _Known(match_ids)
-        whos = _Known(list(WHO))
-        dates = _Dates()
-        n = len(match_ids)
-        starts = np.fromiter(map(STARTED.__getitem__, start_dates), np.int64, n)
-        bases = 32 * (np.arange(n, dtype=np.int64) * MONTH_SPAN + MONTH_ZERO) - starts
+        whos = _Known.of(list(WHO))
+        dates = _Dates(REACHED)
+        bases = 32 * (np.arange(len(starts), dtype=np.int64) * MONTH_SPAN + MONTH_ZERO) - starts
         parts: list[Ints] = []
         texts: dict[str, set[str]] = {name: set() for name in header if name == "mode"}
         n_rows = 0
@@ -393,3 +426,44 @@ def _summarise(
         counts=_split(np.concatenate(parts)),
         distinct=distinct,
     )
+
+
+def summarise_files(
+    contacts: Path,
+    matches: Path,
+    matches_columns: frozenset[str],
+    columns: frozenset[str],
+    max_bytes: int,
+) -> tuple[str, ContactSummary] | None:
+    """:func:`summarise` for the helper process, which reads the matches' ids and start
+    dates itself, so that it need not wait for the loader's parse of them. Returns the
+    sha256 of the matches file it read with the summary: the loader uses the summary only
+    when its own matches table has that digest (and so the same rows)."""
+    try:
+        handle, digest, header, _ = _open_csv(
+            matches, max_bytes, {"match_id", "start_date"}, matches_columns
+        )
+        with handle:
+            id_column, start_column = header.index("match_id"), header.index("start_date")
+            dates = _Dates(STARTED)
+            ids: list[npt.NDArray[np.uint64]] = []
+            starts: list[Ints] = []
+            for data in _blocks(handle, digest):
+                block = _Block(data, len(header))
+                _, lengths = block.field(id_column)
+                if int(lengths.max()) > 100:
+                    raise _DeclinedError
+                ids.append(block.words(id_column, max(1, (int(lengths.max()) + 7) // 8)))
+                starts.append(dates.codes_of(block, start_column))
+        count = max(w.shape[1] for w in ids) if ids else 0
+        words = (
+            np.concatenate([np.pad(w, ((0, 0), (0, count - w.shape[1]))) for w in ids])
+            if ids
+            else np.empty((0, 1), dtype="<u8")
+        )
+        summary = _read_contacts(
+            contacts, _Known(words), np.concatenate(starts), columns, max_bytes
+        )
+    except (_DeclinedError, OSError, UnicodeDecodeError, ValueError):
+        return None
+    return digest.hexdigest(), summary

@@ -1,29 +1,38 @@
 """A helper process that summarises a large contacts file while the loader reads the rest.
 
-``load_bundle`` starts ``python -m mentorstd._worker`` before it reads the matches table, so
-that the helper's start-up (Python and numpy) overlaps that work; it then sends the request
-and reads the other tables while the helper counts contacts on the second core. Request and
-answer travel as pickles over the helper's own pipes: both ends are this package, and nothing
-else is ever unpickled. See :mod:`mentorstd._contacts` for what the helper computes.
+``load_bundle`` starts ``python -m mentorstd._worker`` before it reads any table and sends it
+the paths of the matches and contacts files; the helper reads the match ids and start dates
+it needs itself and counts the contacts on the second core while the loader reads and checks
+every other table. The request travels as a pickle over the helper's stdin, the answer as a
+pickle in a private temporary folder: both ends are this package, and nothing else is ever
+unpickled. See :mod:`mentorstd._contacts` for what the helper computes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 __all__ = ["ContactsWorker", "main"]
 
-#: Contacts files at least this large are summarised in a helper process.
-PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+#: Contacts files at least this large (about a million contacts) are summarised in a helper
+#: process; below it, starting Python and numpy again costs what the helper would save.
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 
 
 class ContactsWorker:
-    """A started helper process, waiting for one request."""
+    """A started helper process, waiting for one request.
+
+    The answer (tens of megabytes of counts) is written to a file in a private temporary
+    folder rather than a pipe, so the helper never waits for the loader to read it.
+    """
 
     def __init__(self) -> None:
         from . import __version__
@@ -34,42 +43,49 @@ class ContactsWorker:
             p for p in (package_root, env.get("PYTHONPATH", "")) if p
         )
         self.version = __version__
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mentorstd._worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
+        self.folder = Path(tempfile.mkdtemp(prefix="mentorstd-helper-"))
+        self.answer = self.folder / "answer.pickle"
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "mentorstd._worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
 
     def send(self, **request: Any) -> None:
-        """Send the arguments of :func:`mentorstd._contacts.summarise`."""
+        """Send the arguments of :func:`mentorstd._contacts.summarise_files`."""
         assert self.process.stdin is not None
-        pickle.dump((self.version, request), self.process.stdin, protocol=5)
-        self.process.stdin.close()
+        with contextlib.suppress(OSError):  # if the helper is gone, result() says so
+            pickle.dump((self.version, str(self.answer), request), self.process.stdin, protocol=5)
+            self.process.stdin.close()
 
     def result(self) -> tuple[bool, Any]:
-        """(True, what ``summarise`` returned), or (False, None) when the helper failed."""
-        assert self.process.stdout is not None
+        """(True, what ``summarise_files`` returned), or (False, None) when the helper
+        failed."""
         try:
-            data = self.process.stdout.read()
-            code = self.process.wait()
-            if code != 0 or not data:
+            if self.process.wait() != 0:
                 return False, None
-            return True, pickle.loads(data)  # noqa: S301 - our own helper's answer
+            with self.answer.open("rb") as handle:
+                return True, pickle.load(handle)  # noqa: S301 - our own helper's answer
         except (OSError, EOFError, pickle.UnpicklingError):
             return False, None
         finally:
             self.close()
 
     def close(self) -> None:
-        """Stop the helper if it still runs."""
+        """Stop the helper if it still runs, and remove its folder."""
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None and not stream.closed:
-                stream.close()
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def start(size: int) -> ContactsWorker | None:
@@ -87,15 +103,18 @@ def start(size: int) -> ContactsWorker | None:
 
 
 def main() -> int:
-    """The helper: read one request on stdin, answer on stdout."""
+    """The helper: read one request on stdin, write the answer to the file it names."""
     from . import __version__
-    from ._contacts import summarise  # imports numpy while the parent reads matches
+    from ._contacts import summarise_files
 
-    version, request = pickle.load(sys.stdin.buffer)  # noqa: S301 - sent by load_bundle
+    version, answer, request = pickle.load(sys.stdin.buffer)  # noqa: S301 - from load_bundle
     if version != __version__:
         return 1
-    pickle.dump(summarise(**request), sys.stdout.buffer, protocol=5)
-    sys.stdout.buffer.flush()
+    result = summarise_files(**request)
+    partial = Path(answer + ".partial")
+    with partial.open("wb") as handle:
+        pickle.dump(result, handle, protocol=5)
+    partial.replace(answer)
     return 0
 
 

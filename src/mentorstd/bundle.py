@@ -1056,6 +1056,14 @@ def _load_tables(
     if manifest.data.contacts is not None and manifest.data.matches is not None:
         path = _inside(root, manifest.data.contacts, doc, ["data", "contacts"])
         worker = _worker.start(path.stat().st_size)
+        if worker is not None:
+            worker.send(
+                contacts=path,
+                matches=_inside(root, manifest.data.matches, doc, ["data", "matches"]),
+                matches_columns=frozenset(c.name for c in TABLES["matches"]),
+                columns=frozenset(c.name for c in TABLES["contacts"]),
+                max_bytes=MAX_TABLE_BYTES,
+            )
     tables: dict[str, Table] = {}
     pending: Callable[[], Table] | None = None
     held: BundleError | None = None
@@ -1084,9 +1092,8 @@ def _load_tables(
                     "max_bytes": MAX_TABLE_BYTES,
                 }
                 if worker is not None:
-                    worker.send(**request)
                     pending = functools.partial(
-                        _contacts_from_worker, worker, request, file_path, rel, read
+                        _contacts_from_worker, worker, request, matches.sha256, file_path, rel, read
                     )
                     continue
                 tables[name] = _contacts_table(_summarise(request), file_path, rel, read)
@@ -1125,12 +1132,15 @@ def _summarise(request: dict[str, Any]) -> Any:
 def _contacts_from_worker(
     worker: Any,
     request: dict[str, Any],
+    matches_sha256: str,
     path: Path,
     display: str,
     read: Callable[[], Table],
 ) -> Table:
-    done, summary = worker.result()
-    if not done:  # the helper failed: do its work here
+    done, answer = worker.result()
+    if done and answer is not None and answer[0] == matches_sha256:
+        summary = answer[1]
+    else:  # the helper failed, declined, or read other matches: do its work here
         summary = _summarise(request)
     return _contacts_table(summary, path, display, read)
 
