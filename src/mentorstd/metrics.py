@@ -19,6 +19,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ._calendar import MONTH_SPAN, MONTH_ZERO, REACHED, STARTED, add_months, month_index
 from ._contacts import ContactCounts, count_columns
 from ._registry import METRIC_SPECS
@@ -100,7 +103,8 @@ class MetricContext:
         self.bundle = bundle
         self.period_end = bundle.period_end.toordinal()
         self._results: dict[tuple[str, tuple[tuple[str, Any], ...]], MetricResult] = {}
-        self._first_start: dict[str, dict[str, int]] = {}
+        self._people: dict[str, tuple[list[str], npt.NDArray[np.int64]]] = {}
+        self._person_index: dict[str, dict[str, int]] = {}
         self._contact_counts: ContactCounts | None = None
         self._judged: list[int] | None = None
 
@@ -146,19 +150,41 @@ class MetricContext:
 
     def first_match_start(self, column: str) -> dict[str, int]:
         """Earliest match start per person in ``matches[column]`` (mentor_id or mentee_id)."""
-        if column not in self._first_start:
+        people, first = self.people(column)
+        return dict(zip(people, first.tolist(), strict=True))
+
+    def people(self, column: str) -> tuple[list[str], npt.NDArray[np.int64]]:
+        """The people of ``matches[column]`` in order of first appearance, and the earliest
+        start ordinal of their matches."""
+        if column not in self._people:
             matches = self.bundle.table("matches")
-            first: dict[str, int] = {}
+            people: list[str] = []
+            first = np.zeros(0, dtype=np.int64)
             if matches is not None:
-                people, starts = matches[column], matches["start_date"]
-                # latest start first: for a person seen twice, the earliest is stored last
-                order = sorted(range(len(starts)), key=starts.__getitem__, reverse=True)
-                latest = map(people.__getitem__, order)
-                first = dict(zip(latest, map(starts.__getitem__, order), strict=True))
-                in_order = dict.fromkeys(people)  # in file order, as before
-                first = dict(zip(in_order, map(first.__getitem__, in_order), strict=True))
-            self._first_start[column] = first
-        return self._first_start[column]
+                people = list(dict.fromkeys(matches[column]))
+                first = np.full(len(people), np.iinfo(np.int64).max, dtype=np.int64)
+                rows = np.fromiter(
+                    map(self.person_index(column).__getitem__, matches[column]), np.intp
+                )
+                np.minimum.at(first, rows, np.array(matches["start_date"], dtype=np.int64))
+            self._people[column] = (people, first)
+        return self._people[column]
+
+    def person_index(self, column: str) -> dict[str, int]:
+        """Position of each person of ``matches[column]`` in :meth:`people`."""
+        if column not in self._person_index:
+            matches = self.bundle.table("matches")
+            people = dict.fromkeys(matches[column]) if matches is not None else {}
+            self._person_index[column] = dict(zip(people, range(len(people)), strict=True))
+        return self._person_index[column]
+
+    def rows_of(
+        self, column: str, ids: list[Any]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+        """Position in :meth:`people` of each id (-1 for others), and which were found."""
+        index = self.person_index(column)
+        rows = np.fromiter(map(index.get, ids, itertools.repeat(-1)), np.intp, len(ids))
+        return rows, rows >= 0
 
     def result(self, name: str, params: Params) -> MetricResult:
         """The metric's result, computed once per bundle and parameter set."""
@@ -214,7 +240,8 @@ def _as_set(value: Any) -> set[str]:
 
 
 def _sorted_ids(ids: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(ids)))
+    # sorting first is quick on ids already in order (a file sorted by id)
+    return tuple(dict.fromkeys(sorted(ids)))
 
 
 def _rate(
@@ -354,38 +381,38 @@ def planned_end_reached_rate(ctx: MetricContext, params: Params) -> MetricResult
 def pre_match_training_hours(ctx: MetricContext, params: Params) -> MetricResult:
     """Pre-match training hours per person, dated on or before their first match start."""
     role = params["role"]
-    first = ctx.first_match_start("mentor_id" if role == "mentor" else "mentee_id")
-    hours: dict[str, float] = dict.fromkeys(first, 0.0)
+    column = "mentor_id" if role == "mentor" else "mentee_id"
+    people, first = ctx.people(column)
     training = ctx.table("training")
     assert training is not None
-    people, days = training["person_id"], training["date"]
-    wanted = map(
-        operator.and_,
-        map(operator.eq, training["role"], itertools.repeat(role)),
-        map(operator.eq, training["phase"], itertools.repeat("pre-match")),
+    if not people:
+        return MetricResult("pre-match-training-hours", params, entities={})
+    rows, known = ctx.rows_of(column, training["person_id"])
+    wanted = (
+        known
+        & (np.array(training["role"], dtype=object) == role)
+        & (np.array(training["phase"], dtype=object) == "pre-match")
     )
-    rows = list(itertools.compress(range(len(days)), wanted))
-    starts = map(first.get, map(people.__getitem__, rows), itertools.repeat(-1))
-    in_time = map(operator.le, map(days.__getitem__, rows), starts)
-    for i in itertools.compress(rows, in_time):  # in file order, as the sums always were
-        hours[people[i]] += training["hours"][i]
-    return MetricResult("pre-match-training-hours", params, entities=hours)
+    days = np.array(training["date"], dtype=np.int64)
+    wanted &= days <= first[np.where(known, rows, 0)]
+    hours = np.zeros(len(people), dtype=np.float64)
+    # unbuffered, in file order: each person's hours are summed in the order they always were
+    np.add.at(hours, rows[wanted], np.array(training["hours"], dtype=np.float64)[wanted])
+    return MetricResult(
+        "pre-match-training-hours", params, entities=dict(zip(people, hours.tolist(), strict=True))
+    )
 
 
 def _first_screening(ctx: MetricContext, column: str) -> dict[str, float]:
-    first = ctx.first_match_start("mentor_id")
+    people, first = ctx.people("mentor_id")
     screening = ctx.table("screening")
     assert screening is not None
+    rows, known = ctx.rows_of("mentor_id", screening["mentor_id"])
     dates = screening[column]
-    done = dict(
-        itertools.compress(
-            zip(screening["mentor_id"], dates, strict=True),
-            map(operator.is_not, dates, itertools.repeat(None)),
-        )
-    )
-    # never done counts as after any start
-    when = map(done.get, first, itertools.repeat(math.inf))
-    return dict(zip(first, map(float, map(operator.le, when, first.values())), strict=True))
+    done = np.array([math.inf if d is None else d for d in dates], dtype=np.float64)
+    when = np.full(len(people), math.inf)  # never done counts as after any start
+    when[rows[known]] = done[known]
+    return dict(zip(people, (when <= first).astype(np.float64).tolist(), strict=True))
 
 
 @metric("interview-before-match")
@@ -409,13 +436,16 @@ def background_check_before_match(ctx: MetricContext, params: Params) -> MetricR
 @metric("references-checked")
 def references_checked(ctx: MetricContext, params: Params) -> MetricResult:
     """References checked per matched mentor (0 without a screening record)."""
-    first = ctx.first_match_start("mentor_id")
+    people, _ = ctx.people("mentor_id")
     screening = ctx.table("screening")
     assert screening is not None
-    numbers = [float(n or 0) for n in screening["references_checked"]]
-    refs = dict(zip(screening["mentor_id"], numbers, strict=True))
-    counts = dict(zip(first, map(refs.get, first, itertools.repeat(0.0)), strict=True))
-    return MetricResult("references-checked", params, entities=counts)
+    rows, known = ctx.rows_of("mentor_id", screening["mentor_id"])
+    numbers = np.array([float(n or 0) for n in screening["references_checked"]], dtype=np.float64)
+    counts = np.zeros(len(people), dtype=np.float64)
+    counts[rows[known]] = numbers[known]
+    return MetricResult(
+        "references-checked", params, entities=dict(zip(people, counts.tolist(), strict=True))
+    )
 
 
 @metric("planned-commitment-months")
@@ -423,18 +453,29 @@ def planned_commitment_months(ctx: MetricContext, params: Params) -> MetricResul
     """Whole months from start to planned end, per match."""
     matches = ctx.table("matches")
     assert matches is not None
-    out = {
-        match_id: 0.0 if planned is None else float((REACHED[planned] - STARTED[start]) // 32)
-        for match_id, start, planned in matches.rows("match_id", "start_date", "planned_end_date")
-    }
+    planned = matches["planned_end_date"]
+    starts = matches["start_date"]
+    has_plan = list(map(operator.is_not, planned, itertools.repeat(None)))
+    months = np.zeros(len(planned), dtype=np.float64)
+    months[np.array(has_plan, dtype=bool)] = np.fromiter(
+        map(
+            operator.floordiv,
+            map(
+                operator.sub,
+                map(REACHED.__getitem__, itertools.compress(planned, has_plan)),
+                map(STARTED.__getitem__, itertools.compress(starts, has_plan)),
+            ),
+            itertools.repeat(32),
+        ),
+        np.float64,
+    )
+    out = dict(zip(matches["match_id"], months.tolist(), strict=True))
     return MetricResult("planned-commitment-months", params, entities=out)
 
 
 @metric("staff-contact-cadence")
 def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
     """Per match: share of judged months with enough staff contacts with one person."""
-    import numpy as np
-
     first_min = int(params["first_month_min"])
     later_min = int(params["later_month_min"])
     matches = ctx.table("matches")
