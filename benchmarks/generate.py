@@ -3,8 +3,8 @@
 ``python benchmarks/generate.py N OUT`` writes a bundle with N matches and realistic
 distributions: about 10 staff contacts per match-year with each of mentor and mentee (fewer
 with parents), two or three training records per mentor, one screening row per mentor, surveys
-for most ended matches and outcomes for most mentees. 100,000 matches give about 1.6 million
-contact rows.
+for most ended matches and outcomes for most mentees. 100,000 matches give about 2.5 million
+contact rows, written match by match (``benchmarks/run.py`` also times them shuffled).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     assert cases == [
         "assess-50",
         "assess-200",
+        "assess-200-shuffled",
         "cli-frameworks",
         "catalog+crosswalk",
         "batch-6-1-worker",

@@ -11,6 +11,7 @@ unpickled. See :mod:`mentorstd._contacts` for what the helper computes.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pickle
 import shutil
@@ -25,6 +26,8 @@ __all__ = ["ContactsWorker", "main"]
 #: Contacts files at least this large (about a million contacts) are summarised in a helper
 #: process; below it, starting Python and numpy again costs what the helper would save.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
+#: Seconds to wait for the helper before doing its work in this process instead.
+HELPER_TIMEOUT = 600
 
 
 class ContactsWorker:
@@ -68,11 +71,13 @@ class ContactsWorker:
         """(True, what ``summarise_files`` returned), or (False, None) when the helper
         failed."""
         try:
-            if self.process.wait() != 0:
+            code = self.process.wait(timeout=HELPER_TIMEOUT)
+            if code != 0:
+                logging.getLogger("mentorstd").debug("contacts helper exited with %s", code)
                 return False, None
             with self.answer.open("rb") as handle:
                 return True, pickle.load(handle)  # noqa: S301 - our own helper's answer
-        except (OSError, EOFError, pickle.UnpicklingError):
+        except (OSError, EOFError, pickle.UnpicklingError, subprocess.TimeoutExpired):
             return False, None
         finally:
             self.close()
@@ -94,8 +99,8 @@ def start(size: int) -> ContactsWorker | None:
     if size < PARALLEL_MIN_BYTES or os.environ.get("MENTORSTD_JOBS") == "1":
         return None
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if (cpus or 1) < 2 or not sys.executable:
-        return None
+    if (cpus or 1) < 2 or not sys.executable or getattr(sys, "frozen", False):
+        return None  # a frozen application's executable is not a Python to run -m with
     try:
         return ContactsWorker()
     except OSError:

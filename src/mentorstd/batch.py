@@ -66,6 +66,8 @@ def _init_worker(standards: Sequence[str]) -> None:
     global _CATALOG  # noqa: PLW0603  (one catalog per worker process, loaded once)
     from .catalog import load_catalog
 
+    # the pool already keeps every CPU busy: no contacts helper per worker
+    os.environ["MENTORSTD_JOBS"] = "1"
     _CATALOG = load_catalog(standards)
 
 

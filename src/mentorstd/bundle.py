@@ -21,6 +21,7 @@ import gc
 import hashlib
 import io
 import itertools
+import logging
 import math
 import os
 import re
@@ -1141,6 +1142,8 @@ def _contacts_from_worker(
     if done and answer is not None and answer[0] == matches_sha256:
         summary = answer[1]
     else:  # the helper failed, declined, or read other matches: do its work here
+        why = "failed" if not done else "declined" if answer is None else "read other matches"
+        logging.getLogger("mentorstd").debug("contacts helper %s; counting here", why)
         summary = _summarise(request)
     return _contacts_table(summary, path, display, read)
 
