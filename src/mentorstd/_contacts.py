@@ -2,13 +2,14 @@
 
 Contacts are by far the largest table (a national program logs millions a year), and all the
 metrics ask of them is how many contacts each match had with each person in each month of
-the match. :func:`summarise` reads ``contacts.csv`` straight into those counts: C-level
-string splitting, one dictionary lookup per value (which is also its validation) and numpy
-for the arithmetic and the counting; no per-row Python code and no parsed columns kept. It
-vouches only for files it fully understands (plain CSV, known header, every value valid);
-for anything else it returns ``None`` and the bundle loader reads the file in full, which
-reports the exact located problems. :func:`count_columns` computes the same counts from
-parsed columns.
+the match. :func:`summarise` reads ``contacts.csv`` straight into those counts, a few
+megabytes at a time: numpy finds the field boundaries, reads each field as 64-bit words,
+looks match ids up by sorted search (checking every word) and checks each distinct date once
+with the full reader's own ``parse_date``. No Python object is made per row. It vouches only
+for files it fully understands (plain CSV, known header, every value valid); for anything
+else it returns ``None`` and the bundle loader reads the file in full, which reports the
+exact located problems. :func:`count_columns` computes the same counts from parsed columns,
+and :func:`summarise_files` is what the helper process (:mod:`mentorstd._worker`) runs.
 
 A match-month key is ``match row * MONTH_SPAN + MONTH_ZERO + k`` for month ``k`` of the
 match (see :mod:`._calendar`).
@@ -17,8 +18,7 @@ match (see :mod:`._calendar`).
 from __future__ import annotations
 
 import hashlib
-import operator
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -55,30 +55,29 @@ class ContactSummary:
     distinct: dict[str, frozenset[str]]  # free-text column -> its distinct non-blank values
 
 
-def _match_bases(matches: Table) -> dict[str, int]:
-    """match_id -> ``32 * (row * MONTH_SPAN + MONTH_ZERO) - STARTED[start]``: adding
-    ``REACHED[day]`` and dividing by 32 gives the day's match-month key."""
-    n = matches.n_rows
-    first = range(32 * MONTH_ZERO, 32 * MONTH_SPAN * n, 32 * MONTH_SPAN)
-    starts = map(STARTED.__getitem__, matches["start_date"])
-    return dict(zip(matches["match_id"], map(operator.sub, first, starts), strict=True))
+def _start_codes(start_dates: list[int]) -> Ints:
+    """``STARTED`` codes of the matches' start dates."""
+    return np.fromiter(map(STARTED.__getitem__, start_dates), np.int64, len(start_dates))
+
+
+def _bases(starts: Ints) -> Ints:
+    """Per match: ``32 * (its first match-month key) - STARTED[start]``; adding
+    ``REACHED[day]`` and dividing by 32 gives the day's match-month key (see
+    :class:`._calendar.DayCodes`)."""
+    return 32 * (np.arange(len(starts), dtype=np.int64) * MONTH_SPAN + MONTH_ZERO) - starts
 
 
 def _keys(
-    bases: dict[str, int],
-    reached: dict[Any, int],
-    match_ids: Iterable[str],
-    days: Iterable[Any],
-    whos: Iterable[str],
+    bases: Ints, rows: npt.NDArray[np.intp], reached: Ints, who: npt.NDArray[np.intp]
 ) -> Ints:
-    """``4 * match-month key + person`` of each contact. The lookups raise ``KeyError`` on
-    an unknown match id or person; ``reached`` may decline a day itself."""
-    base = np.fromiter(map(bases.__getitem__, match_ids), np.int64)
-    base += np.fromiter(map(reached.__getitem__, days), np.int64)
-    base //= 32
-    base *= 4
-    base += np.fromiter(map(_WHO_CODE.__getitem__, whos), np.int64)
-    return base
+    """``4 * match-month key + person`` of each contact, from :func:`_bases`, each
+    contact's match row, ``REACHED`` code of its day and person code."""
+    keys = bases[rows]
+    keys += reached
+    keys //= 32
+    keys *= 4
+    keys += who
+    return keys
 
 
 def _split(keys: Ints) -> ContactCounts:
@@ -110,12 +109,15 @@ def _compact(values: npt.NDArray[np.signedinteger[Any]]) -> Counts:
 
 def count_columns(contacts: Table, matches: Table) -> ContactCounts:
     """Contact counts per person and match-month, from parsed columns."""
-    if not contacts.n_rows:
+    n = contacts.n_rows
+    if not n:
         return {}
-    keys = _keys(
-        _match_bases(matches), REACHED, contacts["match_id"], contacts["date"], contacts["with"]
-    )
-    return _split(keys)
+    ids = matches["match_id"]
+    row_of = dict(zip(ids, range(len(ids)), strict=True))
+    rows = np.fromiter(map(row_of.__getitem__, contacts["match_id"]), np.intp, n)
+    reached = np.fromiter(map(REACHED.__getitem__, contacts["date"]), np.int64, n)
+    who = np.fromiter(map(_WHO_CODE.__getitem__, contacts["with"]), np.intp, n)
+    return _split(_keys(_bases(_start_codes(matches["start_date"])), rows, reached, who))
 
 
 # -- the fast path from the file ---------------------------------------------------------------
@@ -238,6 +240,11 @@ def _fold(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return out
 
 
+def _word_count(longest: int) -> int:
+    """Words needed for fields of up to ``longest`` bytes (at least one)."""
+    return max(1, (longest + 7) // 8)
+
+
 def _ascii_words(values: list[str], count: int) -> npt.NDArray[np.uint64]:
     """Words of ASCII values, as :meth:`_Block.words` reads them from a file."""
     data = np.array(values, dtype=f"S{8 * count}")
@@ -264,7 +271,7 @@ class _Known:
         longest = max(map(len, values), default=0)
         if longest > 100 or not all(map(str.isascii, values)):
             raise _DeclinedError
-        return cls(_ascii_words(values, max(1, (longest + 7) // 8)))
+        return cls(_ascii_words(values, _word_count(longest)))
 
     def rows(self, block: _Block, column: int) -> npt.NDArray[np.intp]:
         """Position in ``values`` of each row's field; declines on any other value."""
@@ -321,7 +328,7 @@ def _texts(block: _Block, column: int) -> set[str]:
     longest = int(lengths.max())
     if longest > _MAX_TEXT:
         raise _DeclinedError
-    words = block.words(column, max(1, (longest + 7) // 8))
+    words = block.words(column, _word_count(longest))
     folded = _fold(words)
     kinds = np.unique(folded)
     inverse = np.searchsorted(kinds, folded)
@@ -386,9 +393,7 @@ def _summarise(
     columns: frozenset[str],
     max_bytes: int,
 ) -> ContactSummary:
-    n = len(match_ids)
-    starts = np.fromiter(map(STARTED.__getitem__, start_dates), np.int64, n)
-    return _read_contacts(path, _Known.of(match_ids), starts, columns, max_bytes)
+    return _read_contacts(path, _Known.of(match_ids), _start_codes(start_dates), columns, max_bytes)
 
 
 def _read_contacts(
@@ -400,18 +405,15 @@ def _read_contacts(
         at = {name: header.index(name) for name in header}
         whos = _Known.of(list(WHO))
         dates = _Dates(REACHED)
-        bases = 32 * (np.arange(len(starts), dtype=np.int64) * MONTH_SPAN + MONTH_ZERO) - starts
+        bases = _bases(starts)
         parts: list[Ints] = []
         texts: dict[str, set[str]] = {name: set() for name in header if name == "mode"}
         n_rows = 0
         for data in _blocks(handle, digest):
             block = _Block(data, width)
-            keys = bases[known_ids.rows(block, at["match_id"])]
-            keys += dates.codes_of(block, at["date"])
-            keys //= 32
-            keys *= 4
-            keys += whos.rows(block, at["with"])
-            parts.append(keys)
+            rows = known_ids.rows(block, at["match_id"])
+            reached = dates.codes_of(block, at["date"])
+            parts.append(_keys(bases, rows, reached, whos.rows(block, at["with"])))
             for name, seen in texts.items():
                 seen.update(_texts(block, at[name]))
             n_rows += block.n_rows
@@ -450,10 +452,10 @@ def summarise_files(
             starts: list[Ints] = []
             for data in _blocks(handle, digest):
                 block = _Block(data, len(header))
-                _, lengths = block.field(id_column)
-                if int(lengths.max()) > 100:
+                longest = int(block.field(id_column)[1].max())
+                if longest > 100:
                     raise _DeclinedError
-                ids.append(block.words(id_column, max(1, (int(lengths.max()) + 7) // 8)))
+                ids.append(block.words(id_column, _word_count(longest)))
                 starts.append(dates.codes_of(block, start_column))
         count = max(w.shape[1] for w in ids) if ids else 0
         words = (

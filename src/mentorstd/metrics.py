@@ -148,11 +148,6 @@ class MetricContext:
             )
         return self._judged
 
-    def first_match_start(self, column: str) -> dict[str, int]:
-        """Earliest match start per person in ``matches[column]`` (mentor_id or mentee_id)."""
-        people, first = self.people(column)
-        return dict(zip(people, first.tolist(), strict=True))
-
     def people(self, column: str) -> tuple[list[str], npt.NDArray[np.int64]]:
         """The people of ``matches[column]`` in order of first appearance, and the earliest
         start ordinal of their matches."""
