@@ -156,11 +156,9 @@ class MetricContext:
             people: list[str] = []
             first = np.zeros(0, dtype=np.int64)
             if matches is not None:
-                people = list(dict.fromkeys(matches[column]))
+                people = list(self.person_index(column))
                 first = np.full(len(people), np.iinfo(np.int64).max, dtype=np.int64)
-                rows = np.fromiter(
-                    map(self.person_index(column).__getitem__, matches[column]), np.intp
-                )
+                rows, _ = self.rows_of(column, matches[column])
                 np.minimum.at(first, rows, np.array(matches["start_date"], dtype=np.int64))
             self._people[column] = (people, first)
         return self._people[column]
