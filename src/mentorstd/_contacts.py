@@ -436,11 +436,15 @@ def summarise_files(
     matches_columns: frozenset[str],
     columns: frozenset[str],
     max_bytes: int,
-) -> tuple[str, ContactSummary] | None:
+) -> tuple[str, ContactSummary | None] | None:
     """:func:`summarise` for the helper process, which reads the matches' ids and start
-    dates itself, so that it need not wait for the loader's parse of them. Returns the
-    sha256 of the matches file it read with the summary: the loader uses the summary only
-    when its own matches table has that digest (and so the same rows)."""
+    dates itself, so that it need not wait for the loader's parse of them.
+
+    Returns the sha256 of the matches file it read with the summary, which is ``None`` when
+    the contacts file must be read in full: the loader uses the answer only when its own
+    matches table has that digest (and so the same rows). Returns ``None`` when the matches
+    file itself is beyond the fast path (the loader then summarises from its parsed columns).
+    """
     try:
         handle, digest, header, _ = _open_csv(
             matches, max_bytes, {"match_id", "start_date"}, matches_columns
@@ -457,15 +461,17 @@ def summarise_files(
                     raise _DeclinedError
                 ids.append(block.words(id_column, _word_count(longest)))
                 starts.append(dates.codes_of(block, start_column))
-        count = max(w.shape[1] for w in ids) if ids else 0
-        words = (
-            np.concatenate([np.pad(w, ((0, 0), (0, count - w.shape[1]))) for w in ids])
-            if ids
-            else np.empty((0, 1), dtype="<u8")
-        )
-        summary = _read_contacts(
-            contacts, _Known(words), np.concatenate(starts), columns, max_bytes
-        )
-    except (_DeclinedError, OSError, UnicodeDecodeError, ValueError):
+        if not ids:
+            raise _DeclinedError
+        count = max(w.shape[1] for w in ids)
+        words = np.concatenate([np.pad(w, ((0, 0), (0, count - w.shape[1]))) for w in ids])
+        known = _Known(words)
+    except (_DeclinedError, OSError, UnicodeDecodeError):
         return None
+    try:
+        summary: ContactSummary | None = _read_contacts(
+            contacts, known, np.concatenate(starts), columns, max_bytes
+        )
+    except (_DeclinedError, OSError, UnicodeDecodeError):
+        summary = None
     return digest.hexdigest(), summary

@@ -1140,9 +1140,9 @@ def _contacts_from_worker(
 ) -> Table:
     done, answer = worker.result()
     if done and answer is not None and answer[0] == matches_sha256:
-        summary = answer[1]
-    else:  # the helper failed, declined, or read other matches: do its work here
-        why = "failed" if not done else "declined" if answer is None else "read other matches"
+        summary = answer[1]  # None: the contacts file needs the full reader
+    else:  # the helper failed, could not read the matches, or read other ones: count here
+        why = "failed" if not done else "passed" if answer is None else "read other matches"
         logging.getLogger("mentorstd").debug("contacts helper %s; counting here", why)
         summary = _summarise(request)
     return _contacts_table(summary, path, display, read)
