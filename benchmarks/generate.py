@@ -15,8 +15,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from mentorstd.bundle import TABLES
-from mentorstd.metrics import add_months as _add_months
+from mentorstd.metrics import add_months
+from mentorstd.tables import TABLES
 
 HEADERS = {name: [c.name for c in columns] for name, columns in TABLES.items()}
 PERIOD_START = date(2024, 1, 1)
@@ -44,11 +44,6 @@ data:
   surveys: data/surveys.csv
   outcomes: data/outcomes.csv
 """
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months (mentorstd's own rule: day clamped)."""
-    return date.fromordinal(_add_months(day.toordinal(), months))
 
 
 def generate(n_matches: int, out: Path, seed: int = 7) -> Path:

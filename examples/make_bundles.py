@@ -21,17 +21,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from mentorstd.bundle import TABLES
-from mentorstd.metrics import add_months as _add_months
+from mentorstd.metrics import add_months
+from mentorstd.tables import TABLES
 
 HEADERS = {name: [c.name for c in columns] for name, columns in TABLES.items()}
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "bundles"
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months (mentorstd's own rule: day clamped)."""
-    return date.fromordinal(_add_months(day.toordinal(), months))
 
 
 @dataclass

@@ -15,8 +15,8 @@ import yaml
 from typer.testing import CliRunner
 
 import mentorstd
-from mentorstd.bundle import TABLES
 from mentorstd.cli import app
+from mentorstd.tables import TABLES
 
 # Keep the catalog cache of test runs out of the user's home folder.
 os.environ.setdefault("MENTORSTD_CACHE_DIR", tempfile.mkdtemp(prefix="mentorstd-test-cache-"))

@@ -140,7 +140,7 @@ def bundles(draw: st.DrawFn) -> dict[str, Any]:
 
 def write_bundle(data: dict[str, Any], folder: Path) -> Path:
     """Write a bundle made by :func:`bundles` into ``folder``."""
-    from mentorstd.bundle import TABLES
+    from mentorstd.tables import TABLES
 
     (folder / "data").mkdir(parents=True, exist_ok=True)
     (folder / "documents").mkdir(exist_ok=True)

@@ -232,8 +232,8 @@ HEADER = "match_id,mentor_id,mentee_id,start_date,planned_end_date,end_date,clos
         (HEADER + "M1,A1,Y1,2025-01-10,,,\x00\n", "data/matches.csv:2:", "contains a NUL byte"),
         (
             HEADER + 'M1,A1,Y1,2025-01-10,,,"' + "x" * 20000 + '"\n',
-            "data/matches.csv:2:",
-            "a field is longer than 10000 characters",
+            "data/matches.csv:2:7:",
+            "closure_reason: a field is longer than 10000 characters",
         ),
         ("", "data/matches.csv:1:", "empty file: expected a header row"),
     ],

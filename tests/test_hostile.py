@@ -14,7 +14,8 @@ import pytest
 
 import mentorstd
 from mentorstd import bundle as bundle_module
-from mentorstd.bundle import TABLES
+from mentorstd import tables as tables_module
+from mentorstd.tables import TABLES
 
 from .conftest import EXAMPLES, BundleFactory, tree_digest, write_table
 from .test_metrics import MATCHES, TRAINING
@@ -90,7 +91,7 @@ def test_oversized_files_are_refused(
     make_bundle: BundleFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bundle = make_bundle(tables={"matches": MATCHES})
-    monkeypatch.setattr(bundle_module, "MAX_TABLE_BYTES", 100)
+    monkeypatch.setattr(tables_module, "MAX_TABLE_BYTES", 100)
     with pytest.raises(mentorstd.BundleError, match=r"larger than the 100-byte limit"):
         mentorstd.load_bundle(bundle)
     monkeypatch.setattr(bundle_module, "MAX_MANIFEST_BYTES", 10)

@@ -238,11 +238,12 @@ def test_a_missing_table_makes_a_metric_not_computable(
 def test_month_index_clamps_at_month_ends() -> None:
     from datetime import date
 
-    jan31 = date(2025, 1, 31).toordinal()
-    assert month_index(jan31, date(2025, 2, 27).toordinal()) == 0
-    assert month_index(jan31, date(2025, 2, 28).toordinal()) == 1
-    assert month_index(jan31, date(2025, 3, 30).toordinal()) == 1
-    assert month_index(jan31, date(2025, 3, 31).toordinal()) == 2
+    jan31 = date(2025, 1, 31)
+    assert month_index(jan31, date(2025, 2, 27)) == 0
+    assert month_index(jan31, date(2025, 2, 28)) == 1
+    assert month_index(jan31, date(2025, 3, 30)) == 1
+    assert month_index(jan31, date(2025, 3, 31)) == 2
+    assert month_index(jan31, date(2025, 1, 30)) == -1
 
 
 def test_row_order_never_changes_results(

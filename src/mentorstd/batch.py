@@ -7,6 +7,7 @@ separate processes (``--jobs``), each loading the catalog once.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -62,12 +63,12 @@ def _name_for(root: Path, bundle: Path) -> str:
 _CATALOG: Catalog | None = None
 
 
-def _init_worker(standards: Sequence[str]) -> None:
+def _init_worker(standards: Sequence[str], threads: str | None = None) -> None:
     global _CATALOG  # noqa: PLW0603  (one catalog per worker process, loaded once)
+    if threads is not None:  # before polars is first imported in this process
+        os.environ["POLARS_MAX_THREADS"] = threads
     from .catalog import load_catalog
 
-    # the pool already keeps every CPU busy: no contacts helper per worker
-    os.environ["MENTORSTD_JOBS"] = "1"
     _CATALOG = load_catalog(standards)
 
 
@@ -157,8 +158,14 @@ def run_batch(
         # Tasks go out in chunks: one round trip per chunk instead of per bundle keeps the
         # parent (which only collects rows) from competing with the workers for the CPU.
         chunk = max(1, min(32, len(tasks) // (jobs * 8)))
+        # spawned, not forked: polars' thread pool must not be copied into a child mid-flight;
+        # and the workers share the CPUs, so each gets its share of polars threads
+        threads = str(max(1, (os.cpu_count() or 1) // jobs))
         with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(list(standards),)
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(list(standards), threads),
         ) as pool:
             for row in pool.map(_assess_task, tasks, chunksize=chunk):
                 rows[row["bundle"]] = row

@@ -1,34 +1,30 @@
 """Metrics computed from a bundle's tables, one registered function per metric.
 
 Each function takes a :class:`MetricContext` and its parameters and returns a
-:class:`MetricResult`. Rate metrics return a program-wide ``value`` with its numerator,
-denominator and the ids counted as failures; per-entity metrics return one value per person or
-match (``entities``), which checks compare with their threshold one by one; informational
-metrics return ``details`` only. Definitions are in :mod:`mentorstd._registry` (and
+:class:`MetricResult`; it works on the tables' polars frames (filters, joins, group-bys).
+Rate metrics return a program-wide ``value`` with its numerator, denominator and the ids
+counted as failures; per-entity metrics return one value per person or match (``entities``),
+which checks compare with their threshold one by one; informational metrics return
+``details`` only. Definitions are in :mod:`mentorstd._registry` (and
 ``mentorstd metrics``); a test proves that both registries hold the same names.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-import operator
+import datetime as dt
 import statistics
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
+import polars as pl
 
-from ._calendar import MONTH_SPAN, MONTH_ZERO, REACHED, STARTED, add_months, month_index
-from ._contacts import ContactCounts, count_columns
 from ._registry import METRIC_SPECS
 from .errors import UsageError
 
 if TYPE_CHECKING:
-    from .bundle import Bundle, Table
+    from .bundle import Bundle
+    from .tables import Table
 
 __all__ = [
     "METRICS",
@@ -93,91 +89,124 @@ class MetricResult:
         return out
 
 
+# -- month arithmetic ------------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The date ``months`` calendar months after ``day``, its day clamped to the month's length.
+
+    >>> add_months(dt.date(2025, 1, 31), 1)
+    datetime.date(2025, 2, 28)
+    """
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    following = dt.date(year + (month == 11), (month + 1) % 12 + 1, 1)
+    return dt.date(year, month + 1, min(day.day, (following - dt.timedelta(days=1)).day))
+
+
+def month_index(start: dt.date, day: dt.date) -> int:
+    """Whole calendar months from ``start`` to ``day``: the largest k with
+    ``add_months(start, k) <= day`` (0 in the first month, negative before the start).
+
+    >>> month_index(dt.date(2025, 1, 15), dt.date(2025, 2, 14))
+    0
+    """
+    k = (day.year - start.year) * 12 + day.month - start.month
+    return k if add_months(start, k) <= day else k - 1
+
+
+def _with_calendar(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
+    """``frame`` with the calendar of each date of ``column``: its month number
+    (``year * 12 + month``), day of the month and the month's length, as ``{prefix}_ym``,
+    ``{prefix}_dom`` and ``{prefix}_dim``. Worked out once per distinct date and joined."""
+    dates = frame.get_column(column).unique().drop_nulls()
+    day = pl.col(column)
+    calendar = pl.DataFrame({column: dates}).with_columns(
+        (day.dt.year().cast(pl.Int64) * 12 + day.dt.month()).alias(f"{prefix}_ym"),
+        day.dt.day().cast(pl.Int64).alias(f"{prefix}_dom"),
+        day.dt.month_end().dt.day().cast(pl.Int64).alias(f"{prefix}_dim"),
+    )
+    return frame.join(calendar, on=column, how="left", maintain_order="left")
+
+
+def _months(start: str, day: str) -> pl.Expr:
+    """:func:`month_index` on frames with the calendars of two dates (see
+    :func:`_with_calendar`): the calendar months between them, less one when the day of the
+    month of ``day`` falls short of ``start``'s, clamped to the length of ``day``'s month (as
+    :func:`add_months` clamps)."""
+    short = pl.col(f"{day}_dom") < pl.min_horizontal(f"{start}_dom", f"{day}_dim")
+    return pl.col(f"{day}_ym") - pl.col(f"{start}_ym") - short.cast(pl.Int64)
+
+
 # -- context --------------------------------------------------------------------------------
 
 
 class MetricContext:
-    """A bundle's tables with memoised metric results and shared derived indexes."""
+    """A bundle's tables with memoised metric results and shared derived frames."""
 
     def __init__(self, bundle: Bundle) -> None:
         self.bundle = bundle
-        self.period_end = bundle.period_end.toordinal()
+        self.period_end: dt.date = bundle.period_end
         self._results: dict[tuple[str, tuple[tuple[str, Any], ...]], MetricResult] = {}
-        self._people: dict[str, tuple[list[str], npt.NDArray[np.int64]]] = {}
-        self._person_index: dict[str, dict[str, int]] = {}
-        self._contact_counts: ContactCounts | None = None
-        self._judged: list[int] | None = None
+        self._people: dict[str, pl.DataFrame] = {}
+        self._contact_months: tuple[pl.DataFrame, pl.DataFrame] | None = None
 
     def table(self, name: str) -> Table | None:
         """A table of the bundle, or ``None``."""
         return self.bundle.table(name)
 
-    def contact_counts(self) -> ContactCounts:
-        """Contacts per person contacted and match-month (see :mod:`mentorstd._contacts`):
-        kept by the loader when it summarised the file, else counted from the columns."""
-        if self._contact_counts is None:
-            contacts, matches = self.bundle.table("contacts"), self.bundle.table("matches")
-            if contacts is None or matches is None:
-                self._contact_counts = {}
-            elif contacts.summary is not None:
-                self._contact_counts = contacts.summary
-            else:
-                self._contact_counts = count_columns(contacts, matches)
-        return self._contact_counts
+    def frame(self, name: str) -> pl.DataFrame:
+        """The frame of a table the metric's spec reads (its presence is checked first)."""
+        table = self.bundle.table(name)
+        assert table is not None, name
+        return table.frame
 
-    def judged_months(self) -> list[int]:
-        """Per match row: whole months of the match inside [start, min(end, period end)]."""
-        if self._judged is None:
-            matches = self.bundle.table("matches")
-            assert matches is not None
-            period_end = self.period_end
-            # month k (k >= 1) is whole when add_months(start, k) <= last day + 1
-            reached = map(
-                REACHED.__getitem__,
-                (
-                    (period_end if e is None or e > period_end else e) + 1
-                    for e in matches["end_date"]
-                ),
-            )
-            self._judged = list(
-                map(
-                    operator.floordiv,
-                    map(operator.sub, reached, map(STARTED.__getitem__, matches["start_date"])),
-                    itertools.repeat(32),
-                )
-            )
-        return self._judged
+    def ended(self) -> pl.Expr:
+        """Matches that ended on or before the period's last day."""
+        return (pl.col("end_date") <= self.period_end).fill_null(False)
 
-    def people(self, column: str) -> tuple[list[str], npt.NDArray[np.int64]]:
-        """The people of ``matches[column]`` in order of first appearance, and the earliest
-        start ordinal of their matches."""
+    def people(self, column: str) -> pl.DataFrame:
+        """The people of ``matches[column]`` in order of first appearance (``person``), with
+        the earliest start of their matches (``first``)."""
         if column not in self._people:
-            matches = self.bundle.table("matches")
-            people: list[str] = []
-            first = np.zeros(0, dtype=np.int64)
-            if matches is not None:
-                people = list(self.person_index(column))
-                first = np.full(len(people), np.iinfo(np.int64).max, dtype=np.int64)
-                rows, _ = self.rows_of(column, matches[column])
-                np.minimum.at(first, rows, np.array(matches["start_date"], dtype=np.int64))
-            self._people[column] = (people, first)
+            self._people[column] = (
+                self.frame("matches")
+                .group_by(column, maintain_order=True)
+                .agg(pl.col("start_date").min().alias("first"))
+                .rename({column: "person"})
+            )
         return self._people[column]
 
-    def person_index(self, column: str) -> dict[str, int]:
-        """Position of each person of ``matches[column]`` in :meth:`people`."""
-        if column not in self._person_index:
-            matches = self.bundle.table("matches")
-            people = dict.fromkeys(matches[column]) if matches is not None else {}
-            self._person_index[column] = dict(zip(people, range(len(people)), strict=True))
-        return self._person_index[column]
-
-    def rows_of(
-        self, column: str, ids: list[Any]
-    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
-        """Position in :meth:`people` of each id (-1 for others), and which were found."""
-        index = self.person_index(column)
-        rows = np.fromiter(map(index.get, ids, itertools.repeat(-1)), np.intp, len(ids))
-        return rows, rows >= 0
+    def contact_months(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The matches (``row``, ``match_id``, ``judged``: whole months of the match inside
+        [start, min(end, period end)]) and the contacts with their match's ``row`` and the
+        ``month`` of the match they fall in (0 for the first)."""
+        if self._contact_months is None:
+            last = (
+                pl.when(pl.col("end_date").is_null() | (pl.col("end_date") > self.period_end))
+                .then(pl.lit(self.period_end))
+                .otherwise(pl.col("end_date"))
+            )
+            # month k (k >= 1) is whole when add_months(start, k) <= last day + 1
+            matches = (
+                self.frame("matches")
+                .select("match_id", "start_date", (last + pl.duration(days=1)).alias("after"))
+                .with_row_index("row")
+            )
+            matches = _with_calendar(
+                _with_calendar(matches, "start_date", "start"), "after", "after"
+            )
+            matches = matches.with_columns(judged=_months("start", "after"))
+            contacts = _with_calendar(
+                self.frame("contacts").select("match_id", "date", "with"), "date", "day"
+            )
+            contacts = contacts.join(
+                matches.select("match_id", "row", "judged", "start_ym", "start_dom"),
+                on="match_id",
+                how="inner",
+            ).select("row", "with", "judged", _months("start", "day").alias("month"))
+            self._contact_months = (matches.select("row", "match_id", "judged"), contacts)
+        return self._contact_months
 
     def result(self, name: str, params: Params) -> MetricResult:
         """The metric's result, computed once per bundle and parameter set."""
@@ -228,32 +257,35 @@ def compute(ctx: MetricContext, name: str, params: Params) -> MetricResult:
     return METRICS[name](ctx, full)
 
 
-def _as_set(value: Any) -> set[str]:
-    return set(value) if isinstance(value, list) else {value}
+def _as_list(value: Any) -> list[str]:
+    return list(value) if isinstance(value, list) else [value]
 
 
-def _sorted_ids(ids: Iterable[str]) -> tuple[str, ...]:
-    # sorting first is quick on ids already in order (a file sorted by id)
-    return tuple(dict.fromkeys(sorted(ids)))
+def _sorted_ids(ids: pl.Series) -> tuple[str, ...]:
+    return tuple(ids.unique().sort().to_list())
 
 
 def _rate(
-    name: str, params: Params, good: int, total: int, failing: Iterable[str], empty_note: str
+    name: str, params: Params, scope: pl.DataFrame, good: pl.Expr, id_column: str, empty: str
 ) -> MetricResult:
+    """The share of ``scope``'s rows where ``good`` holds; the ids of the others fail."""
+    total = scope.height
     if total == 0:
-        return MetricResult(name, params, numerator=0, denominator=0, note=empty_note)
+        return MetricResult(name, params, numerator=0, denominator=0, note=empty)
+    ok = scope.select(good.fill_null(False)).to_series()
+    n_good = int(ok.sum())
     return MetricResult(
         name,
         params,
-        value=good / total,
-        numerator=good,
+        value=n_good / total,
+        numerator=n_good,
         denominator=total,
-        failing=_sorted_ids(failing),
+        failing=_sorted_ids(scope.get_column(id_column).filter(~ok)),
     )
 
 
-def _ended(end: int | None, period_end: int) -> bool:
-    return end is not None and end <= period_end
+def _entities(ids: pl.Series, values: pl.Series) -> dict[str, float]:
+    return dict(zip(ids.to_list(), values.cast(pl.Float64).to_list(), strict=True))
 
 
 # -- rate metrics ----------------------------------------------------------------------------
@@ -262,107 +294,69 @@ def _ended(end: int | None, period_end: int) -> bool:
 @metric("pair-completion-rate")
 def pair_completion_rate(ctx: MetricContext, params: Params) -> MetricResult:
     """Completed matches over matches that have ended or are past their planned end."""
-    matches = ctx.table("matches")
-    assert matches is not None
-    good, total, failing = 0, 0, []
-    for match_id, planned, end, reason in matches.rows(
-        "match_id", "planned_end_date", "end_date", "closure_reason"
-    ):
-        ended = _ended(end, ctx.period_end)
-        overdue = planned is not None and planned < ctx.period_end
-        if not (ended or overdue):
-            continue
-        total += 1
-        if ended and reason == "completed":
-            good += 1
-        else:
-            failing.append(match_id)
+    overdue = (pl.col("planned_end_date") < ctx.period_end).fill_null(False)
+    scope = ctx.frame("matches").filter(ctx.ended() | overdue)
     return _rate(
         "pair-completion-rate",
         params,
-        good,
-        total,
-        failing,
+        scope,
+        ctx.ended() & (pl.col("closure_reason") == "completed"),
+        "match_id",
         "no match has ended or passed its planned end",
     )
 
 
 def _survey_rate(
-    name: str, ctx: MetricContext, params: Params, column: str, ok: Callable[[Any], bool]
+    name: str, ctx: MetricContext, params: Params, column: str, good: pl.Expr
 ) -> MetricResult:
-    surveys = ctx.table("surveys")
-    assert surveys is not None
     role = params["role"]
-    good, total, failing = 0, 0, []
-    for respondent, r, value in surveys.rows("respondent_id", "role", column):
-        if r != role or value is None:
-            continue
-        total += 1
-        if ok(value):
-            good += 1
-        else:
-            failing.append(respondent)
-    return _rate(name, params, good, total, failing, f"no {role} survey response answers {column}")
+    scope = ctx.frame("surveys").filter((pl.col("role") == role) & pl.col(column).is_not_null())
+    return _rate(
+        name, params, scope, good, "respondent_id", f"no {role} survey response answers {column}"
+    )
 
 
 @metric("satisfaction-rate")
 def satisfaction_rate(ctx: MetricContext, params: Params) -> MetricResult:
     """Share of a role's survey responses with satisfaction >= min_score."""
-    floor = params["min_score"]
-    return _survey_rate("satisfaction-rate", ctx, params, "satisfaction", lambda v: v >= floor)
+    good = pl.col("satisfaction") >= params["min_score"]
+    return _survey_rate("satisfaction-rate", ctx, params, "satisfaction", good)
 
 
 @metric("success-rate")
 def success_rate(ctx: MetricContext, params: Params) -> MetricResult:
     """Share of a role's survey responses reporting success."""
-    return _survey_rate("success-rate", ctx, params, "reports_success", lambda v: v == "yes")
+    good = pl.col("reports_success") == "yes"
+    return _survey_rate("success-rate", ctx, params, "reports_success", good)
 
 
 @metric("outcome-improvement-rate")
 def outcome_improvement_rate(ctx: MetricContext, params: Params) -> MetricResult:
     """Share of outcome records for the measure(s) showing improvement."""
-    outcomes = ctx.table("outcomes")
-    assert outcomes is not None
-    measures = _as_set(params["measure"])
-    good, total, failing = 0, 0, []
-    for mentee, measure, improved in outcomes.rows("mentee_id", "measure", "improved"):
-        if measure not in measures or improved is None:
-            continue
-        total += 1
-        if improved == "yes":
-            good += 1
-        else:
-            failing.append(mentee)
+    measures = _as_list(params["measure"])
+    scope = ctx.frame("outcomes").filter(
+        pl.col("measure").is_in(measures) & pl.col("improved").is_not_null()
+    )
     return _rate(
         "outcome-improvement-rate",
         params,
-        good,
-        total,
-        failing,
-        "no outcome record for " + "/".join(sorted(measures)),
+        scope,
+        pl.col("improved") == "yes",
+        "mentee_id",
+        "no outcome record for " + "/".join(sorted(set(measures))),
     )
 
 
 @metric("planned-end-reached-rate")
 def planned_end_reached_rate(ctx: MetricContext, params: Params) -> MetricResult:
     """Share of ended matches (with a planned end) that lasted to their planned end."""
-    matches = ctx.table("matches")
-    assert matches is not None
-    good, total, failing = 0, 0, []
-    for match_id, planned, end in matches.rows("match_id", "planned_end_date", "end_date"):
-        if planned is None or not _ended(end, ctx.period_end):
-            continue
-        total += 1
-        if end >= planned:
-            good += 1
-        else:
-            failing.append(match_id)
+    scope = ctx.frame("matches").filter(pl.col("planned_end_date").is_not_null() & ctx.ended())
     return _rate(
         "planned-end-reached-rate",
         params,
-        good,
-        total,
-        failing,
+        scope,
+        pl.col("end_date") >= pl.col("planned_end_date"),
+        "match_id",
         "no ended match has a planned end date",
     )
 
@@ -374,45 +368,45 @@ def planned_end_reached_rate(ctx: MetricContext, params: Params) -> MetricResult
 def pre_match_training_hours(ctx: MetricContext, params: Params) -> MetricResult:
     """Pre-match training hours per person, dated on or before their first match start."""
     role = params["role"]
-    column = "mentor_id" if role == "mentor" else "mentee_id"
-    people, first = ctx.people(column)
-    training = ctx.table("training")
-    assert training is not None
-    if not people:
-        return MetricResult("pre-match-training-hours", params, entities={})
-    rows, known = ctx.rows_of(column, training["person_id"])
-    wanted = (
-        known
-        & (np.array(training["role"], dtype=object) == role)
-        & (np.array(training["phase"], dtype=object) == "pre-match")
+    people = ctx.people("mentor_id" if role == "mentor" else "mentee_id")
+    training = ctx.frame("training").filter(
+        (pl.col("role") == role) & (pl.col("phase") == "pre-match")
     )
-    days = np.array(training["date"], dtype=np.int64)
-    wanted &= days <= first[np.where(known, rows, 0)]
-    hours = np.zeros(len(people), dtype=np.float64)
-    # unbuffered, in file order: each person's hours are summed in the order they always were
-    np.add.at(hours, rows[wanted], np.array(training["hours"], dtype=np.float64)[wanted])
+    hours = (
+        training.join(people, left_on="person_id", right_on="person", how="inner")
+        .filter(pl.col("date") <= pl.col("first"))
+        .group_by("person_id")
+        .agg(pl.col("hours").sum())
+    )
+    out = people.join(
+        hours, left_on="person", right_on="person_id", how="left", maintain_order="left"
+    )
     return MetricResult(
-        "pre-match-training-hours", params, entities=dict(zip(people, hours.tolist(), strict=True))
+        "pre-match-training-hours",
+        params,
+        entities=_entities(out["person"], out["hours"].fill_null(0.0)),
     )
 
 
-def _first_screening(ctx: MetricContext, column: str) -> dict[str, float]:
-    people, first = ctx.people("mentor_id")
-    screening = ctx.table("screening")
-    assert screening is not None
-    rows, known = ctx.rows_of("mentor_id", screening["mentor_id"])
-    dates = screening[column]
-    done = np.array([math.inf if d is None else d for d in dates], dtype=np.float64)
-    when = np.full(len(people), math.inf)  # never done counts as after any start
-    when[rows[known]] = done[known]
-    return dict(zip(people, (when <= first).astype(np.float64).tolist(), strict=True))
+def _screened_before_match(ctx: MetricContext, column: str) -> dict[str, float]:
+    """1 per mentor whose screening ``column`` is dated on or before their first match."""
+    people = ctx.people("mentor_id")
+    out = people.join(
+        ctx.frame("screening").select("mentor_id", column),
+        left_on="person",
+        right_on="mentor_id",
+        how="left",
+        maintain_order="left",
+    )
+    done = (pl.col(column) <= pl.col("first")).fill_null(False)
+    return _entities(out["person"], out.select(done).to_series())
 
 
 @metric("interview-before-match")
 def interview_before_match(ctx: MetricContext, params: Params) -> MetricResult:
     """1 per mentor interviewed on or before their first match start, else 0."""
     return MetricResult(
-        "interview-before-match", params, entities=_first_screening(ctx, "interview_date")
+        "interview-before-match", params, entities=_screened_before_match(ctx, "interview_date")
     )
 
 
@@ -422,48 +416,38 @@ def background_check_before_match(ctx: MetricContext, params: Params) -> MetricR
     return MetricResult(
         "background-check-before-match",
         params,
-        entities=_first_screening(ctx, "background_check_date"),
+        entities=_screened_before_match(ctx, "background_check_date"),
     )
 
 
 @metric("references-checked")
 def references_checked(ctx: MetricContext, params: Params) -> MetricResult:
     """References checked per matched mentor (0 without a screening record)."""
-    people, _ = ctx.people("mentor_id")
-    screening = ctx.table("screening")
-    assert screening is not None
-    rows, known = ctx.rows_of("mentor_id", screening["mentor_id"])
-    numbers = np.array([float(n or 0) for n in screening["references_checked"]], dtype=np.float64)
-    counts = np.zeros(len(people), dtype=np.float64)
-    counts[rows[known]] = numbers[known]
+    people = ctx.people("mentor_id")
+    out = people.join(
+        ctx.frame("screening").select("mentor_id", "references_checked"),
+        left_on="person",
+        right_on="mentor_id",
+        how="left",
+        maintain_order="left",
+    )
     return MetricResult(
-        "references-checked", params, entities=dict(zip(people, counts.tolist(), strict=True))
+        "references-checked",
+        params,
+        entities=_entities(out["person"], out["references_checked"].fill_null(0)),
     )
 
 
 @metric("planned-commitment-months")
 def planned_commitment_months(ctx: MetricContext, params: Params) -> MetricResult:
-    """Whole months from start to planned end, per match."""
-    matches = ctx.table("matches")
-    assert matches is not None
-    planned = matches["planned_end_date"]
-    starts = matches["start_date"]
-    has_plan = list(map(operator.is_not, planned, itertools.repeat(None)))
-    months = np.zeros(len(planned), dtype=np.float64)
-    months[np.array(has_plan, dtype=bool)] = np.fromiter(
-        map(
-            operator.floordiv,
-            map(
-                operator.sub,
-                map(REACHED.__getitem__, itertools.compress(planned, has_plan)),
-                map(STARTED.__getitem__, itertools.compress(starts, has_plan)),
-            ),
-            itertools.repeat(32),
-        ),
-        np.float64,
+    """Whole months from start to planned end, per match (0 without a planned end)."""
+    matches = ctx.frame("matches").select("match_id", "start_date", "planned_end_date")
+    matches = _with_calendar(matches, "start_date", "start")
+    matches = _with_calendar(matches, "planned_end_date", "planned")
+    months = matches.select(_months("start", "planned").fill_null(0)).to_series()
+    return MetricResult(
+        "planned-commitment-months", params, entities=_entities(matches["match_id"], months)
     )
-    out = dict(zip(matches["match_id"], months.tolist(), strict=True))
-    return MetricResult("planned-commitment-months", params, entities=out)
 
 
 @metric("staff-contact-cadence")
@@ -471,28 +455,34 @@ def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
     """Per match: share of judged months with enough staff contacts with one person."""
     first_min = int(params["first_month_min"])
     later_min = int(params["later_month_min"])
-    matches = ctx.table("matches")
-    assert matches is not None
-    judged = np.array(ctx.judged_months(), dtype=np.int64)
-    met = np.zeros(len(judged), dtype=np.int64)
-    counts = ctx.contact_counts().get(params["with"])
-    if counts is not None:
-        keys, numbers = counts
-        rows, months = np.divmod(keys, MONTH_SPAN)
-        months -= MONTH_ZERO
-        # month 0 is met with first_min contacts; a later month inside the judged span
-        # with later_min contacts
-        met += np.bincount(rows[(months == 0) & (numbers >= first_min)], minlength=len(judged))
-        later = (months > 0) & (months < judged[rows]) & (numbers >= later_min)
-        met += np.bincount(rows[later], minlength=len(judged))
-    scope = judged > 0
-    ids = list(itertools.compress(matches["match_id"], scope.tolist()))
-    shares = (met[scope] / judged[scope]).tolist()
-    out = dict(zip(ids, shares, strict=True))
-    months_judged = int(judged[scope].sum())
+    matches, contacts = ctx.contact_months()
+    # month 0 is met with first_min contacts; a later month inside the judged span with
+    # later_min contacts
+    met = (
+        contacts.filter(pl.col("with") == params["with"])
+        .group_by("row", "month")
+        .agg(pl.len().alias("n"), pl.col("judged").first())
+        .filter(
+            ((pl.col("month") == 0) & (pl.col("n") >= first_min))
+            | (
+                (pl.col("month") > 0)
+                & (pl.col("month") < pl.col("judged"))
+                & (pl.col("n") >= later_min)
+            )
+        )
+        .group_by("row")
+        .agg(pl.len().alias("met"))
+    )
+    scope = (
+        matches.filter(pl.col("judged") > 0)
+        .join(met, on="row", how="left", maintain_order="left")
+        .with_columns(pl.col("met").fill_null(0))
+    )
+    out = _entities(scope["match_id"], scope["met"] / scope["judged"])
+    months_judged = int(scope["judged"].sum())
     details = {
         "months_judged": months_judged,
-        "months_short": months_judged - int(met[scope].sum()),
+        "months_short": months_judged - int(scope["met"].sum()),
     }
     return MetricResult(
         "staff-contact-cadence", params, entities=out, details=details if out else {}
@@ -505,15 +495,16 @@ def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
 @metric("match-length")
 def match_length(ctx: MetricContext, params: Params) -> MetricResult:
     """Length of ended matches in months (30.44-day months)."""
-    matches = ctx.table("matches")
-    assert matches is not None
-    lengths = [
-        (end - start) / 30.44
-        for start, end in matches.rows("start_date", "end_date")
-        if _ended(end, ctx.period_end)
-    ]
-    if not lengths:
+    days = (
+        ctx.frame("matches")
+        .filter(ctx.ended())
+        .select((pl.col("end_date") - pl.col("start_date")).dt.total_days())
+        .to_series()
+        .to_list()
+    )
+    if not days:
         return MetricResult("match-length", params, note="no ended matches")
+    lengths = [d / 30.44 for d in days]
     details = {
         "count": len(lengths),
         "mean": round(statistics.fmean(lengths), 2),
@@ -527,18 +518,18 @@ def match_length(ctx: MetricContext, params: Params) -> MetricResult:
 @metric("closure-reasons")
 def closure_reasons(ctx: MetricContext, params: Params) -> MetricResult:
     """Ended matches counted by closure reason ('unknown' when blank)."""
-    matches = ctx.table("matches")
-    assert matches is not None
-    counts = Counter(
-        reason or "unknown"
-        for end, reason in matches.rows("end_date", "closure_reason")
-        if _ended(end, ctx.period_end)
+    counts = (
+        ctx.frame("matches")
+        .filter(ctx.ended())
+        .group_by(pl.col("closure_reason").fill_null("unknown"))
+        .agg(pl.len().alias("n"))
+        .sort(["n", "closure_reason"], descending=[True, False])
     )
-    if not counts:
+    if counts.height == 0:
         return MetricResult("closure-reasons", params, note="no ended matches")
     return MetricResult(
         "closure-reasons",
         params,
-        denominator=sum(counts.values()),
-        details=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        denominator=int(counts["n"].sum()),
+        details=dict(zip(counts["closure_reason"].to_list(), counts["n"].to_list(), strict=True)),
     )

@@ -10,14 +10,16 @@ street address or a date of birth stops the run with an explanation, unless the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import polars as pl
 
 from .errors import BundleError, Problem
+from .tables import TABLES, Table, excerpt
 
 if TYPE_CHECKING:
     from ._yaml import LocatedDoc
-    from .bundle import Bundle, Table
+    from .bundle import Bundle
 
 __all__ = [
     "PERSONAL_COLUMN_WORDS",
@@ -90,98 +92,59 @@ def looks_personal(value: str, *, is_id: bool = False) -> str | None:
     return None
 
 
-# Prefilters run over all distinct values of a column joined by newlines (one C-level regex
-# pass each), so that only the few candidate lines reach looks_personal().
-_TOKEN = re.compile(r"@|[ \t]|dob|born|birth|d\.o\.b", re.IGNORECASE)
-_NINE_DIGITS = re.compile(r"^(?:[^\d\n]*\d){9}", re.MULTILINE)
-_NOT_DIGIT_OR_NEWLINE = bytes(c for c in range(256) if not (0x30 <= c <= 0x39 or c == 0x0A))
-_NAME_CANDIDATE = re.compile(r"^[A-Za-z][a-z]+(?:[._ -][A-Za-z][a-z]+){1,2}$", re.MULTILINE)
+# Prefilters run in polars over the distinct values of each column, so that only the few
+# candidate values reach looks_personal().
+_SUSPECT_WORDS = r"(?i)@|[ \t]|dob|born|birth|d\.o\.b"
+_NAME_CANDIDATE = r"^[A-Za-z][a-z]+(?:[._ -][A-Za-z][a-z]+){1,2}$"
 
 
-def _lines_at(joined: str, positions: Iterable[int]) -> set[str]:
-    out = set()
-    for pos in positions:
-        start = joined.rfind("\n", 0, pos) + 1
-        end = joined.find("\n", pos)
-        out.add(joined[start : end if end != -1 else len(joined)])
-    return out
-
-
-def _find(distinct: set[str], is_id: bool) -> tuple[str, str] | None:
-    """The first (sorted) value that looks personal, and what it looks like."""
-    joined = "\n".join(distinct)
-    token, nine_digits = True, True
-    if joined.isascii():  # cheap tests that rule out whole regular-expression passes
-        lower = joined.lower()
-        token = "@" in joined or " " in joined or "\t" in joined
-        token = token or any(word in lower for word in ("dob", "born", "birth", "d.o.b"))
-        digits = joined.encode("ascii").translate(None, _NOT_DIGIT_OR_NEWLINE)
-        nine_digits = max(map(len, digits.split(b"\n"))) >= 9
-    candidates: set[str] = set()
-    if token:
-        candidates |= _lines_at(joined, (m.start() for m in _TOKEN.finditer(joined)))
-    if nine_digits:
-        candidates |= _lines_at(joined, (m.start() for m in _NINE_DIGITS.finditer(joined)))
+def _candidates(values: pl.Series, is_id: bool) -> list[str]:
+    digits = values.str.count_matches(r"[0-9]")
+    suspect = values.str.contains(_SUSPECT_WORDS) | (digits >= 9)
     if is_id:
-        candidates.update(m.group(0) for m in _NAME_CANDIDATE.finditer(joined))
-    for value in sorted(candidates):
-        what = looks_personal(value, is_id=is_id)
-        if what:
-            return value, what
-    return None
+        suspect = suspect | values.str.contains(_NAME_CANDIDATE)
+    return sorted(values.filter(suspect).to_list())
 
 
 def scan_tables(tables: dict[str, Table], *, is_id: bool) -> BundleError | None:
-    """The problem to raise when an id (or free-text) value of the tables looks personal."""
-    from .bundle import TABLES, _TableErrors
+    """The problem to raise when an id (or free-text) value of the tables looks personal.
 
+    Each column's distinct values are scanned; a hit is traced back to its first row.
+    """
     kind = "id" if is_id else "text"
-    # a referencing column holds only ids of the column it references, scanned there
-    columns = [
-        (name, column.name)
-        for name, table in tables.items()
-        for column in TABLES[name]
-        if column.type == kind
-        and table.has(column.name)
-        and not (column.references and column.references.partition(".")[0] in tables)
-    ]
-    pool: set[Any] = set()
-    for name, column_name in columns:
-        pool.update(tables[name].distinct_values(column_name))
-    pool.discard(None)
-    hit = _find(pool, is_id)
-    if hit is None:
-        return None
-    value, what = hit
-    for name, column_name in columns:
-        table = tables[name]
-        values = table[column_name]
-        if value in values:
-            line = _TableErrors(table.file, table.path).line_of(values.index(value))
-            return BundleError(
-                Problem(
-                    f"{value!r} looks like {what}: {PRIVACY_HELP}",
-                    table.file,
-                    line,
-                    table.positions[column_name],
-                    column_name,
+    for name, table in tables.items():
+        for column in TABLES[name]:
+            # a referencing column holds only ids of the column it references, scanned there
+            if column.type != kind or not table.has(column.name):
+                continue
+            if column.references and column.references.partition(".")[0] in tables:
+                continue
+            values = table[column.name]
+            for value in _candidates(values.drop_nulls().unique(), is_id):
+                what = looks_personal(value, is_id=is_id)
+                if what is None:
+                    continue
+                row = int((values == value).arg_true()[0])
+                return BundleError(
+                    Problem(
+                        f"{excerpt(value)} looks like {what}: {PRIVACY_HELP}",
+                        table.file,
+                        table.line_of(row),
+                        table.positions[column.name],
+                        column.name,
+                    )
                 )
-            )
-    return None  # pragma: no cover - the value came from one of the columns
+    return None
 
 
-def check_bundle(
-    bundle: Bundle, manifest_doc: LocatedDoc, id_problem: BundleError | bool | None = True
-) -> None:
+def check_bundle(bundle: Bundle, manifest_doc: LocatedDoc) -> None:
     """Raise :class:`BundleError` when a table or the manifest seems to hold personal data.
 
-    Distinct values of every id column (and of every free-text column) are pooled and scanned
-    once; only a hit is traced back to its table, row and column. ``id_problem`` is the result
-    of :func:`scan_tables` for ids when the loader ran it already (``True``: not run yet).
+    Distinct values of every id column (and of every free-text column) are scanned; only a hit
+    is traced back to its table, row and column.
     """
-    if id_problem is True:
-        id_problem = scan_tables(bundle.tables, is_id=True)
-    if isinstance(id_problem, BundleError):
+    id_problem = scan_tables(bundle.tables, is_id=True)
+    if id_problem is not None:
         raise id_problem
     text_problem = scan_tables(bundle.tables, is_id=False)
     if text_problem is not None:
