@@ -9,12 +9,12 @@ Message templates live in :data:`MESSAGES` (``mentorstd codes`` lists them).
 
 from __future__ import annotations
 
-import itertools
 import operator as op
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
+import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._registry import METRIC_SPECS
@@ -62,7 +62,7 @@ MESSAGES: dict[str, str] = {
     "rollup": "{counts} among its {total} requirements.",
 }
 
-_OPS: dict[str, Callable[[float, float], bool]] = {
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": op.ge,
     ">": op.gt,
     "<=": op.le,
@@ -293,10 +293,12 @@ def _metric(check: MetricCheck, ctx: MetricContext) -> Iterator[Finding]:
             **common,
         )
         return
-    entities = result.entities or {}
-    passes = map(compare, entities.values(), itertools.repeat(check.threshold))
-    failing = sorted(itertools.compress(entities, map(op.not_, passes)))
-    total = len(entities)
+    values = result.values
+    assert values is not None
+    failing = (
+        values.filter(~compare(pl.col("value"), check.threshold)).get_column("id").sort().to_list()
+    )
+    total = values.height
     passed = total - len(failing)
     share = passed / total
     text = {

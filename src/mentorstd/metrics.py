@@ -48,7 +48,7 @@ class MetricResult:
     numerator: int | None = None
     denominator: int | None = None
     failing: tuple[str, ...] = ()
-    entities: dict[str, float] | None = None
+    values: pl.DataFrame | None = field(default=None, repr=False)  # per entity: id, value
     details: dict[str, Any] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
     note: str | None = None
@@ -58,8 +58,8 @@ class MetricResult:
         """False when a table was missing or nothing was in scope."""
         if self.missing:
             return False
-        if self.entities is not None:
-            return bool(self.entities)
+        if self.values is not None:
+            return self.values.height > 0
         if METRIC_SPECS[self.metric].kind == "info":
             return bool(self.details)
         return self.value is not None
@@ -78,15 +78,26 @@ class MetricResult:
             "missing": list(self.missing),
             "note": self.note,
         }
-        values = list(self.entities.values()) if self.entities is not None else []
-        out["entities"] = len(values) if self.entities is not None else None
+        values = self.values
+        out["entities"] = None if values is None else values.height
         out["entity_summary"] = (
-            {"min": min(values), "median": statistics.median(values), "max": max(values)}
-            if values
+            values.select(
+                min=pl.col("value").min(),
+                median=pl.col("value").median(),
+                max=pl.col("value").max(),
+            ).row(0, named=True)
+            if values is not None and values.height
             else None
         )
         out["details"] = dict(self.details)
         return out
+
+    @property
+    def entities(self) -> dict[str, float] | None:
+        """Per-entity metrics: each person's or match's value, in the order of ``values``."""
+        if self.values is None:
+            return None
+        return dict(self.values.iter_rows())
 
 
 # -- month arithmetic ------------------------------------------------------------------------
@@ -138,6 +149,12 @@ def _months(start: str, day: str) -> pl.Expr:
     return pl.col(f"{day}_ym") - pl.col(f"{start}_ym") - short.cast(pl.Int64)
 
 
+#: The people a staff contact can be with, as the codes of :meth:`MetricContext.contact_counts`.
+_PARTIES = {"mentor": 0, "mentee": 1, "parent": 2}
+#: Months of a match packed into one key: dates are 1900-2100, so |month| < 2412 < span / 2.
+_MONTH_SPAN = 8192
+
+
 # -- context --------------------------------------------------------------------------------
 
 
@@ -149,7 +166,8 @@ class MetricContext:
         self.period_end: dt.date = bundle.period_end
         self._results: dict[tuple[str, tuple[tuple[str, Any], ...]], MetricResult] = {}
         self._people: dict[str, pl.DataFrame] = {}
-        self._contact_months: tuple[pl.DataFrame, pl.DataFrame] | None = None
+        self._match_months: pl.DataFrame | None = None
+        self._contact_counts: pl.DataFrame | None = None
 
     def table(self, name: str) -> Table | None:
         """A table of the bundle, or ``None``."""
@@ -177,11 +195,11 @@ class MetricContext:
             )
         return self._people[column]
 
-    def contact_months(self) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """The matches (``row``, ``match_id``, ``judged``: whole months of the match inside
-        [start, min(end, period end)]) and the contacts with their match's ``row`` and the
-        ``month`` of the match they fall in (0 for the first)."""
-        if self._contact_months is None:
+    def match_months(self) -> pl.DataFrame:
+        """Per match row: ``row``, ``match_id``, the calendar of its start (see
+        :func:`_with_calendar`) and ``judged``, the whole months of the match inside
+        [start, min(end, period end)]."""
+        if self._match_months is None:
             last = (
                 pl.when(pl.col("end_date").is_null() | (pl.col("end_date") > self.period_end))
                 .then(pl.lit(self.period_end))
@@ -193,20 +211,43 @@ class MetricContext:
                 .select("match_id", "start_date", (last + pl.duration(days=1)).alias("after"))
                 .with_row_index("row")
             )
-            matches = _with_calendar(
-                _with_calendar(matches, "start_date", "start"), "after", "after"
+            matches = _with_calendar(matches, "start_date", "start")
+            matches = _with_calendar(matches, "after", "after")
+            self._match_months = matches.select(
+                "row", "match_id", "start_ym", "start_dom", judged=_months("start", "after")
             )
-            matches = matches.with_columns(judged=_months("start", "after"))
-            contacts = _with_calendar(
-                self.frame("contacts").select("match_id", "date", "with"), "date", "day"
+        return self._match_months
+
+    def contact_counts(self) -> pl.DataFrame:
+        """Staff contacts counted per match ``row``, person contacted (``with``) and ``month``
+        of the match (0 for the first): one row per combination that has contacts (``n``),
+        sorted by row, person and month."""
+        if self._contact_counts is None:
+            matches = self.match_months()
+            contacts = self.frame("contacts").select("match_id", "date", "with")
+            # every match_id of contacts is one of matches' (the loader checked)
+            contacts = _with_calendar(contacts, "date", "day").with_columns(
+                row=pl.col("match_id").replace_strict(matches["match_id"], matches["row"])
             )
-            contacts = contacts.join(
-                matches.select("match_id", "row", "judged", "start_ym", "start_dom"),
-                on="match_id",
-                how="inner",
-            ).select("row", "with", "judged", _months("start", "day").alias("month"))
-            self._contact_months = (matches.select("row", "match_id", "judged"), contacts)
-        return self._contact_months
+            start = matches.select("start_ym", "start_dom")
+            contacts = contacts.with_columns(
+                start_ym=start["start_ym"].gather(contacts["row"]),
+                start_dom=start["start_dom"].gather(contacts["row"]),
+            )
+            # one integer per (row, person, month); sorted, equal keys are runs to count
+            party = pl.col("with").replace_strict(_PARTIES, return_dtype=pl.Int64)
+            key = (pl.col("row").cast(pl.Int64) * len(_PARTIES) + party) * _MONTH_SPAN + (
+                _months("start", "day") + _MONTH_SPAN // 2
+            )
+            runs = contacts.select(key.sort().rle().alias("runs")).unnest("runs")
+            value = pl.col("value")
+            self._contact_counts = runs.select(
+                row=value // (_MONTH_SPAN * len(_PARTIES)),
+                with_=(value // _MONTH_SPAN) % len(_PARTIES),
+                month=value % _MONTH_SPAN - _MONTH_SPAN // 2,
+                n=pl.col("len"),
+            ).rename({"with_": "with"})
+        return self._contact_counts
 
     def result(self, name: str, params: Params) -> MetricResult:
         """The metric's result, computed once per bundle and parameter set."""
@@ -284,8 +325,8 @@ def _rate(
     )
 
 
-def _entities(ids: pl.Series, values: pl.Series) -> dict[str, float]:
-    return dict(zip(ids.to_list(), values.cast(pl.Float64).to_list(), strict=True))
+def _entities(ids: pl.Series, values: pl.Series) -> pl.DataFrame:
+    return pl.DataFrame({"id": ids, "value": values.cast(pl.Float64)})
 
 
 # -- rate metrics ----------------------------------------------------------------------------
@@ -384,11 +425,11 @@ def pre_match_training_hours(ctx: MetricContext, params: Params) -> MetricResult
     return MetricResult(
         "pre-match-training-hours",
         params,
-        entities=_entities(out["person"], out["hours"].fill_null(0.0)),
+        values=_entities(out["person"], out["hours"].fill_null(0.0)),
     )
 
 
-def _screened_before_match(ctx: MetricContext, column: str) -> dict[str, float]:
+def _screened_before_match(ctx: MetricContext, column: str) -> pl.DataFrame:
     """1 per mentor whose screening ``column`` is dated on or before their first match."""
     people = ctx.people("mentor_id")
     out = people.join(
@@ -406,7 +447,7 @@ def _screened_before_match(ctx: MetricContext, column: str) -> dict[str, float]:
 def interview_before_match(ctx: MetricContext, params: Params) -> MetricResult:
     """1 per mentor interviewed on or before their first match start, else 0."""
     return MetricResult(
-        "interview-before-match", params, entities=_screened_before_match(ctx, "interview_date")
+        "interview-before-match", params, values=_screened_before_match(ctx, "interview_date")
     )
 
 
@@ -416,7 +457,7 @@ def background_check_before_match(ctx: MetricContext, params: Params) -> MetricR
     return MetricResult(
         "background-check-before-match",
         params,
-        entities=_screened_before_match(ctx, "background_check_date"),
+        values=_screened_before_match(ctx, "background_check_date"),
     )
 
 
@@ -434,7 +475,7 @@ def references_checked(ctx: MetricContext, params: Params) -> MetricResult:
     return MetricResult(
         "references-checked",
         params,
-        entities=_entities(out["person"], out["references_checked"].fill_null(0)),
+        values=_entities(out["person"], out["references_checked"].fill_null(0)),
     )
 
 
@@ -446,7 +487,7 @@ def planned_commitment_months(ctx: MetricContext, params: Params) -> MetricResul
     matches = _with_calendar(matches, "planned_end_date", "planned")
     months = matches.select(_months("start", "planned").fill_null(0)).to_series()
     return MetricResult(
-        "planned-commitment-months", params, entities=_entities(matches["match_id"], months)
+        "planned-commitment-months", params, values=_entities(matches["match_id"], months)
     )
 
 
@@ -455,23 +496,21 @@ def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
     """Per match: share of judged months with enough staff contacts with one person."""
     first_min = int(params["first_month_min"])
     later_min = int(params["later_month_min"])
-    matches, contacts = ctx.contact_months()
+    matches = ctx.match_months()
+    counts = ctx.contact_counts().filter(pl.col("with") == _PARTIES[params["with"]])
+    judged = matches["judged"].gather(counts["row"])
     # month 0 is met with first_min contacts; a later month inside the judged span with
     # later_min contacts
+    month, n = pl.col("month"), pl.col("n")
     met = (
-        contacts.filter(pl.col("with") == params["with"])
-        .group_by("row", "month")
-        .agg(pl.len().alias("n"), pl.col("judged").first())
+        counts.with_columns(judged=judged)
         .filter(
-            ((pl.col("month") == 0) & (pl.col("n") >= first_min))
-            | (
-                (pl.col("month") > 0)
-                & (pl.col("month") < pl.col("judged"))
-                & (pl.col("n") >= later_min)
-            )
+            ((month == 0) & (n >= first_min))
+            | ((month > 0) & (month < pl.col("judged")) & (n >= later_min))
         )
-        .group_by("row")
-        .agg(pl.len().alias("met"))
+        .select(pl.col("row").rle().alias("runs"))  # rows are sorted: one run per match
+        .unnest("runs")
+        .rename({"value": "row", "len": "met"})
     )
     scope = (
         matches.filter(pl.col("judged") > 0)
@@ -485,7 +524,7 @@ def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
         "months_short": months_judged - int(scope["met"].sum()),
     }
     return MetricResult(
-        "staff-contact-cadence", params, entities=out, details=details if out else {}
+        "staff-contact-cadence", params, values=out, details=details if out.height else {}
     )
 
 
