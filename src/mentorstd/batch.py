@@ -161,6 +161,8 @@ def run_batch(
         # spawned, not forked: polars' thread pool must not be copied into a child mid-flight;
         # and the workers share the CPUs, so each gets its share of polars threads
         threads = str(max(1, (os.cpu_count() or 1) // jobs))
+        # and a spawned child must not put the current folder first on its path either
+        os.environ["PYTHONSAFEPATH"] = "1"
         with ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("spawn"),

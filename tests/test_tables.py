@@ -1,0 +1,257 @@
+"""The polars table engine: every problem located and grouped, one run for a whole bundle,
+exact lines in any CSV dialect the engine accepts, and the same values whatever the quoting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import mentorstd
+from mentorstd.metrics import _months, _with_calendar, add_months, month_index
+from mentorstd.tables import TABLES, read_table
+
+from .conftest import BundleFactory, tree_digest
+from .test_metrics import MATCHES, SCREENING, TRAINING
+
+HEADER = "match_id,mentor_id,mentee_id,start_date,planned_end_date,end_date,closure_reason"
+
+
+def _problems(path: Path, name: str, text: str | bytes, **kwargs: Any) -> list[str]:
+    target = path / f"{name}.csv"
+    if isinstance(text, str):
+        target.write_text(text, encoding="utf-8", newline="")
+    else:
+        target.write_bytes(text)
+    with pytest.raises(mentorstd.BundleError) as info:
+        read_table(target, name, display=f"data/{name}.csv", **kwargs)
+    return info.value.lines()
+
+
+def test_bad_cells_of_one_kind_are_one_line_with_their_count_and_lines(tmp_path: Path) -> None:
+    rows = [f"M{i},A{i},Y{i},10/{i + 1:02d}/2024,,," for i in range(6)]
+    lines = _problems(tmp_path, "matches", "\n".join([HEADER, *rows]) + "\n")
+    # six bad dates on lines 2-7: the first is quoted, three more lines are named, two counted
+    assert lines == [
+        "data/matches.csv:2:4: start_date: '10/01/2024' is not a date (YYYY-MM-DD); "
+        "5 more rows like it, at lines 3, 4, 5 and 2 more"
+    ]
+
+
+def test_different_problems_of_a_table_are_all_reported_in_file_order(tmp_path: Path) -> None:
+    rows = [
+        "M1,A1,Y1,2025-01-10,,,",
+        "M1,A2,Y2,2025-01-11,,,",  # duplicate id
+        "M3,A3,Y3,2025-02-30,,,",  # no such day
+        "M4,A4,Y4,2025-01-10,,,done",  # bad reason (and no end date, checked only once valid)
+        "M5,,Y5,2025-01-10,,,",  # missing mentor
+    ]
+    lines = _problems(tmp_path, "matches", "\n".join([HEADER, *rows]) + "\n")
+    assert lines == [
+        "data/matches.csv:3:1: match_id: 'M1' appears more than once",
+        "data/matches.csv:4:4: start_date: '2025-02-30' is not a date (YYYY-MM-DD)",
+        "data/matches.csv:5:7: closure_reason: 'done' is not one of completed, "
+        "mentor-withdrew, mentee-withdrew, family-withdrew, rematched, program-ended, other",
+        "data/matches.csv:6:2: mentor_id: a value is required",
+    ]
+
+
+def test_quoted_newlines_blank_lines_and_crlf_keep_lines_exact(tmp_path: Path) -> None:
+    text = (
+        "match_id,date,with,mode\r\n"
+        'M1,2025-01-10,mentor,"phone\r\nthen a visit"\r\n'  # lines 2-3
+        "\r\n"  # line 4: blank, skipped
+        'M1,"2025-01-11",mentor,""\r\n'  # line 5
+        "M1,2025-13-01,mentee,phone\r\n"  # line 6: the problem
+    )
+    known = {"match_id": (pl.Series(["M1"]), "data/matches.csv")}
+    lines = _problems(tmp_path, "contacts", text, references=known)
+    assert lines == ["data/contacts.csv:6:2: date: '2025-13-01' is not a date (YYYY-MM-DD)"]
+
+
+def test_the_same_rows_read_the_same_in_every_accepted_dialect(tmp_path: Path) -> None:
+    rows = ["M1,2025-01-10,mentor,phone", "M2,2025-02-01,parent,", "M1,2025-03-05,mentee,visit"]
+    plain = "match_id,date,with,mode\n" + "\n".join(rows) + "\n"
+    quoted = "\n".join(
+        ",".join(f'"{cell}"' for cell in line.split(","))
+        for line in ["match_id,date,with,mode", *rows]
+    )
+    variants = {
+        "plain": plain.encode(),
+        "crlf-bom": b"\xef\xbb\xbf" + plain.replace("\n", "\r\n").encode(),
+        "quoted-no-final-newline": quoted.encode(),
+        "blank-lines": plain.replace("\n", "\n\n", 2).encode(),
+    }
+    known = {"match_id": (pl.Series(["M1", "M2"]), "data/matches.csv")}
+    frames = {}
+    for name, raw in variants.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(raw)
+        frames[name] = read_table(path, "contacts", references=known).frame
+    expected = pl.DataFrame(
+        {
+            "match_id": ["M1", "M2", "M1"],
+            "date": [dt.date(2025, 1, 10), dt.date(2025, 2, 1), dt.date(2025, 3, 5)],
+            "with": ["mentor", "parent", "mentee"],
+            "mode": ["phone", None, "visit"],
+        }
+    )
+    for frame in frames.values():
+        assert frame.equals(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # too few fields, in a plain file
+        (
+            "match_id,date,with,mode\nM1,2025-01-10\nM1,2025-01-11,mentor,x\nM1\n",
+            "data/contacts.csv:2: row has 2 fields, the header has 4; 1 more row like it, "
+            "at line 4",
+        ),
+        # too many, after a quoted field that holds a separator and a newline
+        (
+            'match_id,date,with,mode\nM1,2025-01-10,mentor,"a,\nb"\nM1,2025-01-11,mentor,x,y\n',
+            "data/contacts.csv:4: row has 5 fields, the header has 4",
+        ),
+    ],
+)
+def test_ragged_rows_are_located(tmp_path: Path, text: str, expected: str) -> None:
+    assert _problems(tmp_path, "contacts", text) == [expected]
+
+
+def test_malformed_quoting_is_located(tmp_path: Path) -> None:
+    text = 'match_id,date,with,mode\nM1,2025-01-10,mentor,"open\nM2,2025-01-11,mentor,x\n'
+    (line,) = _problems(tmp_path, "contacts", text)
+    assert line.startswith("data/contacts.csv:")
+    assert "Traceback" not in line
+
+
+def test_unknown_references_count_distinct_ids(tmp_path: Path) -> None:
+    text = "match_id,date,with\nM1,2025-01-10,mentor\nM8,2025-01-11,mentor\nM9,2025-01-12,mentor\n"
+    text += "M8,2025-01-13,mentee\n"
+    known = {"match_id": (pl.Series(["M1"]), "data/matches.csv")}
+    assert _problems(tmp_path, "contacts", text, references=known) == [
+        "data/contacts.csv:3:1: match_id: 'M8' is not a match_id in data/matches.csv "
+        "(2 unknown ids in all); 2 more rows like it, at lines 4, 5"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("9" * 5000, "is above the maximum 5"),
+        ("٤", "is not a whole number"),
+        ("0_4", "is not a whole number"),
+        (" +4", "is not a whole number"),
+        ("4.0", "is not a whole number"),
+    ],
+)
+def test_numbers_are_plain_ascii_digits(tmp_path: Path, value: str, message: str) -> None:
+    text = f"respondent_id,role,date,satisfaction,reports_success\nY1,mentee,,{value},\n"
+    (line,) = _problems(tmp_path, "surveys", text)
+    assert line.startswith("data/surveys.csv:2:4: satisfaction: ")
+    assert message in line
+    assert len(line) < 200  # a long value is quoted as a short excerpt
+
+
+def test_ids_are_single_line(tmp_path: Path) -> None:
+    text = 'match_id,mentor_id,mentee_id,start_date\nM1,"Maria\nGonzalez",Y1,2025-01-10\n'
+    header = "match_id,mentor_id,mentee_id,start_date,planned_end_date,end_date,closure_reason"
+    text = text.replace("match_id,mentor_id,mentee_id,start_date", header, 1).replace(
+        "2025-01-10\n", "2025-01-10,,,\n"
+    )
+    (line,) = _problems(tmp_path, "matches", text)
+    assert line.startswith("data/matches.csv:2:2: mentor_id: 'Maria\\nGonzalez' is not a valid id")
+
+
+def test_a_bundle_with_problems_in_three_tables_reports_them_all_at_once(
+    cli: Callable[..., Any], make_bundle: BundleFactory
+) -> None:
+    matches = [dict(r) for r in MATCHES]
+    matches[1]["start_date"] = "02/01/2025"
+    training = [dict(r) for r in TRAINING]
+    training[0]["hours"] = "many"
+    screening = [dict(r) for r in SCREENING]
+    screening[2]["interview_date"] = "yesterday"
+    path = make_bundle(
+        tables={"matches": matches, "training": training, "screening": screening},
+        practices=[{"requirement": "eepm:B.9.9", "status": "implemented"}],
+    )
+    before = tree_digest(path)
+    result = cli("validate", str(path), "--framework", "eepm")
+    assert result.exit_code == 2
+    assert tree_digest(path) == before
+    errors = [line for line in result.stderr.splitlines() if line]
+    assert len(errors) == 4, errors
+    assert "practices[0].requirement: unknown requirement 'eepm:B.9.9'" in errors[0]
+    assert errors[1].endswith(
+        "data/matches.csv:3:4: start_date: '02/01/2025' is not a date (YYYY-MM-DD)"
+    )
+    assert "data/training.csv:2:4: hours: 'many' is not a number" in errors[2]
+    assert "data/screening.csv:4:3: interview_date: 'yesterday' is not a date" in errors[3]
+
+
+def test_oversized_table_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_text(HEADER + "\n" + "M1,A1,Y1,2025-01-10,,,\n" * 10, encoding="utf-8")
+    with pytest.raises(mentorstd.BundleError, match="larger than the 64-byte limit"):
+        read_table(path, "matches", max_bytes=64)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.dates(dt.date(1950, 1, 1), dt.date(2080, 12, 31)),
+    offset=st.integers(-400, 4000),
+)
+def test_month_arithmetic_in_polars_equals_the_python_definition(
+    start: dt.date, offset: int
+) -> None:
+    day = start + dt.timedelta(days=offset)
+    frame = pl.DataFrame({"a": [start], "b": [day]})
+    frame = _with_calendar(_with_calendar(frame, "a", "a"), "b", "b")
+    got = frame.select(_months("a", "b")).item()
+    expected = month_index(start, day)
+    assert got == expected
+    # the definition itself: the largest k with add_months(start, k) <= day
+    assert add_months(start, expected) <= day < add_months(start, expected + 1)
+
+
+def test_every_spec_column_has_a_polars_type() -> None:
+    bundle = mentorstd.load_bundle(Path(__file__).parents[1] / "examples" / "bundles" / "oakfield")
+    for name, table in bundle.tables.items():
+        assert table.frame.columns == [c.name for c in TABLES[name] if table.has(c.name)]
+        for column in TABLES[name]:
+            if table.has(column.name) and column.type == "date":
+                assert table[column.name].dtype == pl.Date
+
+
+@pytest.mark.slow
+def test_no_module_is_imported_from_the_bundle_or_the_working_folder(
+    make_bundle: BundleFactory, tmp_path: Path
+) -> None:
+    path = make_bundle(tables={"matches": MATCHES, "training": TRAINING})
+    marker = tmp_path / "imported"
+    for name in ("polars", "numpy", "yaml", "pydantic", "typer", "csv", "hashlib", "json"):
+        (path / f"{name}.py").write_text(
+            f"open({str(marker)!r}, 'a').write({name!r})\n", encoding="utf-8"
+        )
+    exe = Path(sys.executable).parent / "mentorstd"
+    for command in ([str(exe)], [sys.executable, "-m", "mentorstd"]):
+        result = subprocess.run(
+            [*command, "validate", ".", "-F", "eepm", "--format", "json"],
+            cwd=path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert not marker.exists(), (command, marker.read_text(encoding="utf-8"))
