@@ -34,6 +34,7 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         "assess-50",
         "assess-200",
         "assess-200-shuffled",
+        "assess-200-quoted",
         "cli-frameworks",
         "catalog+crosswalk",
         "batch-6-1-worker",
