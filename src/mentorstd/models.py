@@ -112,6 +112,12 @@ class DocumentCheck(_Model):
         ge=1,
         description="Documents older than this (at the end of the bundle's period) are stale.",
     )
+    sufficient: bool = Field(
+        default=False,
+        description="True when the requirement is about having this document (a written "
+        "code of conduct, policy or published statement): the document alone can make it "
+        "met. Otherwise documents give at most partially-met.",
+    )
     description: str | None = Field(default=None, description="What the documents show.")
 
 
