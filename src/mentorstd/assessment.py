@@ -85,7 +85,8 @@ STATUS_RULES: tuple[str, ...] = (
     "not-assessed: nothing in the bundle bears on the requirement (no attestation, document or "
     "data for its checks).",
     "Through the crosswalk, when a requirement has no direct evidence, or only documents that "
-    "leave it short of met and a linked requirement rests on attested or measured evidence: "
+    "leave it short of met and a linked requirement resting on attested or measured evidence "
+    "gives a different status (the same status leaves the direct evidence deciding): "
     "met travels along equal and superset links; met along subset or intersects gives "
     "partially-met; partially-met and not-met travel along equal and subset. Only links of at "
     "least the minimum confidence (medium unless chosen otherwise) that transfer evidence are "
@@ -472,6 +473,22 @@ def _via_finding(status: Status, via: Via, direct_status: Status | None = None) 
     )
 
 
+def _agrees_finding(status: Status, via: Via) -> Finding:
+    return Finding(
+        code="crosswalk-agrees",
+        check="crosswalk",
+        status=status,
+        message=MESSAGES["crosswalk-agrees"].format(
+            status=status,
+            relation_text=relation_text(via),
+            source=via.from_,
+            source_status=via.source_status,
+            source_basis=via.source_basis,
+        ),
+        evidence=[via.from_],
+    )
+
+
 # -- the entry point -------------------------------------------------------------------------
 
 
@@ -503,11 +520,13 @@ def iter_results(
             # weak direct evidence: a projection resting on attested or measured evidence
             # decides, and the findings say so
             projected = _project(req, direct, catalog, min_confidence, stronger_than_documents=True)
-            if projected is not None:
+            if projected is not None and projected[0] != status:
                 direct_status = status
                 status, via, _ = projected
                 basis = "crosswalk"
                 findings = [_via_finding(status, via, direct_status), *findings]
+            elif projected is not None:  # same status: the direct evidence decides
+                findings = [*findings, _agrees_finding(status, projected[1])]
         if status == "not-assessed" and not findings:
             findings = [
                 Finding(

@@ -67,6 +67,9 @@ MESSAGES: dict[str, str] = {
     "crosswalk-over-documents": "Direct evidence is documents only ({direct_status}); "
     "{source} ({source_status}, {source_basis}) {relation_text} this requirement, and "
     "{source_basis} evidence is stronger than documents, so the crosswalk decides: {status}.",
+    "crosswalk-agrees": "Through the crosswalk, {source} ({source_status}, {source_basis}) "
+    "{relation_text} this requirement, which also gives {status}, so the direct evidence "
+    "decides.",
     "rollup": "{counts} among its {total} requirements.",
 }
 

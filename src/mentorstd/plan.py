@@ -24,7 +24,7 @@ from ._registry import METRIC_SPECS
 from .assessment import PROJECTION
 from .checks import plural
 from .crosswalk import CONFIDENCE_ORDER
-from .models import MetricCheck
+from .models import DocumentCheck, MetricCheck
 from .render import BASIS_LABEL, format_value
 
 if TYPE_CHECKING:
@@ -231,13 +231,24 @@ def _actions(result: Result, catalog: Catalog) -> tuple[float, list[str], list[s
                 for column in METRIC_SPECS[check.metric].reads
             }
         )
-        data = (
-            f"Add the {', '.join(tables)} data its checks read, or attest" if tables else "Attest"
-        )
-        actions.append(
-            f"{data} the practice in the bundle's practices, naming a document of kind "
-            f"{_kinds(req.evidence)} as its evidence."
-        )
+        sufficient = [
+            k for c in req.checks if isinstance(c, DocumentCheck) and c.sufficient for k in c.kinds
+        ]
+        if sufficient:
+            actions.append(
+                f"Add a document of kind {_kinds(sufficient)} (enough on its own for this "
+                "requirement), or attest the practice in the bundle's practices."
+            )
+        else:
+            data = (
+                f"Add the {', '.join(tables)} data its checks read, or attest"
+                if tables
+                else "Attest"
+            )
+            actions.append(
+                f"{data} the practice in the bundle's practices, naming a document of kind "
+                f"{_kinds(req.evidence)} as its evidence."
+            )
     return gap, actions, sorted(set(failing))
 
 
