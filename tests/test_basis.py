@@ -287,6 +287,11 @@ def test_a_topical_only_link_never_transfers_evidence(
     assert report["uk_school:4.2"].via is None or report["uk_school:4.2"].via.from_ != (
         "eepm:PPM.4"
     )
+    # still listed in the crosswalk table, marked
+    from mentorstd.report.crosswalk import build_table, render_crosswalk
+
+    table = render_crosswalk(build_table(catalog, "eepm", "uk_school"), "markdown")
+    assert "superset (topical only: transfers no evidence)" in table
 
 
 def test_a_stronger_projection_decides_over_documents_and_says_why(
@@ -474,3 +479,55 @@ def test_lint_lists_requirements_met_by_a_document(cli: Callable[..., Any]) -> N
     assert "ima: a document alone suffices (sufficient: true) for 5 requirements" in out.stdout
     assert "I-7" in out.stdout
     assert STANDARDS.is_dir()
+
+
+# -- batch, demo and crosswalk tables ------------------------------------------------------
+
+
+def test_batch_summary_counts_per_basis(
+    tmp_path: Path, catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import shutil
+
+    from mentorstd.batch import run_batch
+
+    # an in-process batch sets MENTORSTD_JOBS for its worker: keep that inside this test
+    monkeypatch.setenv("MENTORSTD_JOBS", "1")
+
+    root = tmp_path / "programs"
+    shutil.copytree(EXAMPLES / "oakfield", root / "oakfield")
+    out = tmp_path / "out"
+    result = run_batch(root, "eepm", out, jobs=1)
+    row = result.rows[0]
+    report = _oakfield(catalog)
+    results = report.results
+    for basis in BASES:
+        assert row[f"basis-{basis}"] == sum(1 for r in results if r.basis == basis)
+    for status in ("met", "partially-met", "not-met"):
+        assert row[f"{status}-crosswalk"] == sum(
+            1 for r in results if r.basis == "crosswalk" and r.status == status
+        )
+    summary = (out / "summary.csv").read_text(encoding="utf-8").splitlines()
+    (written,) = csv.DictReader(summary)
+    assert int(written["basis-documented"]) == row["basis-documented"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "through the crosswalk" in index and "k-crosswalk" in index
+
+
+def test_demo_index_marks_documented_and_crosswalk_counts(
+    tmp_path: Path, catalog: mentorstd.Catalog
+) -> None:
+    import shutil
+
+    from mentorstd.demo import run_demo
+
+    source = tmp_path / "bundles"
+    shutil.copytree(EXAMPLES / "oakfield", source / "oakfield")
+    result = run_demo(catalog, tmp_path / "demo", bundles=source)
+    assert result.index is not None
+    index = result.index.read_text(encoding="utf-8")
+    report = _oakfield(catalog)
+    documented = report.summary_by_basis["documented"]["partially-met"]
+    assert f'title="{documented} on documents alone"' in index
+    assert result.by_basis[("oakfield", "eepm")] == report.summary_by_basis
