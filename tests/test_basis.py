@@ -531,3 +531,27 @@ def test_demo_index_marks_documented_and_crosswalk_counts(
     documented = report.summary_by_basis["documented"]["partially-met"]
     assert f'title="{documented} on documents alone"' in index
     assert result.by_basis[("oakfield", "eepm")] == report.summary_by_basis
+
+
+def test_a_documented_only_goal_points_to_the_document_that_suffices(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
+    # uk_school:5.4 lists evaluation-report (sufficient), evaluation-plan and outcome-data: an
+    # evaluation plan alone leaves it partially-met, and the report itself would be enough
+    report = _assess(
+        make_bundle,
+        catalog,
+        "uk_school",
+        use_crosswalk=False,
+        documents=[_doc("eval-plan", "evaluation-plan")],
+    )
+    assert (report["uk_school:5.4"].status, report["uk_school:5.4"].basis) == (
+        "partially-met",
+        "documented",
+    )
+    goal = next(g for g in build_plan(report, catalog).goals if g.requirement == "uk_school:5.4")
+    assert goal.actions == [
+        "Add a document of kind evaluation-report, which is enough here, or attest the "
+        "practice in the bundle's practices: documents alone show only that the practice may "
+        "exist."
+    ]

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .assessment import Report, Result
     from .catalog import Catalog
     from .checks import Finding
+    from .models import Requirement
 
 __all__ = ["GAP_STATUSES", "Goal", "Plan", "build_plan", "plan_html", "plan_text"]
 
@@ -208,10 +209,7 @@ def _actions(result: Result, catalog: Catalog) -> tuple[float, list[str], list[s
         elif finding.code == "metric-no-data":
             actions.append(f"Add the data this check needs: {finding.message}")
         elif finding.code == "documented-only" and result.basis == "documented":
-            actions.append(
-                "Attest the practice in the bundle's practices, or add the records that "
-                "measure it: documents alone show only that it may exist."
-            )
+            actions.append(_evidence_action(req, documented=True))
         elif finding.code == "via-crosswalk":
             actions.append(
                 "Add direct evidence (an attestation, or records that measure it): the status "
@@ -223,33 +221,41 @@ def _actions(result: Result, catalog: Catalog) -> tuple[float, list[str], list[s
                 f"status comes through {finding.evidence[0]}."
             )
     if not actions:
-        tables = sorted(
-            {
-                column.partition(".")[0]
-                for check in req.checks
-                if isinstance(check, MetricCheck)
-                for column in METRIC_SPECS[check.metric].reads
-            }
-        )
-        sufficient = [
-            k for c in req.checks if isinstance(c, DocumentCheck) and c.sufficient for k in c.kinds
-        ]
-        if sufficient:
-            actions.append(
-                f"Add a document of kind {_kinds(sufficient)} (enough on its own for this "
-                "requirement), or attest the practice in the bundle's practices."
-            )
-        else:
-            data = (
-                f"Add the {', '.join(tables)} data its checks read, or attest"
-                if tables
-                else "Attest"
-            )
-            actions.append(
-                f"{data} the practice in the bundle's practices, naming a document of kind "
-                f"{_kinds(req.evidence)} as its evidence."
-            )
+        actions.append(_evidence_action(req))
     return gap, actions, sorted(set(failing))
+
+
+def _evidence_action(req: Requirement, *, documented: bool = False) -> str:
+    """What evidence would decide ``req``: data for its metrics, an attestation, or a document
+    that suffices on its own."""
+    tables = sorted(
+        {
+            column.partition(".")[0]
+            for check in req.checks
+            if isinstance(check, MetricCheck)
+            for column in METRIC_SPECS[check.metric].reads
+        }
+    )
+    sufficient = [
+        k for c in req.checks if isinstance(c, DocumentCheck) and c.sufficient for k in c.kinds
+    ]
+    options = []
+    if tables:
+        options.append(f"add the {' and '.join(tables)} data its checks read")
+    if sufficient:
+        options.append(f"add a document of kind {_kinds(sufficient)}, which is enough here")
+    attest = "attest the practice in the bundle's practices"
+    if not documented and req.evidence:
+        attest += f", naming a document of kind {_kinds(req.evidence)} as its evidence"
+    options.append(attest)
+    text = options[0][0].upper() + options[0][1:]
+    for middle in options[1:-1]:
+        text += f", {middle}"
+    if len(options) > 1:
+        text += f", or {options[-1]}"
+    if documented:
+        text += ": documents alone show only that the practice may exist"
+    return text + "."
 
 
 def _leverage(gid: str, catalog: Catalog, min_confidence: str) -> tuple[list[str], list[str]]:
