@@ -331,8 +331,9 @@ def plan_text(plan: Plan, markdown: bool = False) -> str:
         "then size of the gap. Each goal says what its status rests on now."
     )
     lines.append("")
-    indent = "   - " if markdown else "     - "
     for g in plan.goals:
+        # Markdown nests a list under "10. " only when indented by the marker's width
+        indent = " " * len(f"{g.rank}. ") + "- " if markdown else "     - "
         flags = ", ".join(
             x for x in ("safety" if g.safety else "", f"leverage {g.leverage:g}") if x
         )
