@@ -69,7 +69,7 @@ def test_a_per_person_rule_is_partially_met_when_some_pass(
     assert b31.status == "partially-met"
     (finding,) = [f for f in b31.findings if f.check == "pre-match-training-hours"]
     # the training table is also evidence of the 'training-records' kind
-    assert [f.code for f in b31.findings] == ["metric-some-fail", "documents-present"]
+    assert [f.code for f in b31.findings] == ["metric-some-fail", "documented-only"]
     assert (finding.passed, finding.total, finding.failing) == (2, 3, ["A3"])
     assert finding.scope == "each mentor"
     e32 = report["eepm:E.3.2"]  # nobody has 6 hours
@@ -186,7 +186,8 @@ def test_combine_directly() -> None:
         return Finding(code="x", check=check, status=status, message="m")  # type: ignore[arg-type]
 
     assert combine([]) == "not-assessed"
-    assert combine([f("document", "met"), f("attestation", "not-met")]) == "partially-met"
+    # the program's own statement decides over documents
+    assert combine([f("document", "met"), f("attestation", "not-met")]) == "not-met"
     assert combine([f("success-rate", "met"), f("attestation", "not-met")]) == "met"
     assert combine([f("success-rate", "met"), f("pair-completion-rate", "not-met")]) == (
         "partially-met"
@@ -218,7 +219,9 @@ def test_met_travels_along_superset(make_bundle: BundleFactory, catalog: mentors
         "confidence": "high",
         "inferred": False,
         "source_status": "met",
+        "source_basis": "attested",
     }
+    assert result.basis == "crosswalk"
     assert result.findings[0].code == "via-crosswalk"
 
 

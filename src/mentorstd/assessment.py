@@ -2,9 +2,11 @@
 
 :func:`assess` checks every requirement of the chosen framework against the bundle
 (:func:`~mentorstd.checks.iter_findings`), combines each requirement's findings into one status
-by :data:`STATUS_RULES`, and, where a requirement has no direct evidence at all, projects the
-result of a linked requirement of another framework through the crosswalk by
-:data:`PROJECTION`. Groups (standards, sections, areas) get a roll-up of their items.
+and the :data:`basis` it rests on by :data:`STATUS_RULES` (see :func:`decide`), and, where a
+requirement has no direct evidence, or only documents, projects the result of a linked
+requirement of another framework through the crosswalk by :data:`PROJECTION`. Groups
+(standards, sections, areas) get a roll-up of their items. The report opens with what to fix
+first (the top goals of :func:`mentorstd.plan.build_plan`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ._registry import METRIC_SPECS
 from ._version import __version__
 from .checks import MESSAGES, STATUSES, CheckContext, Finding, Status, iter_findings
 from .crosswalk import CONFIDENCE_ORDER, inverse
+from .errors import UsageError
 
 if TYPE_CHECKING:
     from .bundle import Bundle
@@ -30,41 +33,72 @@ if TYPE_CHECKING:
     from .models import Requirement
 
 __all__ = [
+    "BASES",
+    "DIRECT_BASES",
+    "FIX_FIRST",
     "PROJECTION",
     "STATUS_RULES",
+    "Basis",
+    "FixFirst",
     "Report",
     "Result",
     "StandardSummary",
     "Via",
     "assess",
     "combine",
+    "decide",
+    "relation_text",
 ]
+
+#: What decided a status: a metric, the program's attestation, documents or tables of the
+#: requirement's evidence kinds only, a linked requirement through the crosswalk, or nothing.
+Basis = Literal["measured", "attested", "documented", "crosswalk", "none"]
+BASES: tuple[Basis, ...] = ("measured", "attested", "documented", "crosswalk", "none")
+#: Bases that rest on the bundle itself (the rest: through the crosswalk, or nothing).
+DIRECT_BASES: tuple[Basis, ...] = ("measured", "attested", "documented")
+_BASIS_STRENGTH: dict[str, int] = {"measured": 3, "attested": 2, "documented": 1, "none": 0}
+#: How many of the plan's top goals a report shows under "what to fix first".
+FIX_FIRST = 5
+#: Explicit document rules whose failure lowers an attested met to partially-met.
+_DOCUMENT_RULES = {"documents-incomplete", "document-stale", "document-undated"}
 
 #: How findings combine into a requirement's status (echoed in every report).
 STATUS_RULES: tuple[str, ...] = (
+    "Every status names its basis: measured (a metric decided), attested (the program's "
+    "attestation decided), documented (only documents or tables of the requirement's evidence "
+    "kinds), crosswalk (projected from another framework) or none.",
     "not-applicable: the program attests that the requirement does not apply to it.",
     "Measured checks decide when any could be computed: all met gives met, all not-met gives "
-    "not-met, anything else partially-met. Documents and attestations are still reported but "
-    "cannot overrule a measurement.",
-    "A rate against a threshold (e.g. 90% pair completion) is met or not-met.",
-    "A per-person or per-match rule (e.g. 2 hours of pre-match training for each mentor) is "
-    "met when every one passes, partially-met when some do, not-met when none do.",
+    "not-met, anything else partially-met. A rate against a threshold (e.g. 90% pair "
+    "completion) is met or not-met; a per-person or per-match rule (e.g. 2 hours of pre-match "
+    "training for each mentor) is met when every one passes, partially-met when some do, "
+    "not-met when none do. Attestations and documents are still reported but cannot overrule "
+    "a measurement.",
     "Otherwise the program's attestation decides: implemented with evidence gives met, "
     "implemented without any evidence partially-met, partial partially-met, planned or "
-    "not-implemented not-met. Without an attestation, documents (or tables) of the "
-    "requirement's evidence kinds give met. Explicit document rules (a maximum age, all kinds "
-    "required) give partially-met when stale or incomplete; mixed outcomes give partially-met.",
+    "not-implemented not-met. A stale or incomplete document under an explicit document rule "
+    "(a maximum age, all kinds required) lowers met to partially-met.",
+    "Documents alone give at most partially-met (documented; not attested or measured): a "
+    "document shows that a practice may exist, not that it is in place. The exception is a "
+    "requirement about having the document itself (a written code of conduct, policy or "
+    "published statement), whose standards data marks the document sufficient.",
     "not-assessed: nothing in the bundle bears on the requirement (no attestation, document or "
     "data for its checks).",
-    "Through the crosswalk (only when a requirement has no direct evidence): met travels along "
-    "equal and superset links; met along subset or intersects gives partially-met; "
-    "partially-met travels along equal and subset; not-met travels along equal and subset; "
-    "stored links win over inferred ones, then higher confidence, then stronger relations "
-    "(equal, then subset or superset, then intersects), then shorter paths; among equals the "
-    "more cautious status.",
+    "Through the crosswalk, when a requirement has no direct evidence, or only documents that "
+    "leave it short of met and a linked requirement resting on attested or measured evidence "
+    "gives a different status (the same status leaves the direct evidence deciding): "
+    "met travels along equal and superset links; met along subset or intersects gives "
+    "partially-met; partially-met and not-met travel along equal and subset. Only links of at "
+    "least the minimum confidence (medium unless chosen otherwise) that transfer evidence are "
+    "used (topical-only links never do). Stored links win over inferred ones, then higher "
+    "confidence, then stronger relations (equal, then subset or superset, then intersects), "
+    "then the stronger basis of the linked result, then shorter paths; among equals the more "
+    "cautious status.",
     "Groups (standards, sections, areas) roll up their items: met only when every applicable "
     "item is met, not-met when every assessed item is not-met, not-assessed when none is "
     "assessed, otherwise partially-met.",
+    "What to fix first: the improvement plan's top goals, ranked by safety first, then "
+    "leverage across frameworks, then the size of the gap.",
 )
 
 #: (status of the linked requirement S, relation of S to the target T) -> status of T.
@@ -95,6 +129,9 @@ class Via(_Model):
     confidence: str = Field(description="Weakest confidence along the path.")
     inferred: bool = Field(description="True when the link was inferred, not stored.")
     source_status: Status = Field(description="The linked requirement's own status.")
+    source_basis: Basis = Field(
+        default="none", description="What the linked requirement's own status rests on."
+    )
 
 
 class Result(_Model):
@@ -106,6 +143,10 @@ class Result(_Model):
     standard: str = Field(description="Global id of the top-level standard or section.")
     status: Status = Field(
         description="met, partially-met, not-met, not-assessed or not-applicable."
+    )
+    basis: Basis = Field(
+        default="none",
+        description="What decided the status: measured, attested, documented, crosswalk or none.",
     )
     via: Via | None = Field(default=None, description="Crosswalk origin; null when direct.")
     findings: list[Finding] = Field(default_factory=list, description="What was found.")
@@ -120,6 +161,22 @@ class StandardSummary(_Model):
     title: str = Field(description="Its title.")
     status: Status = Field(description="Roll-up of its items.")
     counts: dict[str, int] = Field(description="Items per status.")
+    by_basis: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Items per basis, then per status."
+    )
+
+
+class FixFirst(_Model):
+    """One of the improvement plan's top goals, shown at the top of the report."""
+
+    rank: int = Field(description="Rank in the plan (1 first).")
+    requirement: str = Field(description="Global requirement id.")
+    title: str = Field(description="Requirement title.")
+    status: Status = Field(description="Its status now.")
+    basis: Basis = Field(description="What its status rests on now.")
+    safety: bool = Field(description="True for safety requirements (ranked first).")
+    leverage: float = Field(description="1 plus the requirements a fix would satisfy elsewhere.")
+    action: str = Field(description="What to do, as a sentence starting with a verb.")
 
 
 class DocumentUsed(_Model):
@@ -181,6 +238,21 @@ class Report(_Model):
     generator: str = Field(description="mentorstd version that produced it.")
     results: list[Result] = Field(description="One per assessable requirement, in order.")
     summary: dict[str, int] = Field(description="Requirements per status.")
+    summary_by_basis: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Requirements per basis (measured, attested, documented, crosswalk, "
+        "none), then per status.",
+    )
+    use_crosswalk: bool = Field(
+        default=True, description="Whether results were projected through the crosswalk."
+    )
+    min_confidence: str = Field(
+        default="medium", description="Lowest link confidence used for projection."
+    )
+    fix_first: list[FixFirst] = Field(
+        default_factory=list,
+        description="The improvement plan's top goals: safety first, then leverage, then gap.",
+    )
     standards: list[StandardSummary] = Field(description="Roll-up per top-level group.")
     metrics: list[MetricUsed] = Field(description="Metrics computed, with definitions.")
     evidence: Evidence = Field(description="What was read, with hashes.")
@@ -231,16 +303,41 @@ def _aggregate(statuses: Iterable[Status]) -> Status:
     return "partially-met"
 
 
-def combine(findings: Iterable[Finding]) -> Status:
-    """One status from a requirement's findings (see :data:`STATUS_RULES`)."""
+def decide(findings: Iterable[Finding]) -> tuple[Status, Basis]:
+    """One status from a requirement's direct findings, and what decided it.
+
+    See :data:`STATUS_RULES`: a measurement decides, else the attestation, else documents
+    (``met`` only through a check marked sufficient).
+
+    >>> from mentorstd.checks import Finding
+    >>> decide([Finding(code="documented-only", check="document", status="partially-met",
+    ...                 message="m")])
+    ('partially-met', 'documented')
+    """
     findings = list(findings)
     if any(f.check == "attestation" and f.status == "not-applicable" for f in findings):
-        return "not-applicable"
+        return "not-applicable", "attested"
     assessed = [f for f in findings if f.status not in {"not-assessed", "not-applicable"}]
-    measured = [f.status for f in assessed if f.check not in {"attestation", "document"}]
+    measured = [
+        f.status for f in assessed if f.check not in {"attestation", "document", "crosswalk"}
+    ]
     if measured:
-        return _aggregate(measured)
-    return _aggregate(f.status for f in assessed)
+        return _aggregate(measured), "measured"
+    attested = [f.status for f in assessed if f.check == "attestation"]
+    if attested:
+        status = _aggregate(attested)
+        if status == "met" and any(f.code in _DOCUMENT_RULES for f in assessed):
+            status = "partially-met"
+        return status, "attested"
+    documents = [f.status for f in assessed if f.check == "document"]
+    if documents:
+        return ("met" if "met" in documents else "partially-met"), "documented"
+    return "not-assessed", "none"
+
+
+def combine(findings: Iterable[Finding]) -> Status:
+    """One status from a requirement's findings (see :data:`STATUS_RULES`)."""
+    return decide(findings)[0]
 
 
 def _rollup(statuses: list[Status]) -> Status:
@@ -263,18 +360,22 @@ class _Direct:
     def __init__(self, bundle: Bundle, catalog: Catalog) -> None:
         self.catalog = catalog
         self.ctx = CheckContext(bundle, catalog)
-        self._cache: dict[str, tuple[Status, list[Finding]]] = {}
+        self._cache: dict[str, tuple[Status, list[Finding], Basis]] = {}
 
-    def get(self, req: Requirement) -> tuple[Status, list[Finding]]:
+    def get(self, req: Requirement) -> tuple[Status, list[Finding], Basis]:
         gid = req.global_id
         if gid not in self._cache:
             if req.is_group:
                 fw = self.catalog.framework(req.framework)
-                statuses = [self.get(child)[0] for child in fw.children(req.id)]
-                self._cache[gid] = (_rollup(statuses), [])
+                items = [self.get(child) for child in fw.children(req.id)]
+                # a group rests on no more than its weakest assessed item
+                bases = [b for _, _, b in items if b != "none"]
+                basis = min(bases, key=_BASIS_STRENGTH.__getitem__) if bases else "none"
+                self._cache[gid] = (_rollup([s for s, _, _ in items]), [], basis)
             else:
                 findings = sorted(iter_findings(req, self.ctx), key=_relevance)
-                self._cache[gid] = (combine(findings), findings)
+                status, basis = decide(findings)
+                self._cache[gid] = (status, findings, basis)
         return self._cache[gid]
 
 
@@ -289,12 +390,22 @@ def _relevance(finding: Finding) -> tuple[int, int]:
 
 
 def _project(
-    req: Requirement, direct: _Direct, catalog: Catalog
+    req: Requirement,
+    direct: _Direct,
+    catalog: Catalog,
+    min_confidence: str = "medium",
+    *,
+    stronger_than_documents: bool = False,
 ) -> tuple[Status, Via, Link] | None:
-    candidates: list[tuple[tuple[int, int, int, int, int], Status, Via, Link]] = []
+    floor = CONFIDENCE_ORDER[min_confidence]
+    candidates: list[tuple[tuple[int, ...], Status, Via, Link]] = []
     for link in catalog.crosswalk.related(req.global_id, inferred=True):
+        if not link.transfers_evidence or CONFIDENCE_ORDER[link.confidence] < floor:
+            continue
         source = catalog.requirement(link.target)
-        source_status, _ = direct.get(source)
+        source_status, _, source_basis = direct.get(source)
+        if stronger_than_documents and source_basis not in {"measured", "attested"}:
+            continue
         relation = inverse(link.relation)  # relation of the source to this requirement
         status = PROJECTION.get((source_status, relation))
         if status is None:
@@ -308,11 +419,13 @@ def _project(
             confidence=link.confidence,
             inferred=link.inferred,
             source_status=source_status,
+            source_basis=source_basis,
         )
         key = (
             int(not link.inferred),
             CONFIDENCE_ORDER[link.confidence],
             _RELATION_STRENGTH[relation],
+            _BASIS_STRENGTH[source_basis],
             -len(link.path),
             -_SEVERITY[status],
         )
@@ -323,21 +436,55 @@ def _project(
     return status, via, link
 
 
-def _via_finding(status: Status, via: Via) -> Finding:
-    relation_text = " then ".join(via.relations)
-    if len(via.path) > 2:
-        relation_text += " (inferred via " + ", ".join(via.path[1:-1]) + ")"
-    message = MESSAGES["via-crosswalk"].format(
-        status=status,
-        relation_text=f"is {relation_text}",
-        source=via.from_,
-        source_status=via.source_status,
-    )
+#: How a relation reads between two requirement ids: "A is a subset of B".
+_RELATION_PHRASE = {
+    "equal": "is equal to",
+    "subset": "is a subset of",
+    "superset": "is a superset of",
+    "intersects": "intersects",
+}
+
+
+def relation_text(via: Via) -> str:
+    """The path in words, from the linked requirement to this one: ``is equal to ima:IV-1,
+    which is a subset of`` (the sentence ends with "this requirement")."""
+    parts = [_RELATION_PHRASE[via.relations[0]]]
+    for node, relation in zip(via.path[1:-1], via.relations[1:], strict=True):
+        parts.append(f"{node}, which {_RELATION_PHRASE[relation]}")
+    return " ".join(parts)
+
+
+def _via_finding(status: Status, via: Via, direct_status: Status | None = None) -> Finding:
+    fields = {
+        "status": status,
+        "relation_text": relation_text(via),
+        "source": via.from_,
+        "source_status": via.source_status,
+        "source_basis": via.source_basis,
+        "direct_status": direct_status,
+    }
+    code = "via-crosswalk" if direct_status is None else "crosswalk-over-documents"
     return Finding(
-        code="via-crosswalk",
+        code=code,
         check="crosswalk",
         status=status,
-        message=message,
+        message=MESSAGES[code].format(**fields),
+        evidence=[via.from_],
+    )
+
+
+def _agrees_finding(status: Status, via: Via) -> Finding:
+    return Finding(
+        code="crosswalk-agrees",
+        check="crosswalk",
+        status=status,
+        message=MESSAGES["crosswalk-agrees"].format(
+            status=status,
+            relation_text=relation_text(via),
+            source=via.from_,
+            source_status=via.source_status,
+            source_basis=via.source_basis,
+        ),
         evidence=[via.from_],
     )
 
@@ -351,21 +498,35 @@ def iter_results(
     catalog: Catalog,
     *,
     use_crosswalk: bool = True,
+    min_confidence: str = "medium",
     _direct: _Direct | None = None,
 ) -> Iterator[Result]:
     """Yield a :class:`Result` per assessable requirement of ``framework``, in order."""
+    _check_confidence(min_confidence)
     fw = catalog.framework(framework)
     direct = _direct or _Direct(bundle, catalog)
     for req in fw.requirements:
         if req.is_group:
             continue
-        status, findings = direct.get(req)
+        status, findings, basis = direct.get(req)
         via = None
-        if status == "not-assessed" and use_crosswalk:
-            projected = _project(req, direct, catalog)
+        if use_crosswalk and status == "not-assessed":
+            projected = _project(req, direct, catalog, min_confidence)
             if projected is not None:
                 status, via, _ = projected
+                basis = "crosswalk"
                 findings = [_via_finding(status, via)]
+        elif use_crosswalk and basis == "documented" and status != "met":
+            # weak direct evidence: a projection resting on attested or measured evidence
+            # decides, and the findings say so
+            projected = _project(req, direct, catalog, min_confidence, stronger_than_documents=True)
+            if projected is not None and projected[0] != status:
+                direct_status = status
+                status, via, _ = projected
+                basis = "crosswalk"
+                findings = [_via_finding(status, via, direct_status), *findings]
+            elif projected is not None:  # same status: the direct evidence decides
+                findings = [*findings, _agrees_finding(status, projected[1])]
         if status == "not-assessed" and not findings:
             findings = [
                 Finding(
@@ -383,6 +544,7 @@ def iter_results(
             kind=req.kind,
             standard=f"{fw.id}:{fw.top_level(req).id}",
             status=status,
+            basis=basis,
             via=via,
             findings=findings,
             provenance=req.provenance,
@@ -397,6 +559,7 @@ def assess(
     *,
     as_of: dt.date | None = None,
     use_crosswalk: bool = True,
+    min_confidence: str = "medium",
 ) -> Report:
     """Assess ``bundle`` against ``framework``.
 
@@ -411,7 +574,10 @@ def assess(
     as_of : date, optional
         The ``assessed_on`` date (default: today). Metrics judge up to the bundle's period end.
     use_crosswalk : bool
-        Project results of linked requirements where a requirement has no direct evidence.
+        Project results of linked requirements where a requirement has no direct evidence,
+        or only documents.
+    min_confidence : {"low", "medium", "high"}
+        Lowest confidence of a crosswalk link that projection uses (default medium).
 
     Examples
     --------
@@ -424,10 +590,18 @@ def assess(
         from .catalog import load_catalog
 
         catalog = load_catalog()
+    _check_confidence(min_confidence)
     fw = catalog.framework(framework)
     direct = _Direct(bundle, catalog)
     results = list(
-        iter_results(bundle, framework, catalog, use_crosswalk=use_crosswalk, _direct=direct)
+        iter_results(
+            bundle,
+            framework,
+            catalog,
+            use_crosswalk=use_crosswalk,
+            min_confidence=min_confidence,
+            _direct=direct,
+        )
     )
     by_id = {r.requirement: r for r in results}
     summary = dict.fromkeys(STATUSES, 0)
@@ -445,6 +619,7 @@ def assess(
                 title=top.title,
                 status=_rollup([r.status for r in items]),
                 counts=counts,
+                by_basis=_by_basis(items),
             )
         )
     metrics = _metrics_used(direct.ctx.metrics, results)
@@ -463,6 +638,9 @@ def assess(
         generator=f"mentorstd {__version__}",
         results=results,
         summary=summary,
+        summary_by_basis=_by_basis(results),
+        use_crosswalk=use_crosswalk,
+        min_confidence=min_confidence,
         standards=standards,
         metrics=metrics,
         evidence=_evidence(bundle),
@@ -473,7 +651,38 @@ def assess(
         from .nqms import nqms_status
 
         report = report.model_copy(update={"nqms": nqms_status(bundle, nqms_data, as_of)})
-    return report
+    return report.model_copy(update={"fix_first": _fix_first(report, catalog)})
+
+
+def _check_confidence(level: str) -> None:
+    if level not in CONFIDENCE_ORDER:
+        raise UsageError(f"min_confidence: {level!r} is not one of low, medium, high")
+
+
+def _by_basis(results: Iterable[Result]) -> dict[str, dict[str, int]]:
+    table: dict[str, dict[str, int]] = {b: dict.fromkeys(STATUSES, 0) for b in BASES}
+    for r in results:
+        table[r.basis][r.status] += 1
+    return table
+
+
+def _fix_first(report: Report, catalog: Catalog) -> list[FixFirst]:
+    from .plan import build_plan
+
+    by_id = {r.requirement: r for r in report.results}
+    return [
+        FixFirst(
+            rank=goal.rank,
+            requirement=goal.requirement,
+            title=goal.title,
+            status=by_id[goal.requirement].status,
+            basis=by_id[goal.requirement].basis,
+            safety=goal.safety,
+            leverage=goal.leverage,
+            action=goal.actions[0],
+        )
+        for goal in build_plan(report, catalog).goals[:FIX_FIRST]
+    ]
 
 
 def _descendants(framework: str, top: str, catalog: Catalog) -> list[str]:

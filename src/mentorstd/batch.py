@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 
 __all__ = ["BatchResult", "find_bundles", "run_batch"]
 
-SUMMARY_HEADER = ["bundle", "path", "result", "error", *STATUSES, "unmet"]
+#: Requirements per basis, and statuses that came through the crosswalk (direct = the rest).
+BASIS_COLUMNS = [
+    *(f"basis-{b}" for b in ("measured", "attested", "documented", "crosswalk", "none")),
+    *(f"{s}-crosswalk" for s in ("met", "partially-met", "not-met")),
+]
+SUMMARY_HEADER = ["bundle", "path", "result", "error", *STATUSES, *BASIS_COLUMNS, "unmet"]
 
 
 @dataclass
@@ -100,10 +105,14 @@ def _assess_one(
             )
     except MentorstdError as err:
         row.update(result="error", error=str(err))
-        row.update(dict.fromkeys(STATUSES, ""))
+        row.update(dict.fromkeys([*STATUSES, *BASIS_COLUMNS], ""))
         row["unmet"] = ""
         return row
     row.update(report.summary)
+    for basis, counts in report.summary_by_basis.items():
+        row[f"basis-{basis}"] = sum(counts.values())
+    for status in ("met", "partially-met", "not-met"):
+        row[f"{status}-crosswalk"] = report.summary_by_basis["crosswalk"][status]
     row["unmet"] = " ".join(r.requirement for r in report.results if r.status == "not-met")
     return row
 

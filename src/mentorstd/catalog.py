@@ -567,8 +567,26 @@ def lint(
     if not loader.problems:
         catalog = loader.catalog()
         report.catalog = catalog
+        report.notes.extend(_sufficient_notes(catalog))
         if catalog._crosswalk_files:
             from .crosswalk import consistency_problems
 
             report.problems.extend(consistency_problems(catalog))
     return report
+
+
+def _sufficient_notes(catalog: Catalog) -> list[str]:
+    """One note per framework listing the requirements a document alone can make met."""
+    notes = []
+    for fid in catalog.frameworks:
+        ids = [
+            req.id
+            for req in catalog.iter_requirements(fid)
+            if any(isinstance(c, DocumentCheck) and c.sufficient for c in req.checks)
+        ]
+        if ids:
+            notes.append(
+                f"{fid}: a document alone suffices (sufficient: true) for {len(ids)} "
+                f"requirements: {', '.join(ids)}"
+            )
+    return notes

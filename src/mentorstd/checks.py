@@ -2,8 +2,9 @@
 
 :func:`iter_findings` is the engine's primitive: it yields one :class:`Finding` per check of a
 requirement, each with its own status; :mod:`mentorstd.assess` combines them. Every requirement
-is checked against the bundle's attestation of it (``practices``) and, when it lists evidence
-kinds and has no explicit document check, against documents and tables of those kinds.
+is checked against the bundle's attestation of it (``practices``), against its explicit
+document checks, and, without an attestation, against documents and tables of its other
+evidence kinds. Documents give ``met`` only through a check marked ``sufficient``.
 Message templates live in :data:`MESSAGES` (``mentorstd codes`` lists them).
 """
 
@@ -40,7 +41,11 @@ MESSAGES: dict[str, str] = {
     "attested-planned": "The program attests the practice is planned, not yet in place.",
     "attested-not-implemented": "The program attests the practice is not implemented.",
     "attested-not-applicable": "The program attests the requirement does not apply to it{note}.",
-    "documents-present": "Evidence of kind {kinds}: {evidence}.",
+    "documents-present": "Evidence of kind {kinds}: {evidence}; the requirement is about "
+    "having this document, so the document suffices.",
+    "documented-only": "Documents of kind {kinds} are present ({evidence}), but a document "
+    "shows that a practice may exist, not that it is in place: documented; not attested or "
+    "measured.",
     "documents-incomplete": "Only some of the required kinds are present ({present}); missing "
     "{missing}.",
     "document-stale": "{evidence} is dated {doc_date}, more than {max_age} days before the "
@@ -58,7 +63,13 @@ MESSAGES: dict[str, str] = {
     "no-evidence": "Nothing in the bundle bears on this requirement: no attestation, no "
     "document of the kinds {kinds}, no data for its checks.",
     "via-crosswalk": "No direct evidence; {status} through the crosswalk: {source} "
-    "({source_status}) {relation_text} this requirement.",
+    "({source_status}, {source_basis}) {relation_text} this requirement.",
+    "crosswalk-over-documents": "Direct evidence is documents only ({direct_status}); "
+    "{source} ({source_status}, {source_basis}) {relation_text} this requirement, and "
+    "{source_basis} evidence is stronger than documents, so the crosswalk decides: {status}.",
+    "crosswalk-agrees": "Through the crosswalk, {source} ({source_status}, {source_basis}) "
+    "{relation_text} this requirement, which also gives {status}, so the direct evidence "
+    "decides.",
     "rollup": "{counts} among its {total} requirements.",
 }
 
@@ -197,10 +208,12 @@ def _documents(check: DocumentCheck, ctx: CheckContext) -> Iterator[Finding]:
         if stale is not None:
             yield stale
             return
+    # A document shows that a practice may exist, not that it is in place; only a
+    # requirement about having the document itself is met by it.
     yield _finding(
-        "documents-present",
+        "documents-present" if check.sufficient else "documented-only",
         "document",
-        "met",
+        "met" if check.sufficient else "partially-met",
         evidence=used,
         text={"kinds": _quote(have), "evidence": _quote(used)},
     )
@@ -340,11 +353,12 @@ def iter_findings(requirement: Requirement, ctx: CheckContext) -> Iterator[Findi
     """
     attested = list(_attestation(requirement, ctx))
     yield from attested
-    explicit_docs = [c for c in requirement.checks if isinstance(c, DocumentCheck)]
+    explicit = {k for c in requirement.checks if isinstance(c, DocumentCheck) for k in c.kinds}
+    implicit = [k for k in requirement.evidence if k not in explicit]
     # The program's own statement about the requirement outranks documents that merely share
     # an evidence kind with it, so implicit document checks run only without an attestation.
-    if requirement.evidence and not explicit_docs and not attested:
-        yield from _documents(DocumentCheck(type="document", kinds=requirement.evidence), ctx)
+    if implicit and not attested:
+        yield from _documents(DocumentCheck(type="document", kinds=implicit), ctx)
     for check in requirement.checks:
         if isinstance(check, DocumentCheck):
             yield from _documents(check, ctx)

@@ -363,6 +363,14 @@ _SUFFIX_FORMAT = {
 }
 
 
+class ConfidenceOpt(StrEnum):
+    """Confidence levels."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
 def _parse_date(value: str | None, option: str) -> Any:
     if value is None:
         return None
@@ -425,9 +433,16 @@ def validate(
             "--no-crosswalk", help="Use direct evidence only, no projection through the crosswalk."
         ),
     ] = False,
+    min_confidence: Annotated[
+        ConfidenceOpt,
+        typer.Option(
+            "--min-confidence", help="Lowest confidence of crosswalk links used for projection."
+        ),
+    ] = ConfidenceOpt.medium,
     allow_personal_data: AllowPersonalDataOption = False,
 ) -> None:
-    """Assess an evidence bundle against a framework and report each requirement's status."""
+    """Assess an evidence bundle against a framework and report each requirement's status,
+    what it rests on, and what to fix first."""
     from .assessment import assess
     from .bundle import load_bundle
 
@@ -435,7 +450,14 @@ def validate(
     cat = _catalog()
     cat.framework(framework)
     loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
-    report = assess(loaded, framework, cat, as_of=day, use_crosswalk=not no_crosswalk)
+    report = assess(
+        loaded,
+        framework,
+        cat,
+        as_of=day,
+        use_crosswalk=not no_crosswalk,
+        min_confidence=min_confidence.value,
+    )
     chosen = _choose_format(fmt, output)
     if chosen == "text":
         if output is not None:
@@ -468,6 +490,8 @@ def _print_report_summary(report: Any) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from .render import BASIS_LABEL
+
     console = _stdout()
     colours = {
         "met": "green",
@@ -478,20 +502,50 @@ def _print_report_summary(report: Any) -> None:
     }
     console.print(
         f"[bold]{escape(report.program.name)}[/bold] against "
-        f"{escape(report.framework_title)} ({report.framework})"
+        f"{escape(report.framework_title)} ({report.framework}), {len(report.results)} "
+        "requirements"
     )
+    console.print("  ".join(f"[{colours[s]}]{s}[/] {n}" for s, n in report.summary.items()))
+    console.print(
+        "rests on: "
+        + "  ".join(
+            f"{BASIS_LABEL[b]} {sum(row.values())}" for b, row in report.summary_by_basis.items()
+        )
+    )
+    if report.fix_first:
+        console.print("[bold]What to fix first[/bold]")
+        for g in report.fix_first:
+            flags = "; safety" if g.safety else ""
+            console.print(
+                f" {g.rank}. {g.requirement} {escape(g.title)} "
+                f"([{colours[g.status]}]{g.status}[/], {BASIS_LABEL[g.basis]}{flags}): "
+                f"{escape(g.action)}"
+            )
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("requirement")
+    table.add_column("title", overflow="fold")
     table.add_column("status")
+    table.add_column("rests on")
     table.add_column("finding", overflow="fold")
     for r in report.results:
         first = r.findings[0] if r.findings else None
-        note = first.message if first else ""
-        if r.via is not None:
-            note = f"via {r.via.from_}: " + note
-        table.add_row(r.requirement, f"[{colours[r.status]}]{r.status}[/]", escape(note))
+        table.add_row(
+            r.requirement,
+            escape(r.title),
+            f"[{colours[r.status]}]{r.status}[/]",
+            BASIS_LABEL[r.basis],
+            escape(first.message if first else ""),
+        )
     console.print(table)
-    console.print("  ".join(f"[{colours[s]}]{s}[/] {n}" for s, n in report.summary.items()))
+    console.print(
+        "Documents alone give at most partially-met unless the requirement is about having the "
+        "document; "
+        + (
+            f"projection used crosswalk links of at least {report.min_confidence} confidence."
+            if report.use_crosswalk
+            else "the crosswalk was not used."
+        )
+    )
 
 
 # -- crosswalk -------------------------------------------------------------------------------
@@ -505,14 +559,6 @@ class CrosswalkFormatOpt(StrEnum):
     html = "html"
     json = "json"
     mermaid = "mermaid"
-
-
-class ConfidenceOpt(StrEnum):
-    """Confidence levels."""
-
-    low = "low"
-    medium = "medium"
-    high = "high"
 
 
 @app.command()
@@ -625,6 +671,7 @@ class PlanFormat(StrEnum):
 
     text = "text"
     markdown = "markdown"
+    html = "html"
     json = "json"
     yaml = "yaml"
 
@@ -639,7 +686,7 @@ def plan(
         typer.Option(
             "--format",
             "-f",
-            help="text, markdown, json, or yaml (goals ready to paste into the "
+            help="text, markdown, html, json, or yaml (goals ready to paste into the "
             "bundle's nqms.plan_goals).",
         ),
     ] = PlanFormat.text,
@@ -647,20 +694,30 @@ def plan(
         Path | None, typer.Option("--output", "-o", help="Write here (atomically).")
     ] = None,
     as_of: AsOfOption = None,
+    min_confidence: Annotated[
+        ConfidenceOpt,
+        typer.Option(
+            "--min-confidence",
+            help="Lowest confidence of crosswalk links used for projection and leverage.",
+        ),
+    ] = ConfidenceOpt.medium,
     allow_personal_data: AllowPersonalDataOption = False,
 ) -> None:
-    """An improvement plan: every gap as a goal, ranked by safety, leverage across frameworks
-    and size of the gap, grouped by standard."""
+    """An improvement plan: every gap as a goal with what to do, ranked by safety, leverage
+    across frameworks and size of the gap."""
     from .assessment import assess
     from .bundle import load_bundle
-    from .plan import build_plan, plan_text
+    from .plan import build_plan, plan_html, plan_text
 
     day = _parse_date(as_of, "--as-of")
     cat = _catalog()
     cat.framework(framework)
     loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
-    result = build_plan(assess(loaded, framework, cat, as_of=day), cat)
-    if fmt is PlanFormat.json:
+    report = assess(loaded, framework, cat, as_of=day, min_confidence=min_confidence.value)
+    result = build_plan(report, cat)
+    if fmt is PlanFormat.html:
+        text = plan_html(result)
+    elif fmt is PlanFormat.json:
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
     elif fmt is PlanFormat.yaml:
         import yaml

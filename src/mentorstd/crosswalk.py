@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -122,6 +123,7 @@ class Link:
     rationale: str
     author: str | None = None
     date: str | None = None
+    transfers_evidence: bool = True
 
     @property
     def source_framework(self) -> str:
@@ -146,6 +148,7 @@ class Link:
             "rationale": self.rationale,
             "author": self.author,
             "date": self.date,
+            "transfers_evidence": self.transfers_evidence,
         }
 
 
@@ -227,6 +230,7 @@ class Crosswalk:
                     "rationale": m.rationale,
                     "author": m.author or cw.author,
                     "date": m.date or cw.date,
+                    "transfers_evidence": m.transfers_evidence,
                 }
                 graph.add_edge(src, dst, relation=m.relation, stored=True, **data)
                 if not graph.has_edge(dst, src):
@@ -255,6 +259,7 @@ class Crosswalk:
                 rationale=data["rationale"],
                 author=data["author"],
                 date=data["date"],
+                transfers_evidence=data.get("transfers_evidence", True),
             )
 
     def _infer_from(self, source: str) -> dict[str, Link]:
@@ -286,6 +291,11 @@ class Crosswalk:
                         + " then ".join(rels)
                         + " via "
                         + " -> ".join(path[1:-1]),
+                        # a path transfers evidence only when every step does
+                        transfers_evidence=all(
+                            self.graph.edges[u, v].get("transfers_evidence", True)
+                            for u, v in itertools.pairwise(path)
+                        ),
                     )
                     if _better(link, best.get(node)):
                         best[node] = link

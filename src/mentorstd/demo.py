@@ -24,6 +24,8 @@ class DemoResult:
 
     out: Path
     reports: list[tuple[str, str, dict[str, int], Path]] = field(default_factory=list)
+    #: (bundle, framework) -> requirements per basis, then per status
+    by_basis: dict[tuple[str, str], dict[str, dict[str, int]]] = field(default_factory=dict)
     crosswalks: list[Path] = field(default_factory=list)
     index: Path | None = None
 
@@ -56,6 +58,7 @@ def run_demo(
             result.reports.append(
                 (bundle.name, fid, dict(report.summary), base.with_suffix(".html"))
             )
+            result.by_basis[(bundle.name, fid)] = report.summary_by_basis
     for a, b in itertools.combinations(list(catalog.frameworks), 2):
         table = build_table(catalog, a, b)
         for fmt, suffix in (("html", ".html"), ("csv", ".csv"), ("markdown", ".md")):
@@ -65,7 +68,10 @@ def run_demo(
     index = render_template(
         "index.html.j2",
         title="mentorstd demo",
-        reports=[(n, f, s, p.relative_to(out).as_posix()) for n, f, s, p in result.reports],
+        reports=[
+            (n, f, s, p.relative_to(out).as_posix(), result.by_basis[(n, f)])
+            for n, f, s, p in result.reports
+        ],
         crosswalks=[
             p.relative_to(out).as_posix() for p in result.crosswalks if p.suffix == ".html"
         ],

@@ -112,6 +112,12 @@ class DocumentCheck(_Model):
         ge=1,
         description="Documents older than this (at the end of the bundle's period) are stale.",
     )
+    sufficient: bool = Field(
+        default=False,
+        description="True when the requirement is about having this document (a written "
+        "code of conduct, policy or published statement): the document alone can make it "
+        "met. Otherwise documents give at most partially-met.",
+    )
     description: str | None = Field(default=None, description="What the documents show.")
 
 
@@ -301,6 +307,11 @@ class Mapping(_Model):
     relation: Relation = Field(description="Set relation of source to target.")
     confidence: Confidence = Field(description="How sure the mapping is.")
     rationale: str = Field(min_length=1, description="One line, in our own words.")
+    transfers_evidence: bool = Field(
+        default=True,
+        description="False for a topical-only link: it shows in crosswalk tables but never "
+        "carries a status from one requirement to the other.",
+    )
     author: str | None = Field(default=None, description="Overrides the file's author.")
     date: str | None = Field(
         default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="Overrides the file's date."

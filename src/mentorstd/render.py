@@ -5,7 +5,24 @@ from __future__ import annotations
 from ._registry import METRIC_SPECS
 from .models import AttestationCheck, Check, DocumentCheck, MetricCheck
 
-__all__ = ["describe_check", "format_threshold", "format_value"]
+__all__ = ["BASIS_LABEL", "BASIS_MARK", "describe_check", "format_threshold", "format_value"]
+
+#: How a basis reads next to a status.
+BASIS_LABEL: dict[str, str] = {
+    "measured": "measured",
+    "attested": "attested",
+    "documented": "documented only",
+    "crosswalk": "through the crosswalk",
+    "none": "no evidence",
+}
+#: A short marker for tables and terminals (documented-only and crosswalk stand out).
+BASIS_MARK: dict[str, str] = {
+    "measured": "measured",
+    "attested": "attested",
+    "documented": "documented*",
+    "crosswalk": "crosswalk~",
+    "none": "",
+}
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -37,6 +54,8 @@ def describe_check(check: Check) -> list[str]:
         age = f", not older than {check.max_age_days} days" if check.max_age_days else ""
         joiner = " and " if check.match == "all" else " or "
         line = f"document: {joiner.join(check.kinds)}{age}"
+        if check.sufficient:
+            line += " (sufficient: the requirement is about having it)"
         return [line] + ([check.description] if check.description else [])
     spec = METRIC_SPECS.get(check.metric)
     params = ", ".join(

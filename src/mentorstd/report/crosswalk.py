@@ -95,6 +95,7 @@ def _csv(t: CrosswalkTable) -> str:
         "confidence",
         "inferred",
         "path",
+        "transfers_evidence",
         "rationale",
     ]
     rows = [
@@ -107,6 +108,7 @@ def _csv(t: CrosswalkTable) -> str:
             link.confidence,
             "yes" if link.inferred else "no",
             " > ".join(link.path),
+            "yes" if link.transfers_evidence else "no (topical only)",
             link.rationale,
         ]
         for link in t.links
@@ -132,6 +134,8 @@ def _markdown(t: CrosswalkTable) -> str:
     ]
     for link in t.links:
         rel = link.relation + (" (inferred)" if link.inferred else "")
+        if not link.transfers_evidence:
+            rel += " (topical only: transfers no evidence)"
         lines.append(
             f"| {md_cell(link.source)} {md_cell(t.title_of(link.source))} | "
             f"{md_cell(link.target)} {md_cell(t.title_of(link.target))} | {rel} | "

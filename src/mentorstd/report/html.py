@@ -10,7 +10,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..checks import STATUSES
-from ..render import format_value
+from ..render import BASIS_LABEL, format_value
 
 if TYPE_CHECKING:
     import jinja2
@@ -37,6 +37,8 @@ def environment() -> jinja2.Environment:
     )
     env.globals["fmt"] = format_value
     env.globals["statuses"] = STATUSES
+    env.globals["basis_label"] = BASIS_LABEL
+    env.globals["bases"] = tuple(BASIS_LABEL)
     return env
 
 
@@ -56,4 +58,8 @@ def render_template(name: str, **context: Any) -> str:
 
 def report_html(report: Report) -> str:
     """The report as one self-contained HTML page."""
-    return render_template("report.html.j2", r=report)
+    from .markdown import md_text_reading
+
+    # the brief rules are plain text with **bold** marks: drop the marks for HTML
+    reading = md_text_reading(report).replace("**", "")
+    return render_template("report.html.j2", r=report, reading=reading)

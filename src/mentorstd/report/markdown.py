@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..render import format_value
+from ..render import BASIS_LABEL, format_value
 from .text import md_cell, md_text
 
 if TYPE_CHECKING:
     from ..assessment import Report
 
-__all__ = ["MAX_IDS", "report_markdown"]
+__all__ = ["MAX_IDS", "READING", "report_markdown"]
+
+#: The rules in brief, repeated near the top of every report (the full rules close it).
+READING = (
+    "Each status says what it rests on: **measured** (a metric decided), **attested** (the "
+    "program's attestation decided), **documented only** (documents or tables of the "
+    "requirement's evidence kinds, and nothing else), **through the crosswalk** (projected "
+    "from a linked requirement of another framework) or no evidence. Documents alone give at "
+    "most partially-met unless the requirement is about having the document itself. "
+    "Projection uses links of at least {min_confidence} confidence that transfer evidence."
+)
 
 #: Failing ids listed inline per finding; the JSON report always has them all.
 MAX_IDS = 25
@@ -31,6 +41,13 @@ def _ids(ids: list[str]) -> str:
     return shown
 
 
+def md_text_reading(report: Report) -> str:
+    """The rules in brief for this report (Markdown)."""
+    if not report.use_crosswalk:
+        return READING.split(" Projection uses", maxsplit=1)[0] + " The crosswalk was not used."
+    return READING.format(min_confidence=report.min_confidence)
+
+
 def report_markdown(report: Report) -> str:
     """The report as GitHub-flavoured Markdown."""
     out: list[str] = []
@@ -43,23 +60,62 @@ def report_markdown(report: Report) -> str:
         f"{p.period_end} · assessed {report.assessed_on} · {report.generator}"
     )
     add("")
-    add("| status | requirements |")
-    add("|---|---:|")
-    for status, count in report.summary.items():
-        add(f"| {status} | {count} |")
+    add("## What to fix first")
     add("")
-    add("NQMS-style reviews do not rank programs; there is no overall score.")
+    if not report.fix_first:
+        add("Nothing: every requirement is met or does not apply.")
+    for goal in report.fix_first:
+        flags = "; safety" if goal.safety else ""
+        add(
+            f"{goal.rank}. **{md_text(goal.requirement)}** {md_text(goal.title)} "
+            f"({goal.status}, {BASIS_LABEL[goal.basis]}{flags}): {md_text(goal.action)}"
+        )
+    if report.fix_first:
+        add("")
+        add(
+            "Ranked by safety first, then leverage across frameworks, then size of the gap; "
+            "`mentorstd plan` lists every goal."
+        )
+    add("")
+    add("## Summary")
+    add("")
+    add(md_text_reading(report))
+    add("")
+    bases = list(report.summary_by_basis)
+    add("| status | all | " + " | ".join(BASIS_LABEL[b] for b in bases) + " |")
+    add("|---|---:|" + "---:|" * len(bases))
+    for status, count in report.summary.items():
+        cells = " | ".join(str(report.summary_by_basis[b][status]) for b in bases)
+        add(f"| {status} | {count} | {cells} |")
+    direct = sum(
+        n
+        for b, row in report.summary_by_basis.items()
+        if b not in {"crosswalk", "none"}
+        for n in row.values()
+    )
+    through = sum(report.summary_by_basis.get("crosswalk", {}).values())
+    add("")
+    add(
+        f"Direct evidence decides {direct} requirements; the crosswalk decides {through}. "
+        "NQMS-style reviews do not rank programs; there is no overall score."
+    )
     add("")
     add("## By standard")
     add("")
-    add("| standard | roll-up | met | partially | not met | not assessed | n/a |")
-    add("|---|---|---:|---:|---:|---:|---:|")
+    add(
+        "| standard | roll-up | met | partially | not met | not assessed | n/a "
+        "| documented only | through the crosswalk |"
+    )
+    add("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for s in report.standards:
         c = s.counts
+        documented = sum(s.by_basis.get("documented", {}).values())
+        through = sum(s.by_basis.get("crosswalk", {}).values())
         add(
-            f"| {md_cell(s.requirement)} {md_cell(s.title)} | {s.status} | {c['met']} | "
+            f"| {md_cell(s.requirement)} {md_cell(s.title)} | {s.status} "
+            f"({c['met']} of {sum(c.values())} met) | {c['met']} | "
             f"{c['partially-met']} | {c['not-met']} | {c['not-assessed']} | "
-            f"{c['not-applicable']} |"
+            f"{c['not-applicable']} | {documented} | {through} |"
         )
     if report.nqms is not None:
         n = report.nqms
@@ -79,12 +135,16 @@ def report_markdown(report: Report) -> str:
     add("## Requirements")
     for r in report.results:
         add("")
-        add(f"### {md_text(r.requirement)} {md_text(r.title)}: {_ICON[r.status]}")
+        add(
+            f"### {md_text(r.requirement)} {md_text(r.title)}: {_ICON[r.status]} "
+            f"({BASIS_LABEL[r.basis]})"
+        )
         add("")
         if r.via is not None:
             path = " → ".join(md_text(x) for x in r.via.path)
             add(
-                f"Through the crosswalk from `{r.via.from_}` ({', '.join(r.via.relations)}; "
+                f"Through the crosswalk from `{r.via.from_}` ({r.via.source_status}, "
+                f"{BASIS_LABEL[r.via.source_basis]}; {', '.join(r.via.relations)}; "
                 f"{r.via.confidence} confidence{', inferred' if r.via.inferred else ''}): "
                 f"{path}"
             )
@@ -136,6 +196,12 @@ def report_markdown(report: Report) -> str:
         )
     add("")
     add("## How statuses were decided")
+    add("")
+    add(
+        f"Crosswalk projection used links of at least {report.min_confidence} confidence."
+        if report.use_crosswalk
+        else "The crosswalk was not used."
+    )
     add("")
     for rule in report.status_rules:
         add(f"- {md_text(rule)}")
