@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -312,16 +313,6 @@ _REGULAR = _Layout(None, None, None)
 
 def _layout(raw: bytes, separator: str, width: int, display: str) -> _Layout:
     """The records of the file (see :class:`_Layout`); the header is the first record."""
-    sep = separator.encode()
-    if b'"' not in raw:
-        # Without quotes every line is a record. One C-level pass keeps only separators and
-        # newlines; when they repeat the header's pattern, every line has the header's width.
-        keep = bytes(c for c in range(256) if c not in sep + b"\n")
-        pattern = raw.translate(None, keep)
-        if not pattern.endswith(b"\n"):
-            pattern += b"\n"
-        if pattern == (sep * (width - 1) + b"\n") * pattern.count(b"\n"):
-            return _REGULAR
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -361,6 +352,34 @@ def _layout(raw: bytes, separator: str, width: int, display: str) -> _Layout:
         .slice(1)  # the header
     )
     return _Layout(records["line"], records["fields"], records["blank"])
+
+
+def _plain_read(raw: bytes, separator: str, width: int) -> pl.DataFrame | None:
+    """The file parsed by polars when it is plain, else ``None``.
+
+    Plain: no quotes, and every line a record of the header's width. polars refuses a row
+    with too many fields; when none has too many, the separators add up to (width - 1) per
+    line only if none has too few either, and the lines add up to the rows only if no line is
+    blank. Two byte counts prove it, and row ``i`` is then on line ``i + 2``.
+    """
+    if b'"' in raw:
+        return None
+    try:
+        frame = pl.read_csv(
+            raw,
+            has_header=True,
+            separator=separator,
+            quote_char=None,
+            infer_schema=False,
+            new_columns=[f"c{i}" for i in range(width)],
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
+    if lines != frame.height + 1 or raw.count(separator.encode()) != (width - 1) * lines:
+        return None
+    return frame
 
 
 def _polars_csv(raw: bytes, separator: str, width: int, display: str) -> pl.DataFrame:
@@ -496,6 +515,8 @@ def _validate_columns(
     index: dict[str, int],
     problems: _Problems,
     references: dict[str, Known],
+    *,
+    quoted: bool = True,
 ) -> pl.DataFrame:
     """The typed frame, with a problem for every bad cell (grouped per column and kind).
 
@@ -503,9 +524,12 @@ def _validate_columns(
     parallel polars pass), and rows are looked up only for the values that fail.
     """
     present = [c for c in spec if c.name in index]
-    # a blank cell (empty, or quoted "") is null
+    # a blank cell is null: polars reads an empty cell as null, a quoted "" as ""
     strings = raw.select(
-        pl.col(f"c{index[c.name]}").replace("", None).alias(c.name) for c in present
+        (
+            pl.col(f"c{index[c.name]}").replace("", None) if quoted else pl.col(f"c{index[c.name]}")
+        ).alias(c.name)
+        for c in present
     )
     distinct = strings.select(pl.col(c.name).drop_nulls().unique().implode() for c in present)
     nulls = strings.null_count().row(0, named=True)
@@ -577,6 +601,57 @@ def _check_matches(table: pl.DataFrame, index: dict[str, int], problems: _Proble
 # -- the reader --------------------------------------------------------------------------------
 
 
+def _parse(
+    raw: bytes,
+    spec: tuple[Column, ...],
+    display: str,
+    personal_column: Callable[[str], bool] | None,
+    privacy_help: str | None,
+) -> tuple[pl.DataFrame, pl.Series | None, _Problems, dict[str, int]]:
+    """The file's cells as text (``c0``, ``c1`` ... in file order), the line of each row
+    (``None``: row i is on line i + 2), the problems so far and each known column's position.
+
+    Raises the problems that leave cells unplaceable: NUL bytes, a wrong header, ragged rows.
+    """
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise BundleError(
+            Problem("contains a NUL byte (is this really a CSV text file?)", display, line)
+        )
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    separator = ","
+    header = _header(body, separator, display)
+    width = len(header)
+    problems = _Problems(display)
+    index = _check_header(header, spec, problems, personal_column, privacy_help)
+    if problems.items:
+        raise BundleError(problems.sorted())
+    frame = _plain_read(body, separator, width)
+    if frame is not None:
+        return frame, None, problems, index
+    layout = _layout(body, separator, width, display)
+    assert layout.lines is not None and layout.fields is not None and layout.blank is not None
+    problems.lines = layout.lines
+    ragged = ((layout.fields != width) & ~layout.blank).arg_true()
+    if ragged.len():
+        first = layout.fields[ragged[0]]
+        problems.rows(ragged, f"row has {first} fields, the header has {width}")
+        raise BundleError(problems.sorted())
+    frame = _polars_csv(body, separator, width, display)
+    if frame.height != layout.blank.len():  # pragma: no cover - polars and we disagree
+        raise BundleError(
+            Problem(
+                f"cannot be read consistently ({frame.height} rows parsed, "
+                f"{layout.blank.len()} records found)",
+                display,
+            )
+        )
+    keep = ~layout.blank
+    lines = layout.lines.filter(keep)
+    problems.lines = lines
+    return frame.filter(keep), lines, problems, index
+
+
 def read_table(
     path: Path,
     name: str,
@@ -616,55 +691,21 @@ def read_table(
     display = display or str(path)
     spec = TABLES[name]
     raw = _read_bytes(path, display, MAX_TABLE_BYTES if max_bytes is None else max_bytes)
-    digest = hashlib.sha256(raw).hexdigest()
-    if b"\x00" in raw:
-        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
-        raise BundleError(
-            Problem("contains a NUL byte (is this really a CSV text file?)", display, line)
-        )
-    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    separator = ","
-    header = _header(body, separator, display)
-    problems = _Problems(display)
-    index = _check_header(header, spec, problems, personal_column, privacy_help)
-    layout = _layout(body, separator, len(header), display)
-    problems.lines = layout.lines
-    if layout.fields is not None and layout.blank is not None:
-        fields, width = layout.fields, len(header)
-        ragged = ((fields != width) & ~layout.blank).arg_true()
-        if ragged.len():
-            first = fields[ragged[0]]
-            problems.rows(ragged, f"row has {first} fields, the header has {width}")
-    if problems.items:
-        # a wrong header or ragged rows: cells cannot be trusted to be in their columns
-        raise BundleError(problems.sorted())
-    frame = _polars_csv(body, separator, len(header), display)
-    lines = layout.lines
-    if layout.blank is not None:
-        if frame.height != layout.blank.len():  # pragma: no cover - polars and we disagree
-            raise BundleError(
-                Problem(
-                    f"cannot be read consistently ({frame.height} rows parsed, "
-                    f"{layout.blank.len()} records found)",
-                    display,
-                )
-            )
-        keep = ~layout.blank
-        if not keep.all():
-            frame = frame.filter(keep)
-            assert lines is not None
-            lines = lines.filter(keep)
-        problems.lines = lines
-    typed = _validate_columns(frame, spec, index, problems, references or {})
-    if name == "matches" and not problems.items:
-        _check_matches(typed, index, problems)
-    if problems.items:
-        raise BundleError(problems.sorted())
+    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs beside polars
+        digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
+        frame, lines, problems, index = _parse(raw, spec, display, personal_column, privacy_help)
+        quoted = b'"' in raw
+        typed = _validate_columns(frame, spec, index, problems, references or {}, quoted=quoted)
+        del frame
+        if name == "matches" and not problems.items:
+            _check_matches(typed, index, problems)
+        if problems.items:
+            raise BundleError(problems.sorted())
     return Table(
         name=name,
         file=display,
         frame=typed,
-        sha256=digest,
+        sha256=digest.result(),
         size=len(raw),
         path=path,
         positions={n: i + 1 for n, i in index.items()},
