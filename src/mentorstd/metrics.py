@@ -261,16 +261,18 @@ def _ended(end: int | None, period_end: int) -> bool:
 
 @metric("pair-completion-rate")
 def pair_completion_rate(ctx: MetricContext, params: Params) -> MetricResult:
-    """Completed matches over matches that have ended or are past their planned end."""
+    """Completed matches over matches that have ended or are past their planned end (with
+    ``denominator: all``, over every match: open pairs count as not completed)."""
     matches = ctx.table("matches")
     assert matches is not None
+    every = params.get("denominator") == "all"
     good, total, failing = 0, 0, []
     for match_id, planned, end, reason in matches.rows(
         "match_id", "planned_end_date", "end_date", "closure_reason"
     ):
         ended = _ended(end, ctx.period_end)
         overdue = planned is not None and planned < ctx.period_end
-        if not (ended or overdue):
+        if not (ended or overdue or every):
             continue
         total += 1
         if ended and reason == "completed":
@@ -314,8 +316,31 @@ def satisfaction_rate(ctx: MetricContext, params: Params) -> MetricResult:
 
 @metric("success-rate")
 def success_rate(ctx: MetricContext, params: Params) -> MetricResult:
-    """Share of a role's survey responses reporting success."""
-    return _survey_rate("success-rate", ctx, params, "reports_success", lambda v: v == "yes")
+    """Share of a role's survey responses reporting success (with ``denominator: matched``,
+    mentors or mentees in the matches table who gave no answer count as not reporting it)."""
+    result = _survey_rate("success-rate", ctx, params, "reports_success", lambda v: v == "yes")
+    role = params["role"]
+    if params.get("denominator") != "matched" or role not in ("mentor", "mentee"):
+        return result
+    surveys, matches = ctx.table("surveys"), ctx.table("matches")
+    assert surveys is not None
+    if matches is None:
+        return MetricResult("success-rate", params, missing=("matches",), note="no matches table")
+    answered = {
+        person
+        for person, r, value in surveys.rows("respondent_id", "role", "reports_success")
+        if r == role and value is not None
+    }
+    silent = sorted(set(matches[f"{role}_id"]) - answered)
+    good = result.numerator or 0
+    return _rate(
+        "success-rate",
+        params,
+        good,
+        (result.denominator or 0) + len(silent),
+        [*result.failing, *silent],
+        f"no {role} in a match and no {role} survey response",
+    )
 
 
 @metric("outcome-improvement-rate")
@@ -441,9 +466,40 @@ def references_checked(ctx: MetricContext, params: Params) -> MetricResult:
     )
 
 
+#: Minimum commitment in months when the program declares none, by program model: a school
+#: year for school programs (about 9 months of term, September to June in the US, 39 teaching
+#: weeks in England), else the one year of EEPM's default (B.2.6).
+DEFAULT_COMMITMENT_MONTHS: dict[str, int] = {"school": 9}
+DEFAULT_COMMITMENT_OTHER = 12
+
+
+def program_commitment(bundle: Bundle) -> tuple[int, str]:
+    """The minimum commitment a bundle's matches are judged against, and why that one."""
+    program = bundle.manifest.program
+    if program.commitment_months is not None:
+        return program.commitment_months, "declared by the program (program.commitment_months)"
+    months = DEFAULT_COMMITMENT_MONTHS.get(program.model, DEFAULT_COMMITMENT_OTHER)
+    why = (
+        "the school-year default for a school program"
+        if program.model == "school"
+        else f"the one-year default for a {program.model} program"
+    )
+    return months, why + " (no program.commitment_months declared)"
+
+
 @metric("planned-commitment-months")
 def planned_commitment_months(ctx: MetricContext, params: Params) -> MetricResult:
-    """Whole months from start to planned end, per match."""
+    """Whole months from start to planned end, per match.
+
+    With ``minimum: program`` the check's threshold is replaced by the program's own minimum
+    (:func:`program_commitment`), reported in ``details`` and the note.
+    """
+    details: dict[str, Any] = {}
+    note = None
+    if params.get("minimum") == "program":
+        minimum, why = program_commitment(ctx.bundle)
+        details = {"threshold": float(minimum), "minimum_months": minimum, "minimum_basis": why}
+        note = f"minimum commitment used: {minimum} months, {why}"
     matches = ctx.table("matches")
     assert matches is not None
     planned = matches["planned_end_date"]
@@ -463,7 +519,9 @@ def planned_commitment_months(ctx: MetricContext, params: Params) -> MetricResul
         np.float64,
     )
     out = dict(zip(matches["match_id"], months.tolist(), strict=True))
-    return MetricResult("planned-commitment-months", params, entities=out)
+    return MetricResult(
+        "planned-commitment-months", params, entities=out, details=details, note=note
+    )
 
 
 @metric("staff-contact-cadence")
