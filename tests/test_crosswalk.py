@@ -177,7 +177,7 @@ def test_a_local_framework_mapped_to_eepm_reaches_the_others_by_inference(
         "# yaml-language-server: $schema=../../schemas/standard.schema.json\n"
         "requirements:\n"
         "  - {id: L1, kind: item, title: Matching, statement: We match and start pairs well.,"
-        " source: {section: '1'}, provenance: verified}\n",
+        " source: {section: '1'}, id_basis: source, provenance: verified}\n",
         encoding="utf-8",
     )
     _dump(
