@@ -22,9 +22,9 @@ def test_shipped_data_is_clean_and_summarised(cli: Callable[..., Any]) -> None:
     # 6 standard numbers + B.1.1-B.1.7 + E.1.1, E.1.2, E.1.4 printed in a source = 16, PPM's 7
     # assigned, the other 31 inferred; provisional: B.2.7 and the three draft enhancements
     assert out.startswith(
-        "ok: 4 frameworks: eepm 54 (50 derived/4 provisional); "
-        "ima 28 (28 verified); npss 22 (22 derived); "
-        "uk_school 43 (43 verified)"
+        "ok: 4 frameworks: eepm 54 (50 derived/4 provisional; ids 16 source/7 assigned/"
+        "31 inferred); ima 28 (28 verified; ids 28 source); npss 22 (22 derived; ids 22 "
+        "assigned); uk_school 43 (43 verified; ids 9 source/34 assigned)"
     )
     assert "crosswalk mappings in 6 files" in out
     assert "note: eepm: 36 of the 48 benchmarks" in out
