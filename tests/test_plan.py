@@ -26,12 +26,13 @@ from .test_metrics import MATCHES, SCREENING, TRAINING
 # -- ranking ---------------------------------------------------------------------------------
 
 GAPS = {
-    "ima:I-7": "planned",  # safety; 2 intersects links           -> leverage 2.0
+    "ima:I-7": "planned",  # safety; 3 intersects links           -> leverage 2.5
     "ima:III-1": "partial",  # safety; 8 intersects links           -> leverage 5.0
-    "ima:VI-1": "planned",  # 1 superset (eepm:PPM.6) + 12 intersects -> leverage 8.0
+    "ima:VI-1": "planned",  # 1 superset (eepm:PPM.6) + 13 intersects -> leverage 8.5
     "ima:II-1": "partial",  # 7 intersects                           -> leverage 4.5
-    "ima:III-3": "not-implemented",  # 8 intersects                   -> leverage 5.0
-    "ima:IV-2": "partial",  # 4 intersects                           -> leverage 3.0
+    # 8 stored intersects + 1 inferred (via npss:placement-monitoring, equal to eepm:5)
+    "ima:III-3": "not-implemented",  # 9 intersects                   -> leverage 5.5
+    "ima:IV-2": "partial",  # 4 + 1 inferred intersects (as III-3)   -> leverage 3.5
 }
 # ima:V-2 gets no attestation and no document: not-assessed, 1 intersects -> leverage 1.5
 # Leverage = 1 (itself) + 1 per equal/superset link + 0.5 per subset/intersects link, counted
@@ -69,11 +70,11 @@ def test_ranking_on_a_hand_built_bundle(
     leverage = {g.requirement: g.leverage for g in plan.goals}
     assert leverage == {
         "ima:III-1": 5.0,
-        "ima:I-7": 2.0,
-        "ima:VI-1": 8.0,
-        "ima:III-3": 5.0,
+        "ima:I-7": 2.5,
+        "ima:VI-1": 8.5,
+        "ima:III-3": 5.5,
         "ima:II-1": 4.5,
-        "ima:IV-2": 3.0,
+        "ima:IV-2": 3.5,
         "ima:V-2": 1.5,
     }
     vi1 = plan.goals[2]
