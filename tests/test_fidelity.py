@@ -3,6 +3,7 @@ interpretations marked as ours in findings, and the stricter denominators of UK 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -181,3 +182,44 @@ def test_reported_success_counts_non_respondents_only_in_the_stricter_reading(
     strict = ctx.result("success-rate", {"role": "mentee", "denominator": "matched"})
     assert (default.numerator, default.denominator) == (1, 2)
     assert (strict.numerator, strict.denominator, strict.failing) == (1, 3, ("S2", "S3"))
+
+
+# -- a set of requirements answering one: NPSS placement and EEPM's six standards ------------
+
+
+def _eepm_attested(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog, *, skip: str | None = None
+) -> Path:
+    practices = [
+        {"requirement": r.global_id, "status": "implemented", "evidence": ["handbook"]}
+        for r in catalog.framework("eepm").requirements
+        if r.kind == "benchmark" and r.global_id != skip
+    ]
+    # a document of a kind NPSS placement does not list, so it has no direct evidence
+    documents = [{"id": "handbook", "kind": "handbook", "path": "documents/handbook.md"}]
+    return make_bundle(practices=practices, documents=documents)
+
+
+def test_a_bundle_meeting_every_eepm_benchmark_meets_npss_placement_through_the_crosswalk(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
+    bundle = mentorstd.load_bundle(_eepm_attested(make_bundle, catalog), catalog=catalog)
+    eepm = mentorstd.assess(bundle, "eepm", catalog, use_crosswalk=False)
+    benchmarks = [r for r in eepm.results if r.kind == "benchmark"]
+    assert len(benchmarks) == 36 and {r.status for r in benchmarks} == {"met"}
+    result = mentorstd.assess(bundle, "npss", catalog)["npss:placement-eepm-standards"]
+    assert result.status == "met"
+    assert result.via is not None
+    assert result.via.path == [*(f"eepm:{n}" for n in range(1, 7)), result.requirement]
+    (finding,) = result.findings
+    assert "together are equal" in finding.message and "all 36" in finding.message
+
+
+def test_one_unmet_benchmark_keeps_npss_placement_from_met_through_the_joint_mapping(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
+    folder = _eepm_attested(make_bundle, catalog, skip="eepm:B.6.7")
+    bundle = mentorstd.load_bundle(folder, catalog=catalog)
+    result = mentorstd.assess(bundle, "npss", catalog)["npss:placement-eepm-standards"]
+    # each benchmark alone is only a part (subset) of the item: partial support at most
+    assert result.status == "partially-met"

@@ -323,6 +323,41 @@ def _project(
     return status, via, link
 
 
+def _project_joint(
+    req: Requirement, direct: _Direct, catalog: Catalog
+) -> tuple[Via, Finding] | None:
+    """``met`` through a joint mapping when every member is met (or not applicable).
+
+    The via's path lists the members as stated, then this requirement, with one relation.
+    """
+    for joint in catalog.crosswalk.joint_into(req.global_id):
+        statuses = [direct.get(catalog.requirement(m))[0] for m in joint.members]
+        if "met" not in statuses or not set(statuses) <= {"met", "not-applicable"}:
+            continue
+        via = Via(
+            from_=joint.sources[0],
+            path=[*joint.sources, req.global_id],
+            relations=[joint.relation],
+            confidence=joint.confidence,
+            inferred=False,
+            source_status="met",
+        )
+        message = (
+            f"No direct evidence; met through the crosswalk: {', '.join(joint.sources)} "
+            f"together are {joint.relation} to this requirement, and all "
+            f"{len(joint.members)} of their required items are met or not applicable."
+        )
+        finding = Finding(
+            code="via-crosswalk",
+            check="crosswalk",
+            status="met",
+            message=message,
+            evidence=list(joint.sources),
+        )
+        return via, finding
+    return None
+
+
 def _via_finding(status: Status, via: Via) -> Finding:
     relation_text = " then ".join(via.relations)
     if len(via.path) > 2:
@@ -363,7 +398,11 @@ def iter_results(
         via = None
         if status == "not-assessed" and use_crosswalk:
             projected = _project(req, direct, catalog)
-            if projected is not None:
+            joint = _project_joint(req, direct, catalog)
+            if joint is not None and (projected is None or projected[0] != "met"):
+                status, (via, finding) = "met", joint
+                findings = [finding]
+            elif projected is not None:
                 status, via, _ = projected
                 findings = [_via_finding(status, via)]
         if status == "not-assessed" and not findings:
