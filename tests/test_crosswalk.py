@@ -601,3 +601,23 @@ def test_relation_counts_after_the_fidelity_pass(catalog: mentorstd.Catalog) -> 
         "npss--uk_school": 3,
     }
     assert sum(len(cw.joint_mappings) for cw, _ in catalog._crosswalk_files) == 1
+
+
+def test_crosswalk_tables_mark_topical_links_and_list_joint_mappings(
+    cli: Callable[..., Any], catalog: mentorstd.Catalog
+) -> None:
+    rows = list(
+        csv.DictReader(io.StringIO(cli("crosswalk", "eepm", "uk_school", "-f", "csv").stdout))
+    )
+    by_pair = {(r["source"], r["target"]): r for r in rows}
+    assert by_pair[("eepm:PPM.6", "uk_school:9.1")]["transfers_evidence"] == "no"
+    assert by_pair[("eepm:PPM.6", "uk_school:5.4")]["transfers_evidence"] == "yes"
+    md = cli("crosswalk", "eepm", "uk_school", "-f", "markdown").stdout
+    assert "| intersects (topical) |" in md
+    data = json.loads(cli("crosswalk", "eepm", "npss", "-f", "json").stdout)
+    (joint,) = data["joint"]
+    assert joint["target"] == "npss:placement-eepm-standards" and len(joint["members"]) == 36
+    html = cli("crosswalk", "eepm", "npss", "-f", "html").stdout
+    assert "Sets that together answer one requirement" in html
+    mermaid = cli("crosswalk", "eepm", "uk_school", "-f", "mermaid").stdout
+    assert "-- intersects (topical) -->" in mermaid
