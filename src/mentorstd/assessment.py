@@ -61,7 +61,8 @@ STATUS_RULES: tuple[str, ...] = (
     "partially-met travels along equal and subset; not-met travels along equal and subset; "
     "stored links win over inferred ones, then higher confidence, then stronger relations "
     "(equal, then subset or superset, then intersects), then shorter paths; among equals the "
-    "more cautious status.",
+    "more cautious status. A set of requirements that together answer one (a joint mapping) "
+    "gives met when every member is met or not applicable.",
     "Groups (standards, sections, areas) roll up their items: met only when every applicable "
     "item is met, not-met when every assessed item is not-met, not-assessed when none is "
     "assessed, otherwise partially-met.",
