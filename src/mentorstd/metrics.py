@@ -484,7 +484,7 @@ def program_commitment(bundle: Bundle) -> tuple[int, str]:
         if program.model == "school"
         else f"the one-year default for a {program.model} program"
     )
-    return months, why + " (no program.commitment_months declared)"
+    return months, why + "; no program.commitment_months declared"
 
 
 @metric("planned-commitment-months")
@@ -499,7 +499,7 @@ def planned_commitment_months(ctx: MetricContext, params: Params) -> MetricResul
     if params.get("minimum") == "program":
         minimum, why = program_commitment(ctx.bundle)
         details = {"threshold": float(minimum), "minimum_months": minimum, "minimum_basis": why}
-        note = f"minimum commitment used: {minimum} months, {why}"
+        note = f"Minimum commitment used: {minimum} months, {why}."
     matches = ctx.table("matches")
     assert matches is not None
     planned = matches["planned_end_date"]
