@@ -57,7 +57,7 @@ def test_a_school_program_whose_matches_last_the_school_year_is_not_flagged(
         (finding,) = [f for f in result.findings if f.check == "planned-commitment-months"]
         assert finding.threshold == 9
         assert "9 months, the school-year default for a school program" in finding.message
-        assert "no program.commitment_months declared" in finding.message
+        assert "; no program.commitment_months declared." in finding.message
 
 
 def test_a_community_program_is_judged_against_one_year(

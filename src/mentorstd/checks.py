@@ -249,7 +249,7 @@ def _metric(check: MetricCheck, ctx: MetricContext) -> Iterator[Finding]:
     if "threshold" in result.details:  # the metric resolved the program's own threshold
         check = check.model_copy(update={"threshold": float(result.details["threshold"])})
     for finding in _metric_findings(check, ctx, result):
-        extra = [f"({result.note})"] if result.note and result.computable else []
+        extra = [result.note] if result.note and result.computable else []
         if check.interpretation:
             extra.append(f"(Our reading: {check.interpretation})")
         yield (
