@@ -340,7 +340,7 @@ class JointMapping(_Model):
     source makes optional, are not required).
     """
 
-    sources: list[str] = Field(
+    sources: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(
         min_length=2, description="Local ids in the source framework, all of which are needed."
     )
     target: str = Field(pattern=ID_PATTERN, description="Local id in the target framework.")
