@@ -18,10 +18,13 @@ def test_shipped_data_is_clean_and_summarised(cli: Callable[..., Any]) -> None:
     result = cli("lint")
     assert result.exit_code == 0, result.output
     out = result.stdout
+    # eepm: 6 standards + 36 benchmarks + 5 enhancements + PPM and its 6 areas = 54; ids:
+    # 6 standard numbers + B.1.1-B.1.7 + E.1.1, E.1.2, E.1.4 printed in a source = 16, PPM's 7
+    # assigned, the other 31 inferred; provisional: B.2.7 and the three draft enhancements
     assert out.startswith(
-        "ok: 4 frameworks: eepm 53 (11 verified/37 derived/5 provisional); "
-        "ima 28 (28 verified); npss 22 (4 verified/18 derived); "
-        "uk_school 43 (43 verified)"
+        "ok: 4 frameworks: eepm 54 (50 derived/4 provisional; ids 16 source/7 assigned/"
+        "31 inferred); ima 28 (28 verified; ids 28 source); npss 22 (22 derived; ids 22 "
+        "assigned); uk_school 43 (43 verified; ids 9 source/34 assigned)"
     )
     assert "crosswalk mappings in 6 files" in out
     assert "note: eepm: 36 of the 48 benchmarks" in out
@@ -179,9 +182,9 @@ def test_a_user_framework_folder_loads_beside_the_shipped_ones(tmp_path: Path) -
         "# yaml-language-server: $schema=../schemas/standard.schema.json\n"
         "requirements:\n"
         "  - {id: A, kind: standard, title: A, statement: Do A., source: {section: A},"
-        " provenance: verified}\n"
+        " id_basis: source, provenance: verified}\n"
         "  - {id: A.1, kind: item, parent: A, title: A1, statement: Do A1., evidence: [budget],"
-        " source: {section: A}, provenance: verified}\n",
+        " source: {section: A}, id_basis: source, provenance: verified}\n",
         encoding="utf-8",
     )
     cat = mentorstd.load_catalog([folder])

@@ -93,7 +93,8 @@ STATUS_RULES: tuple[str, ...] = (
     "used (topical-only links never do). Stored links win over inferred ones, then higher "
     "confidence, then stronger relations (equal, then subset or superset, then intersects), "
     "then the stronger basis of the linked result, then shorter paths; among equals the more "
-    "cautious status.",
+    "cautious status. A set of requirements that together answer one (a joint mapping) gives "
+    "met when every member is met or not applicable.",
     "Groups (standards, sections, areas) roll up their items: met only when every applicable "
     "item is met, not-met when every assessed item is not-met, not-assessed when none is "
     "assessed, otherwise partially-met.",
@@ -436,6 +437,44 @@ def _project(
     return status, via, link
 
 
+def _project_joint(
+    req: Requirement, direct: _Direct, catalog: Catalog
+) -> tuple[Via, Finding] | None:
+    """``met`` through a joint mapping when every member is met (or not applicable).
+
+    The via's path lists the members as stated, then this requirement, with one relation.
+    """
+    for joint in catalog.crosswalk.joint_into(req.global_id):
+        results = [direct.get(catalog.requirement(m)) for m in joint.members]
+        statuses = [status for status, _, _ in results]
+        if "met" not in statuses or not set(statuses) <= {"met", "not-applicable"}:
+            continue
+        bases = [basis for status, _, basis in results if status == "met"]
+        via = Via(
+            from_=joint.sources[0],
+            path=[*joint.sources, req.global_id],
+            relations=[joint.relation],
+            confidence=joint.confidence,
+            inferred=False,
+            source_status="met",
+            source_basis=max(bases, key=_BASIS_STRENGTH.__getitem__),
+        )
+        message = (
+            f"No direct evidence; met through the crosswalk: {', '.join(joint.sources)} "
+            f"together are {joint.relation} to this requirement, and all "
+            f"{len(joint.members)} of their required items are met or not applicable."
+        )
+        finding = Finding(
+            code="via-crosswalk",
+            check="crosswalk",
+            status="met",
+            message=message,
+            evidence=list(joint.sources),
+        )
+        return via, finding
+    return None
+
+
 #: How a relation reads between two requirement ids: "A is a subset of B".
 _RELATION_PHRASE = {
     "equal": "is equal to",
@@ -512,7 +551,12 @@ def iter_results(
         via = None
         if use_crosswalk and status == "not-assessed":
             projected = _project(req, direct, catalog, min_confidence)
-            if projected is not None:
+            joint = _project_joint(req, direct, catalog)
+            if joint is not None and (projected is None or projected[0] != "met"):
+                status, (via, finding) = "met", joint
+                basis = "crosswalk"
+                findings = [finding]
+            elif projected is not None:
                 status, via, _ = projected
                 basis = "crosswalk"
                 findings = [_via_finding(status, via)]
@@ -520,7 +564,12 @@ def iter_results(
             # weak direct evidence: a projection resting on attested or measured evidence
             # decides, and the findings say so
             projected = _project(req, direct, catalog, min_confidence, stronger_than_documents=True)
-            if projected is not None and projected[0] != status:
+            joint = _project_joint(req, direct, catalog)
+            if joint is not None:
+                status, (via, finding) = "met", joint
+                basis = "crosswalk"
+                findings = [finding, *findings]
+            elif projected is not None and projected[0] != status:
                 direct_status = status
                 status, via, _ = projected
                 basis = "crosswalk"

@@ -83,6 +83,14 @@ class Program(_Model):
     )
     started: dt.date | None = Field(default=None, description="When the program began.")
     period: Period = Field(description="Reporting period of the records.")
+    commitment_months: int | None = Field(
+        default=None,
+        ge=1,
+        le=120,
+        description="The program's own minimum commitment in months, which every match is "
+        "planned to last (EEPM B.2.6, B.2.11). Without it the minimum is the model's "
+        "default: 9 months (a school year) for school programs, 12 for every other model.",
+    )
 
 
 class DocumentRef(_Model):

@@ -133,14 +133,16 @@ class LintReport:
         return not self.problems
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """Per framework: requirements by kind and by provenance."""
+        """Per framework: requirements by kind, by provenance and by id basis (keys
+        ``id-source``, ``id-assigned``, ``id-inferred``)."""
         out: dict[str, dict[str, int]] = {}
         if self.catalog is None:
             return out
         for fid, fw in self.catalog.frameworks.items():
             kinds = Counter[str](r.kind for r in fw.requirements)
             prov = Counter[str](r.provenance for r in fw.requirements)
-            out[fid] = {"requirements": len(fw.requirements), **kinds, **prov}
+            basis = Counter[str](f"id-{r.id_basis}" for r in fw.requirements)
+            out[fid] = {"requirements": len(fw.requirements), **kinds, **prov, **basis}
         return out
 
 

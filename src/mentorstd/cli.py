@@ -206,12 +206,17 @@ def show(
     table = Table(
         title=f"{fw.id}: {fw.title} ({fw.meta.edition or fw.meta.year})", title_justify="left"
     )
-    for col in ("id", "kind", "title", "provenance", "checks"):
+    for col in ("id", "kind", "title", "id basis", "provenance", "checks"):
         table.add_column(col, overflow="fold")
     for r in fw.requirements:
         indent = "" if r.is_group else "  "
         table.add_row(
-            indent + r.id, r.kind, r.title, r.provenance, str(len(r.checks)) if r.checks else ""
+            indent + r.id,
+            r.kind,
+            r.title,
+            r.id_basis,
+            r.provenance,
+            str(len(r.checks)) if r.checks else "",
         )
     _stdout().print(table)
 
@@ -259,6 +264,7 @@ def _print_requirement(cat: Catalog, req: Requirement) -> None:
             + escape(req.source.document)
             + (f" <{escape(req.source.url)}>" if req.source.url else "")
         )
+    console.print(f"[bold]Id basis[/bold]  {req.id_basis}")
     console.print(f"[bold]Provenance[/bold]  {req.provenance}")
     if req.notes:
         console.print(f"[bold]Notes[/bold]  {escape(req.notes)}")
@@ -871,7 +877,12 @@ def lint(
         prov = "/".join(
             f"{c.get(k, 0)} {k}" for k in ("verified", "derived", "provisional") if c.get(k)
         )
-        parts.append(f"{fid} {c['requirements']} ({prov})")
+        ids = "/".join(
+            f"{c.get('id-' + k, 0)} {k}"
+            for k in ("source", "assigned", "inferred")
+            if c.get("id-" + k)
+        )
+        parts.append(f"{fid} {c['requirements']} ({prov}; ids {ids})")
     cw = ""
     if report.catalog is not None and report.catalog._crosswalk_files:
         n = sum(len(f.mappings) for f, _ in report.catalog._crosswalk_files)
