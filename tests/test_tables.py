@@ -238,20 +238,31 @@ def test_every_spec_column_has_a_polars_type() -> None:
 def test_no_module_is_imported_from_the_bundle_or_the_working_folder(
     make_bundle: BundleFactory, tmp_path: Path
 ) -> None:
-    path = make_bundle(tables={"matches": MATCHES, "training": TRAINING})
+    path = make_bundle(tables={"matches": MATCHES, "training": TRAINING}, name="programs/p1")
     marker = tmp_path / "imported"
-    for name in ("polars", "numpy", "yaml", "pydantic", "typer", "csv", "hashlib", "json"):
-        (path / f"{name}.py").write_text(
-            f"open({str(marker)!r}, 'a').write({name!r})\n", encoding="utf-8"
+    for folder in (path, path.parent):
+        shadowed = (
+            "polars",
+            "numpy",
+            "yaml",
+            "pydantic",
+            "typer",
+            "csv",
+            "json",
+            "multiprocessing",
         )
+        for name in shadowed:
+            (folder / f"{name}.py").write_text(
+                f"open({str(marker)!r}, 'a').write({name!r})\n", encoding="utf-8"
+            )
     exe = Path(sys.executable).parent / "mentorstd"
-    for command in ([str(exe)], [sys.executable, "-m", "mentorstd"]):
-        result = subprocess.run(
-            [*command, "validate", ".", "-F", "eepm", "--format", "json"],
-            cwd=path,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    runs = [
+        (path, [str(exe), "validate", ".", "-F", "eepm", "--format", "json"]),
+        (path, [sys.executable, "-m", "mentorstd", "validate", ".", "-F", "eepm"]),
+        # batch workers are separate processes started in the same folder
+        (path.parent, [str(exe), "batch", ".", "-F", "eepm", "-j", "2", "-o", str(tmp_path / "o")]),
+    ]
+    for cwd, command in runs:
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
         assert not marker.exists(), (command, marker.read_text(encoding="utf-8"))
