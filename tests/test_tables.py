@@ -266,3 +266,22 @@ def test_no_module_is_imported_from_the_bundle_or_the_working_folder(
         result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
         assert not marker.exists(), (command, marker.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("module", "forbidden"),
+    [
+        ("mentorstd.bundle", ("mentorstd.metrics", "mentorstd.checks", "mentorstd.assessment")),
+        ("mentorstd.tables", ("mentorstd.bundle", "mentorstd.metrics", "mentorstd.assessment")),
+        ("mentorstd.metrics", ("mentorstd.checks", "mentorstd.assessment")),
+    ],
+)
+def test_loading_knows_nothing_of_assessment(module: str, forbidden: tuple[str, ...]) -> None:
+    code = (
+        f"import sys, {module}, mentorstd.privacy; "
+        f"print(sorted(m for m in {forbidden!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -195,9 +195,12 @@ class Table:
 
     def line_of(self, row: int) -> int:
         """File line (1-based) of data row ``row`` (0-based)."""
-        if self.lines is None:
-            return row + 2
-        return int(self.lines[row])
+        return line_of(self.lines, row)
+
+
+def line_of(lines: pl.Series | None, row: int) -> int:
+    """File line of data row ``row`` given each row's line (``None``: row i on line i + 2)."""
+    return row + 2 if lines is None else int(lines[row])
 
 
 # -- problems ----------------------------------------------------------------------------------
@@ -235,9 +238,6 @@ class _Problems:
     ) -> None:
         self.items.append(Problem(message, self.display, line, column, name))
 
-    def line_of(self, row: int) -> int:
-        return row + 2 if self.lines is None else int(self.lines[row])
-
     def rows(
         self,
         rows: pl.Series,
@@ -252,7 +252,7 @@ class _Problems:
         if total == 0:
             return
         head = rows.head(1 + SHOWN_LINES).to_list()
-        lines = [self.line_of(r) for r in head]
+        lines = [line_of(self.lines, r) for r in head]
         if values is not None:
             message = message.replace("{value}", excerpt(str(values[head[0]])))
         self.items.append(
@@ -301,14 +301,11 @@ def _header(raw: bytes, separator: str, display: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class _Layout:
     """Where the records of a text file are: per data record its first line, its field count
-    and whether it is a blank line. ``None`` fields: the regular case (row i on line i + 2)."""
+    and whether it is a blank line."""
 
-    lines: pl.Series | None
-    fields: pl.Series | None
-    blank: pl.Series | None
-
-
-_REGULAR = _Layout(None, None, None)
+    lines: pl.Series
+    fields: pl.Series
+    blank: pl.Series
 
 
 def _layout(raw: bytes, separator: str, width: int, display: str) -> _Layout:
@@ -630,7 +627,6 @@ def _parse(
     if frame is not None:
         return frame, None, problems, index
     layout = _layout(body, separator, width, display)
-    assert layout.lines is not None and layout.fields is not None and layout.blank is not None
     problems.lines = layout.lines
     ragged = ((layout.fields != width) & ~layout.blank).arg_true()
     if ragged.len():
