@@ -7,6 +7,7 @@ problem on stderr, never a traceback).
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import sys
 from collections.abc import Callable
@@ -29,13 +30,20 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _tidy_params(params: list[Any]) -> list[Any]:
-    """Flags take no value: show no ``<bool>`` type beside them in help."""
-    from typer.core import TyperOption
+class _Argument(typer.core.TyperArgument):
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None  # the metavar (BUNDLE, DIR, PATH) says it all
 
+
+def _tidy_params(params: list[Any]) -> list[Any]:
+    """Help without Python types: flags show no ``<bool>``, arguments no ``<path>`` or
+    ``<list[Path]>`` beside their metavar."""
     for param in params:
-        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+        if isinstance(param, typer.core.TyperOption) and param.is_flag and param.metavar is None:
             param.metavar = ""
+        elif type(param) is typer.core.TyperArgument:
+            # typer offers no hook for an argument's type column; the subclass only hides it
+            param.__class__ = _Argument
     return params
 
 
@@ -63,8 +71,15 @@ app = typer.Typer(
 
 
 def _command(name: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """``@app.command()`` with tidy help (no ``<bool>`` beside flags)."""
-    return app.command(name, cls=_Command)
+    """``@app.command()`` with tidy help: no ``<bool>`` beside flags, and the docstring's
+    paragraphs reflowed (rich help keeps every line break of a docstring)."""
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        doc = inspect.getdoc(func) or ""
+        text = "\n\n".join(" ".join(part.split()) for part in doc.split("\n\n"))
+        return app.command(name, cls=_Command, help=text)(func)
+
+    return decorate
 
 
 class Format(StrEnum):
@@ -981,7 +996,7 @@ def lint(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            metavar="PATH...",
+            metavar="PATH",
             help="Standards folders to check (with the shipped ones, unless --no-builtin).",
             show_default=False,
         ),
