@@ -211,3 +211,75 @@ def test_the_catalog_cache_is_keyed_by_content(
         mentorstd.load_catalog([standards_copy], builtin=False, entry_points=False)
     monkeypatch.setenv("MENTORSTD_NO_CACHE", "1")
     assert _cache.cache_dir() is None
+
+
+# -- standards folders: overriding, the shared vocabulary, nothing assessable -----------------
+
+
+def test_lint_of_a_copy_of_the_shipped_standards_is_ok_with_one_note(
+    standards_copy: Path,
+) -> None:
+    """The natural way to start editing: copy the folder and lint it."""
+    report = mentorstd.lint([standards_copy])
+    assert report.ok, report.problems[:3]
+    overrides = [n for n in report.notes if "overrides" in n]
+    assert len(overrides) == 1
+    assert "the shipped frameworks eepm, ima, npss, uk_school" in overrides[0]
+    assert "the shipped crosswalks eepm--ima" in overrides[0]
+
+
+def test_a_user_framework_with_a_shipped_id_replaces_it(
+    standards_copy: Path, cli: Callable[..., Any]
+) -> None:
+    ima = standards_copy / "ima"
+    _replace(ima / "framework.yaml", "title: Mentoring Program Standards", "title: Our IMA")
+    for other in ("eepm", "npss", "uk_school", "crosswalks"):
+        import shutil
+
+        shutil.rmtree(standards_copy / other)
+    cat = mentorstd.load_catalog([ima])
+    assert cat.framework("ima").title == "Our IMA"
+    assert list(cat.frameworks) == ["eepm", "ima", "npss", "uk_school"]
+    assert cat.notes == (
+        f"{ima}/ overrides the shipped frameworks ima (its definitions are used instead)",
+    )
+    result = cli("show", "ima", "-f", "json", "-S", str(ima))
+    assert result.exit_code == 0
+    assert result.stderr.count("overrides the shipped frameworks ima") == 1
+
+
+def test_no_builtin_keeps_the_evidence_vocabulary(standards_copy: Path) -> None:
+    """A single framework folder, without the shipped frameworks, still knows the shipped
+    evidence kinds."""
+    (standards_copy / "evidence-kinds.yaml").unlink()
+    report = mentorstd.lint([standards_copy / "ima"], builtin=False)
+    assert report.ok, report.problems[:3]
+    assert report.catalog is not None and list(report.catalog.frameworks) == ["ima"]
+    assert report.catalog.evidence_kinds  # from the shipped vocabulary
+
+
+def test_lint_warns_about_a_framework_with_nothing_to_assess(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    folder = tmp_path / "groups"
+    folder.mkdir()
+    (folder / "framework.yaml").write_text(
+        "# yaml-language-server: $schema=../schemas/framework.schema.json\n"
+        "id: groups\ntitle: Only groups\npublisher: Us\nyear: 2024\nsource: notes\n"
+        "usage: ours\nparts: [a.yaml]\n",
+        encoding="utf-8",
+    )
+    (folder / "a.yaml").write_text(
+        "# yaml-language-server: $schema=../schemas/standard.schema.json\n"
+        "requirements:\n"
+        "  - {id: '1', kind: standard, title: One, statement: The first., "
+        "source: {section: '1'}, provenance: provisional}\n",
+        encoding="utf-8",
+    )
+    report = mentorstd.lint([folder], builtin=False)
+    assert report.ok
+    assert len(report.warnings) == 1 and "nothing can be assessed" in report.warnings[0]
+    result = cli("lint", "--no-builtin", str(folder))
+    assert result.exit_code == 0
+    assert "warning: " in result.stdout and "'groups' holds only standard entries" in result.stdout
+    assert mentorstd.lint().warnings == []

@@ -140,12 +140,14 @@ def _name_for(root: Path, bundle: Path) -> str:
 _CATALOG: Catalog | None = None
 
 
-def _init_worker(standards: Sequence[str]) -> None:
+def _init_worker(standards: Sequence[str], pool: bool = True) -> None:
     global _CATALOG  # noqa: PLW0603  (one catalog per worker process, loaded once)
     from .catalog import load_catalog
 
-    # the pool already keeps every CPU busy: no contacts helper per worker
-    os.environ["MENTORSTD_JOBS"] = "1"
+    if pool:
+        # the pool already keeps every CPU busy: no contacts helper per worker (never set in
+        # the caller's own process, where it would outlive the batch)
+        os.environ["MENTORSTD_JOBS"] = "1"
     _CATALOG = load_catalog(standards)
 
 
@@ -263,7 +265,7 @@ def run_batch(
     rows: dict[str, dict[str, Any]] = {}
     done = 0
     if workers == 1 or len(tasks) == 1:
-        _init_worker(list(standards))
+        _init_worker(list(standards), pool=False)
         for task in tasks:
             rows[task[1]] = _assess_one(*task)
             done += 1

@@ -440,7 +440,7 @@ class _Loader:
         """A later folder holding a framework id already loaded replaces it, with a note."""
         earlier = self.origins.get(framework_id, "?")
         self._record_override("frameworks", framework_id, earlier)
-        del self.frameworks[framework_id]
+        # the entry is replaced in place by the caller, keeping the catalog's order
         self.framework_docs.pop(framework_id, None)
         self.framework_meta_docs.pop(framework_id, None)
         self.extra_docs = [

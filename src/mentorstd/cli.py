@@ -837,8 +837,8 @@ _DIFF_FORMATS = ("text", "json", "yaml", "markdown")
 @_command()
 @handles_errors
 def diff(
-    old: Annotated[Path, typer.Argument(metavar="OLD.json", help="The earlier JSON report.")],
-    new: Annotated[Path, typer.Argument(metavar="NEW.json", help="The later JSON report.")],
+    old: Annotated[Path, typer.Argument(metavar="OLD", help="The earlier JSON report.")],
+    new: Annotated[Path, typer.Argument(metavar="NEW", help="The later JSON report.")],
     fmt: Annotated[Format | None, _format_option(_DIFF_FORMATS)] = None,
     output: OutputOption = None,
 ) -> None:
