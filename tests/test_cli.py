@@ -379,3 +379,29 @@ def test_a_closed_pipe_exits_0(args: list[str]) -> None:
         code = proc.wait(timeout=60)
     assert code == 0, err
     assert b"Traceback" not in err and b"Exception ignored" not in err
+
+
+def test_every_readme_command_works_as_written(
+    cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command list of the README, run line by line in an empty folder."""
+    import shlex
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The command line", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    ran = 0
+    for line in block.splitlines():
+        command = shlex.split(line.split("  #", 1)[0])
+        assert command[0] == "mentorstd"
+        result = cli(*command[1:])
+        expected = 1 if "--fail-on" in command else 0
+        assert result.exit_code == expected, (line, result.output)
+        ran += 1
+    assert ran >= 15
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "eepm-uk.html").is_file()
+    assert (tmp_path / "mentorstd-batch" / "summary.csv").is_file()
