@@ -140,14 +140,12 @@ def _name_for(root: Path, bundle: Path) -> str:
 _CATALOG: Catalog | None = None
 
 
-def _init_worker(standards: Sequence[str], pool: bool = True) -> None:
+def _init_worker(standards: Sequence[str]) -> None:
     global _CATALOG  # noqa: PLW0603  (one catalog per worker process, loaded once)
     from .catalog import load_catalog
 
-    if pool:
-        # the pool already keeps every CPU busy: no contacts helper per worker (never set in
-        # the caller's own process, where it would outlive the batch)
-        os.environ["MENTORSTD_JOBS"] = "1"
+    # the pool already keeps every CPU busy: no contacts helper per worker
+    os.environ["MENTORSTD_JOBS"] = "1"
     _CATALOG = load_catalog(standards)
 
 
@@ -248,7 +246,7 @@ def run_batch(
     for bundle in bundles:
         if out_resolved.is_relative_to(bundle.resolve()):
             raise UsageError(f"{out}: refusing to write inside the input bundle {bundle}")
-    workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     names = [_name_for(root, b) for b in bundles]
     tasks = [
         (
@@ -264,8 +262,14 @@ def run_batch(
     ]
     rows: dict[str, dict[str, Any]] = {}
     done = 0
-    if workers == 1 or len(tasks) == 1:
-        _init_worker(list(standards), pool=False)
+    if jobs <= 1:
+        # in this process: the worker set-up must not outlive the batch
+        saved = os.environ.get("MENTORSTD_JOBS")
+        _init_worker(list(standards))
+        if saved is None:
+            os.environ.pop("MENTORSTD_JOBS", None)
+        else:
+            os.environ["MENTORSTD_JOBS"] = saved
         for task in tasks:
             rows[task[1]] = _assess_one(*task)
             done += 1
@@ -274,9 +278,9 @@ def run_batch(
     else:
         # Tasks go out in chunks: one round trip per chunk instead of per bundle keeps the
         # parent (which only collects rows) from competing with the workers for the CPU.
-        chunk = max(1, min(32, len(tasks) // (workers * 8)))
+        chunk = max(1, min(32, len(tasks) // (jobs * 8)))
         with ProcessPoolExecutor(
-            max_workers=workers, initializer=_init_worker, initargs=(list(standards),)
+            max_workers=jobs, initializer=_init_worker, initargs=(list(standards),)
         ) as pool:
             for row in pool.map(_assess_task, tasks, chunksize=chunk):
                 rows[row["bundle"]] = row
