@@ -101,7 +101,8 @@ def _format_option(formats: tuple[str, ...], extra: str = "") -> Any:
         "--format",
         "-f",
         metavar="FORMAT",
-        help=f"{describe(formats)}. Default: from the -o suffix, else {formats[0]}.{extra}",
+        help=f"Output format: {describe(formats)}. Default: from the -o suffix, else "
+        f"{formats[0]}.{extra}",
         show_default=False,
     )
 
@@ -504,7 +505,7 @@ FailOnOption = Annotated[
     typer.Option(
         "--fail-on",
         metavar="LEVEL",
-        help="not-met or partially-met: exit 1 when any requirement is at this level or worse.",
+        help="Exit 1 when any requirement is at this level or worse: not-met or partially-met.",
         show_default=False,
     ),
 ]
@@ -554,7 +555,7 @@ def validate(
     framework: FrameworkOption,
     fmt: Annotated[
         Format | None,
-        _format_option(_REPORT_FORMATS, " text is a terminal summary."),
+        _format_option(_REPORT_FORMATS, " Text is a terminal summary."),
     ] = None,
     output: OutputOption = None,
     fail_on: FailOnOption = None,
@@ -651,7 +652,7 @@ def crosswalk(
         typer.Option(
             "--min-confidence",
             metavar="LEVEL",
-            help="low, medium or high: leave out links below this confidence.",
+            help="Leave out links below this confidence: low, medium or high.",
         ),
     ] = ConfidenceOpt.low,
     coverage: Annotated[
@@ -798,7 +799,7 @@ def plan(
     fmt: Annotated[
         Format | None,
         _format_option(
-            _PLAN_FORMATS, " yaml gives goals ready to paste into the bundle's nqms.plan_goals."
+            _PLAN_FORMATS, " YAML gives goals ready to paste into the bundle's nqms.plan_goals."
         ),
     ] = None,
     output: OutputOption = None,
@@ -891,7 +892,7 @@ def batch(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="Report format to write per bundle: json, yaml, markdown or html; "
+            help="Report format to write for each bundle: json, yaml, markdown or html; "
             "repeatable. Default: json and html.",
             show_default=False,
         ),
@@ -903,8 +904,8 @@ def batch(
         typer.Option(
             "--fail-on",
             metavar="LEVEL",
-            help="not-met or partially-met: exit 1 when any bundle has a requirement at this "
-            "level or worse.",
+            help="Exit 1 when any bundle has a requirement at this level or worse: not-met or "
+            "partially-met.",
             show_default=False,
         ),
     ] = None,
