@@ -268,7 +268,8 @@ class _Loader:
         self.roots: list[Path] = []
         self.extra_docs: list[tuple[LocatedDoc, Any]] = []
         self.origins: dict[str, str] = {}  # framework id -> the folder it was loaded from
-        self.crosswalk_origins: dict[tuple[str, str], tuple[int, str]] = {}
+        # the two frameworks of a crosswalk -> [(root, display)] of the files loaded for them
+        self.crosswalk_origins: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.kind_origins: dict[str, str] = {}
         self._seen_paths: set[Path] = set()
         self.current_root = ""
@@ -478,15 +479,19 @@ class _Loader:
         built: CrosswalkFile | None = self._build(CrosswalkFile, doc, SCHEMA_FOR["crosswalk"])
         if built is None:
             return
-        pair = (built.source, built.target)
-        if pair in self.crosswalk_origins:
-            # a later file for the same pair replaces the earlier one (a user's edited copy)
-            index, earlier = self.crosswalk_origins[pair]
-            self.crosswalks[index] = (built, doc)
-            self.crosswalk_origins[pair] = (index, display)
-            self._record_override("crosswalks", f"{pair[0]}--{pair[1]}", earlier)
-            return
-        self.crosswalk_origins[pair] = (len(self.crosswalks), display)
+        pair = (min(built.source, built.target), max(built.source, built.target))
+        loaded = self.crosswalk_origins.setdefault(pair, [])
+        replaced = {shown for root, shown in loaded if root != self.current_root}
+        if replaced:
+            # a later folder's file for the same two frameworks (either direction) replaces
+            # the earlier folders' files: a user's edited copy. Files of one folder add up.
+            self.crosswalks = [
+                (cw, d) for cw, d in self.crosswalks if d is None or d.file not in replaced
+            ]
+            loaded[:] = [(root, shown) for root, shown in loaded if shown not in replaced]
+            for shown in sorted(replaced):
+                self._record_override("crosswalks", f"{pair[0]}--{pair[1]}", shown)
+        loaded.append((self.current_root, display))
         self.crosswalks.append((built, doc))
 
     # -- cross-file checks ---------------------------------------------------------------
