@@ -144,3 +144,11 @@ def test_batch_help_states_the_exit_codes(cli: Callable[..., Any]) -> None:
     text = " ".join(re.sub("[│╭╮╰╯─]", " ", cli("batch", "--help").stdout).split())
     assert "Default: the number of CPUs" in text
     assert "2 some bundles could not be assessed" in text
+
+
+def test_an_output_folder_inside_dir_is_skipped_not_searched(programs: Path) -> None:
+    out = programs / "reports"
+    run_batch(programs, "uk_school", out, jobs=1)
+    assert (out / "north.json").is_file()
+    _, skipped = scan(programs, out)
+    assert (out, "the output folder of this batch") in skipped

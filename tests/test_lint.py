@@ -283,3 +283,23 @@ def test_lint_warns_about_a_framework_with_nothing_to_assess(
     assert result.exit_code == 0
     assert "warning: " in result.stdout and "'groups' holds only standard entries" in result.stdout
     assert mentorstd.lint().warnings == []
+
+
+def test_a_user_crosswalk_replaces_the_shipped_one_in_either_direction(tmp_path: Path) -> None:
+    """A folder holding ima--eepm.yaml replaces the shipped eepm--ima.yaml; files of one
+    folder are never replaced by each other."""
+    folder = tmp_path / "mine"
+    (folder / "crosswalks").mkdir(parents=True)
+    (folder / "crosswalks" / "ima--eepm.yaml").write_text(
+        "# yaml-language-server: $schema=../../schemas/crosswalk.schema.json\n"
+        "source: ima\ntarget: eepm\nauthor: us\ndate: '2026-01-01'\n"
+        "mappings:\n"
+        "  - {source: III-2, target: B.4.1, relation: intersects, confidence: low, "
+        "rationale: Both are about matching.}\n",
+        encoding="utf-8",
+    )
+    cat = mentorstd.load_catalog([folder])
+    links = cat.crosswalk.table("ima", "eepm")
+    assert [(link.source, link.target) for link in links] == [("ima:III-2", "eepm:B.4.1")]
+    assert "the shipped crosswalks eepm--ima" in cat.notes[0]
+    assert cat.crosswalk.table("ima", "npss")  # other pairs untouched
