@@ -1,7 +1,10 @@
 """The ``mentorstd`` command line: a thin typer layer over the public API.
 
 Exit codes: 0 done; 1 the ``--fail-on`` level was reached; 2 bad input or usage (one line per
-problem on stderr, never a traceback).
+problem on stderr, never a traceback), and in ``batch`` some bundles could not be assessed.
+
+Output formats follow one rule for every command (:func:`mentorstd._formats.choose_format`):
+``--format``, else the suffix of ``-o FILE``, else text.
 """
 
 from __future__ import annotations
