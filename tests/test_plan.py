@@ -372,8 +372,10 @@ def test_batch_cli_reports_counts_and_never_stops(
     cli: Callable[..., Any], many: Path, tmp_path: Path
 ) -> None:
     result = cli("batch", str(many), "-F", "ima", "--out", str(tmp_path / "o"), "-j", "1")
-    assert result.exit_code == 0
-    assert result.stdout.startswith("3 assessed, 1 with errors")
+    assert result.exit_code == 2  # a bundle could not be assessed; the others were
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("error   ") and "broken" in lines[0]
+    assert lines[-1].startswith("3 assessed, 1 with errors, 0 skipped")
 
 
 @pytest.mark.parametrize(

@@ -154,6 +154,11 @@ class Result(_Model):
     provenance: str = Field(description="How sure the requirement's encoding is.")
     tags: list[str] = Field(default_factory=list, description="Requirement tags.")
 
+    def __repr__(self) -> str:
+        via = f" via {self.via.from_}" if self.via is not None else ""
+        n = len(self.findings)
+        return f"<Result {self.requirement} {self.status}{via}, {n} finding{'s' * (n != 1)}>"
+
 
 class StandardSummary(_Model):
     """Counts and roll-up for one top-level standard, section or area."""
@@ -262,11 +267,53 @@ class Report(_Model):
         default=None, description="NQMS cycle and badge (EEPM only)."
     )
 
-    def __getitem__(self, requirement_id: str) -> Result:
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {s}" for s, n in self.summary.items() if n)
+        return (
+            f"<Report {self.framework} of {self.bundle!r} on {self.assessed_on}: "
+            f"{len(self.results)} results ({counts})>"
+        )
+
+    def __iter__(self) -> Iterator[Result]:  # type: ignore[override]
+        """The results, in the framework's order (not pydantic's field pairs: use
+        ``model_dump()`` for those)."""
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __contains__(self, requirement_id: object) -> bool:
+        return any(r.requirement == _global(requirement_id) for r in self.results)
+
+    def __getitem__(self, requirement_id: str | Requirement) -> Result:
+        """The result for a global requirement id (``"uk_school:9.1"``) or a
+        :class:`~mentorstd.Requirement`; a ``KeyError`` names the nearest ids."""
+        wanted = _global(requirement_id)
         for result in self.results:
-            if result.requirement == requirement_id:
+            if result.requirement == wanted:
                 return result
-        raise KeyError(requirement_id)
+        raise KeyError(_missing_result(self, str(wanted)))
+
+    def get(
+        self, requirement_id: str | Requirement, default: Result | None = None
+    ) -> Result | None:
+        """The result for ``requirement_id``, or ``default``."""
+        try:
+            return self[requirement_id]
+        except KeyError:
+            return default
+
+    def to_markdown(self) -> str:
+        """The report as Markdown (what ``validate --format markdown`` writes)."""
+        from .report.markdown import report_markdown
+
+        return report_markdown(self)
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML page (``validate --format html``)."""
+        from .report.html import report_html
+
+        return report_html(self)
 
     def statuses(self) -> dict[str, Status]:
         """Requirement id -> status."""
@@ -288,6 +335,23 @@ class Report(_Model):
 
 
 schemas.register("report", "mentorstd.assessment", "Report")
+
+
+def _global(requirement_id: object) -> object:
+    """A Requirement's global id; anything else unchanged."""
+    return getattr(requirement_id, "global_id", requirement_id)
+
+
+def _missing_result(report: Report, wanted: str) -> str:
+    import difflib
+
+    ids = [r.requirement for r in report.results]
+    local = wanted.rpartition(":")[2]
+    close = [i for i in ids if i.partition(":")[2].casefold() == local.casefold()]
+    close += difflib.get_close_matches(wanted, ids, 3, 0.75)
+    unique = list(dict.fromkeys(close))[:3]
+    hint = f"; did you mean {' or '.join(repr(i) for i in unique)}?" if unique else ""
+    return f"no result for {wanted!r} in this {report.framework} report{hint}"
 
 
 # -- combining -------------------------------------------------------------------------------

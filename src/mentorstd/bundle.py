@@ -185,6 +185,15 @@ class Bundle:
     practices: dict[str, Practice] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        tables = ", ".join(f"{name} {len(table)}" for name, table in self.tables.items())
+        period = self.manifest.program.period
+        return (
+            f"<Bundle {self.name!r} ({self.manifest.program.name}, {period.start} to "
+            f"{period.end}): {len(self.documents)} documents, {len(self.practices)} practices, "
+            f"tables: {tables or 'none'}>"
+        )
+
     @property
     def period_end(self) -> dt.date:
         """Last day of the reporting period."""

@@ -399,6 +399,8 @@ class Crosswalk:
         True
         """
         self._check(requirement_id)
+        if target is not None:
+            self._framework_nodes(target)  # an unknown framework is an error, not no links
         links = list(self._stored(requirement_id))
         if inferred:
             links.extend(self._infer_from(requirement_id).values())

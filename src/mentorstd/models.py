@@ -203,8 +203,12 @@ class Requirement(RequirementSpec):
 
     @property
     def global_id(self) -> str:
-        """``<framework>:<local id>``."""
+        """``<framework>:<local id>``: the id that catalogs, reports and crosswalks look up
+        (``id`` is the local id, as numbered in the source)."""
         return f"{self.framework}:{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<Requirement {self.global_id} ({self.kind}): {self.title}>"
 
     @property
     def is_group(self) -> bool:
@@ -267,12 +271,35 @@ class Framework(_Model):
         """The framework's full title."""
         return self.meta.title
 
-    def requirement(self, local_id: str) -> Requirement:
-        """The requirement with this local id (``KeyError`` if absent)."""
-        return self._index[local_id]
+    def requirement(self, requirement_id: str) -> Requirement:
+        """The requirement with this local id (``"B.3.1"``) or global id (``"eepm:B.3.1"``);
+        ``KeyError``, naming the closest ids, if absent."""
+        try:
+            return self._index[self._local(requirement_id)]
+        except KeyError:
+            import difflib
 
-    def __contains__(self, local_id: object) -> bool:
-        return local_id in self._index
+            local = self._local(requirement_id)
+            close = [i for i in self._index if i.casefold() == local.casefold()]
+            close += difflib.get_close_matches(local, list(self._index), 3, 0.75)
+            hint = ", ".join(repr(i) for i in dict.fromkeys(close))
+            raise KeyError(
+                f"no requirement {requirement_id!r} in {self.id}"
+                + (f"; did you mean {hint}?" if hint else "")
+            ) from None
+
+    def _local(self, requirement_id: str) -> str:
+        prefix = f"{self.id}:"
+        return (
+            requirement_id[len(prefix) :] if requirement_id.startswith(prefix) else requirement_id
+        )
+
+    def __contains__(self, requirement_id: object) -> bool:
+        """A local id, or a global id of this framework."""
+        return isinstance(requirement_id, str) and self._local(requirement_id) in self._index
+
+    def __repr__(self) -> str:
+        return f"<Framework {self.id}: {self.title}, {len(self.requirements)} requirements>"
 
     def children(self, local_id: str | None) -> list[Requirement]:
         """Requirements whose parent is ``local_id`` (``None``: the top level)."""
