@@ -281,7 +281,8 @@ def _one_framework(tmp_path: Path) -> Path:
         "  - {id: A, kind: standard, title: Money, statement: Money matters., "
         "source: {section: A}, provenance: provisional, id_basis: assigned}\n"
         "  - {id: A.1, kind: item, parent: A, title: Keep a budget, statement: Keep one., "
-        "evidence: [budget], source: {section: A.1}, provenance: provisional, id_basis: assigned}\n",
+        "evidence: [budget], source: {section: A.1}, provenance: provisional, "
+        "id_basis: assigned}\n",
         encoding="utf-8",
     )
     return folder
