@@ -285,3 +285,8 @@ def test_loading_knows_nothing_of_assessment(module: str, forbidden: tuple[str, 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_carriage_return_line_ends_are_explained(tmp_path: Path) -> None:
+    (line,) = _problems(tmp_path, "contacts", b"match_id,date,with\rM1,2025-01-10,mentor\r")
+    assert line.startswith("data/contacts.csv:1: lines end with a carriage return alone")

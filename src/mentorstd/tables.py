@@ -291,6 +291,15 @@ def _header(raw: bytes, separator: str, display: str) -> list[str]:
         raise BundleError(utf8_problem(raw, err, display, "; save the file as UTF-8")) from err
     if not text.strip():
         raise BundleError(Problem("empty file: expected a header row", display, 1))
+    if "\r" in text.rstrip("\r"):
+        raise BundleError(
+            Problem(
+                "lines end with a carriage return alone (an old Mac format); "
+                "save the file with LF or CRLF line ends",
+                display,
+                1,
+            )
+        )
     try:
         row = next(csv.reader([text.rstrip("\r")], delimiter=separator, strict=True))
     except csv.Error as err:
@@ -355,9 +364,9 @@ def _plain_read(raw: bytes, separator: str, width: int) -> pl.DataFrame | None:
     """The file parsed by polars when it is plain, else ``None``.
 
     Plain: no quotes, and every line a record of the header's width. polars refuses a row
-    with too many fields; when none has too many, the separators add up to (width - 1) per
-    line only if none has too few either, and the lines add up to the rows only if no line is
-    blank. Two byte counts prove it, and row ``i`` is then on line ``i + 2``.
+    with too many fields and gives every other line a row (a blank one too); when none has
+    too many, the separators add up to (width - 1) per line only if none has too few (a
+    blank line has none). One byte count proves it, and row ``i`` is then on line ``i + 2``.
     """
     if b'"' in raw:
         return None
@@ -373,8 +382,11 @@ def _plain_read(raw: bytes, separator: str, width: int) -> pl.DataFrame | None:
         )
     except pl.exceptions.PolarsError:
         return None
-    lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
-    if lines != frame.height + 1 or raw.count(separator.encode()) != (width - 1) * lines:
+    lines = frame.height + 1  # polars gives a blank line a row of its own
+    # only a carriage return on its own could make polars see a line break that is not one
+    if b"\r" in raw and raw.count(b"\n") + (not raw.endswith(b"\n")) != lines:
+        return None
+    if raw.count(separator.encode()) != (width - 1) * lines:
         return None
     return frame
 
@@ -506,6 +518,24 @@ Known = tuple[pl.Series, str]
 """A referenced column's values and the file they come from."""
 
 
+def _candidates(column: Column, values: pl.Series, known: Known | None) -> pl.Series:
+    """The distinct values of a column that its checks must look at.
+
+    Free text is only checked for its length; an enumeration only where a value is not one
+    of its choices; a referencing column only where a value is not among the referenced
+    ones (those are valid ids already). Other columns: every distinct value.
+    """
+    if column.type == "text":
+        if not (values.str.len_bytes() > MAX_FIELD_CHARS).any():  # bytes >= characters
+            return values.clear()
+        return values.filter(values.str.len_chars() > MAX_FIELD_CHARS).unique()
+    if column.type == "enum":
+        return values.filter(~values.is_in(list(column.choices))).unique()
+    if known is not None:
+        return values.filter(~values.is_in(known[0].implode())).unique()
+    return values.drop_nulls().unique()
+
+
 def _validate_columns(
     raw: pl.DataFrame,
     spec: tuple[Column, ...],
@@ -517,8 +547,8 @@ def _validate_columns(
 ) -> pl.DataFrame:
     """The typed frame, with a problem for every bad cell (grouped per column and kind).
 
-    Values are checked once each: the checks run on every column's distinct values (one
-    parallel polars pass), and rows are looked up only for the values that fail.
+    Values are checked once each: the checks run on a column's distinct values (see
+    :func:`_candidates`), and rows are looked up only for the values that fail.
     """
     present = [c for c in spec if c.name in index]
     # a blank cell is null: polars reads an empty cell as null, a quoted "" as ""
@@ -528,17 +558,18 @@ def _validate_columns(
         ).alias(c.name)
         for c in present
     )
-    distinct = strings.select(pl.col(c.name).drop_nulls().unique().implode() for c in present)
     nulls = strings.null_count().row(0, named=True)
-    failed: set[str] = set()
+    typed: list[pl.Series] = []
     for column in present:
         name, col_no = column.name, index[column.name] + 1
         values = strings.get_column(name)
+        failed = False
         if column.required and nulls[name]:
-            failed.add(name)
+            failed = True
             problems.rows(values.is_null().arg_true(), "a value is required", col_no, name)
         checks = _cell_checks(column, pl.col("v"))
-        unique = distinct.get_column(name).explode().drop_nulls()
+        known = references.get(name)
+        unique = _candidates(column, values.drop_nulls(), known)
         verdicts = pl.DataFrame({"v": unique}).select(
             pl.col("v"),
             *(expr.fill_null(False).alias(f"k{n}") for n, (expr, _) in enumerate(checks)),
@@ -548,24 +579,25 @@ def _validate_columns(
             bad = verdicts.filter(pl.col(f"k{n}") & ~claimed).get_column("v")
             claimed = claimed | pl.col(f"k{n}")
             if bad.len():
-                failed.add(name)
+                failed = True
                 rows = values.is_in(bad.implode()).arg_true()
                 problems.rows(rows, message, col_no, name, values)
-        if name in failed:
-            continue
-        if column.unique and unique.len() + nulls[name] != values.len():
+        if not failed and column.unique and unique.len() + nulls[name] != values.len():
             rows = (values.is_not_null() & ~values.is_first_distinct()).arg_true()
             problems.rows(rows, "{value} appears more than once", col_no, name, values)
-        known = references.get(name)
-        if known is not None:
-            target, target_file = known
-            unknown = unique.filter(~unique.is_in(target.implode()))
-            if unknown.len():
-                suffix = f" ({unknown.len()} unknown ids in all)" if unknown.len() > 1 else ""
-                rows = values.is_in(unknown.implode()).arg_true()
-                message = f"{{value}} is not a {name} in {target_file}{suffix}"
-                problems.rows(rows, message, col_no, name, values)
-    return strings.select(_typed(c, pl.col(c.name)).alias(c.name) for c in present)
+        if not failed and known is not None and unique.len():
+            # every candidate passed the id checks: what is left is not in the target
+            suffix = f" ({unique.len()} unknown ids in all)" if unique.len() > 1 else ""
+            rows = values.is_in(unique.implode()).arg_true()
+            message = f"{{value}} is not a {name} in {known[1]}{suffix}"
+            problems.rows(rows, message, col_no, name, values)
+        if column.type == "date" and not failed:
+            # each distinct date is parsed once
+            dates = unique.str.strptime(pl.Date, "%Y-%m-%d")
+            typed.append(values.replace_strict(unique, dates, default=None, return_dtype=pl.Date))
+        else:
+            typed.append(strings.select(_typed(column, pl.col(name))).to_series())
+    return pl.DataFrame(typed)
 
 
 def _check_matches(table: pl.DataFrame, index: dict[str, int], problems: _Problems) -> None:
