@@ -224,10 +224,15 @@ class MetricContext:
         sorted by row, person and month."""
         if self._contact_counts is None:
             matches = self.match_months()
-            contacts = self.frame("contacts").select("match_id", "date", "with")
-            # every match_id of contacts is one of matches' (the loader checked)
-            contacts = _with_calendar(contacts, "date", "day").with_columns(
-                row=pl.col("match_id").replace_strict(matches["match_id"], matches["row"])
+            table = self.bundle.table("contacts")
+            assert table is not None
+            # the loader resolved each contact's match_id to its row of matches
+            contacts = _with_calendar(
+                table.frame.select("date", "with").with_columns(
+                    row=table.referenced_rows["match_id"]
+                ),
+                "date",
+                "day",
             )
             start = matches.select("start_ym", "start_dom")
             contacts = contacts.with_columns(

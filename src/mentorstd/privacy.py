@@ -98,16 +98,17 @@ _SUSPECT_WORDS = r"(?i)@|[ \t]|dob|born|birth|d\.o\.b"
 _NAME_CANDIDATE = r"^[A-Za-z][a-z]+(?:[._ -][A-Za-z][a-z]+){1,2}$"
 
 
-def _suspect(value: pl.Expr, is_id: bool) -> pl.Expr:
-    suspect = value.str.contains(_SUSPECT_WORDS) | (value.str.count_matches(r"[0-9]") >= 9)
-    return suspect | value.str.contains(_NAME_CANDIDATE) if is_id else suspect
+def _suspect(values: pl.Series, is_id: bool) -> pl.Series:
+    suspect = values.str.contains(_SUSPECT_WORDS) | (values.str.count_matches(r"[0-9]") >= 9)
+    return suspect | values.str.contains(_NAME_CANDIDATE) if is_id else suspect
 
 
 def scan_tables(tables: dict[str, Table], *, is_id: bool) -> BundleError | None:
     """The problem to raise when an id (or free-text) value of the tables looks personal.
 
-    The distinct values of a table's columns are prefiltered in one parallel polars pass; only
-    candidates reach :func:`looks_personal`, and a hit is traced back to its first row.
+    Each column's distinct values (as validation found them, for ids) are prefiltered by
+    polars; only candidates reach :func:`looks_personal`, and a hit is traced back to its
+    first row.
     """
     kind = "id" if is_id else "text"
     for name, table in tables.items():
@@ -119,12 +120,13 @@ def scan_tables(tables: dict[str, Table], *, is_id: bool) -> BundleError | None:
             and table.has(c.name)
             and not (c.references and c.references.partition(".")[0] in tables)
         ]
-        if not columns:
-            continue
-        distinct = [pl.col(c).drop_nulls().unique() for c in columns]
-        found = table.frame.select(v.filter(_suspect(v, is_id)).implode() for v in distinct)
         for column in columns:
-            for value in sorted(found.get_column(column).explode().drop_nulls().to_list()):
+            # validation kept each id column's distinct values
+            values = table.distinct.get(column)
+            if values is None:
+                values = table[column].drop_nulls().unique()
+            suspects = values.filter(_suspect(values, is_id))
+            for value in sorted(suspects.to_list()):
                 what = looks_personal(value, is_id=is_id)
                 if what is None:
                     continue

@@ -177,6 +177,10 @@ class Table:
     path: Path
     positions: dict[str, int] = field(default_factory=dict)
     lines: pl.Series | None = field(default=None, repr=False)  # None: row i is on line i + 2
+    #: An id column's distinct values, as validation found them.
+    distinct: dict[str, pl.Series] = field(default_factory=dict, repr=False)
+    #: A referencing column's row in the referenced table, per row (``Column.references``).
+    referenced_rows: dict[str, pl.Series] = field(default_factory=dict, repr=False)
 
     @property
     def n_rows(self) -> int:
@@ -533,7 +537,7 @@ def _candidates(column: Column, values: pl.Series, known: Known | None) -> pl.Se
         return values.filter(~values.is_in(list(column.choices))).unique()
     if known is not None:
         return values.filter(~values.is_in(known[0].implode())).unique()
-    return values.drop_nulls().unique()
+    return values.unique()
 
 
 def _validate_columns(
@@ -544,8 +548,9 @@ def _validate_columns(
     references: dict[str, Known],
     *,
     quoted: bool = True,
-) -> pl.DataFrame:
-    """The typed frame, with a problem for every bad cell (grouped per column and kind).
+) -> tuple[pl.DataFrame, dict[str, pl.Series]]:
+    """The typed frame, with a problem for every bad cell (grouped per column and kind), and
+    each id column's distinct values.
 
     Values are checked once each: the checks run on a column's distinct values (see
     :func:`_candidates`), and rows are looked up only for the values that fail.
@@ -560,6 +565,7 @@ def _validate_columns(
     )
     nulls = strings.null_count().row(0, named=True)
     typed: list[pl.Series] = []
+    distinct: dict[str, pl.Series] = {}
     for column in present:
         name, col_no = column.name, index[column.name] + 1
         values = strings.get_column(name)
@@ -591,13 +597,15 @@ def _validate_columns(
             rows = values.is_in(unique.implode()).arg_true()
             message = f"{{value}} is not a {name} in {known[1]}{suffix}"
             problems.rows(rows, message, col_no, name, values)
+        if column.type == "id" and known is None:
+            distinct[name] = unique
         if column.type == "date" and not failed:
             # each distinct date is parsed once
             dates = unique.str.strptime(pl.Date, "%Y-%m-%d")
             typed.append(values.replace_strict(unique, dates, default=None, return_dtype=pl.Date))
         else:
             typed.append(strings.select(_typed(column, pl.col(name))).to_series())
-    return pl.DataFrame(typed)
+    return pl.DataFrame(typed), distinct
 
 
 def _check_matches(table: pl.DataFrame, index: dict[str, int], problems: _Problems) -> None:
@@ -723,7 +731,9 @@ def read_table(
         digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
         frame, lines, problems, index = _parse(raw, spec, display, personal_column, privacy_help)
         quoted = b'"' in raw
-        typed = _validate_columns(frame, spec, index, problems, references or {}, quoted=quoted)
+        typed, distinct = _validate_columns(
+            frame, spec, index, problems, references or {}, quoted=quoted
+        )
         del frame
         if name == "matches" and not problems.items:
             _check_matches(typed, index, problems)
@@ -738,4 +748,12 @@ def read_table(
         path=path,
         positions={n: i + 1 for n, i in index.items()},
         lines=lines,
+        distinct=distinct,
+        referenced_rows={
+            name: typed.get_column(name).replace_strict(
+                target, pl.int_range(target.len(), dtype=pl.UInt32, eager=True), default=None
+            )
+            for name, (target, _) in (references or {}).items()
+            if name in typed.columns
+        },
     )
