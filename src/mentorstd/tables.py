@@ -522,12 +522,12 @@ Known = tuple[pl.Series, str]
 """A referenced column's values and the file they come from."""
 
 
-def _candidates(column: Column, values: pl.Series, known: Known | None) -> pl.Series:
+def _candidates(column: Column, values: pl.Series) -> pl.Series:
     """The distinct values of a column that its checks must look at.
 
     Free text is only checked for its length; an enumeration only where a value is not one
-    of its choices; a referencing column only where a value is not among the referenced
-    ones (those are valid ids already). Other columns: every distinct value.
+    of its choices; other columns every distinct value. (A referencing column is checked only
+    where a value is not among the referenced ones, which are valid ids already.)
     """
     if column.type == "text":
         if not (values.str.len_bytes() > MAX_FIELD_CHARS).any():  # bytes >= characters
@@ -535,9 +535,13 @@ def _candidates(column: Column, values: pl.Series, known: Known | None) -> pl.Se
         return values.filter(values.str.len_chars() > MAX_FIELD_CHARS).unique()
     if column.type == "enum":
         return values.filter(~values.is_in(list(column.choices))).unique()
-    if known is not None:
-        return values.filter(~values.is_in(known[0].implode())).unique()
     return values.unique()
+
+
+def _rows_in(target: pl.Series, values: pl.Series) -> pl.Series:
+    """Each value's row in ``target`` (null where it is not there)."""
+    rows = pl.int_range(target.len(), dtype=pl.UInt32, eager=True)
+    return values.replace_strict(target, rows, default=None, return_dtype=pl.UInt32)
 
 
 def _validate_columns(
@@ -548,9 +552,9 @@ def _validate_columns(
     references: dict[str, Known],
     *,
     quoted: bool = True,
-) -> tuple[pl.DataFrame, dict[str, pl.Series]]:
-    """The typed frame, with a problem for every bad cell (grouped per column and kind), and
-    each id column's distinct values.
+) -> tuple[pl.DataFrame, dict[str, pl.Series], dict[str, pl.Series]]:
+    """The typed frame, with a problem for every bad cell (grouped per column and kind), each
+    id column's distinct values and each referencing column's rows in the referenced table.
 
     Values are checked once each: the checks run on a column's distinct values (see
     :func:`_candidates`), and rows are looked up only for the values that fail.
@@ -566,6 +570,7 @@ def _validate_columns(
     nulls = strings.null_count().row(0, named=True)
     typed: list[pl.Series] = []
     distinct: dict[str, pl.Series] = {}
+    referenced: dict[str, pl.Series] = {}
     for column in present:
         name, col_no = column.name, index[column.name] + 1
         values = strings.get_column(name)
@@ -575,7 +580,13 @@ def _validate_columns(
             problems.rows(values.is_null().arg_true(), "a value is required", col_no, name)
         checks = _cell_checks(column, pl.col("v"))
         known = references.get(name)
-        unique = _candidates(column, values.drop_nulls(), known)
+        if known is not None:
+            # each value's row in the referenced table; a value missing there is a candidate
+            found = _rows_in(known[0], values)
+            referenced[name] = found
+            unique = values.filter(found.is_null() & values.is_not_null()).unique()
+        else:
+            unique = _candidates(column, values.drop_nulls())
         verdicts = pl.DataFrame({"v": unique}).select(
             pl.col("v"),
             *(expr.fill_null(False).alias(f"k{n}") for n, (expr, _) in enumerate(checks)),
@@ -605,7 +616,7 @@ def _validate_columns(
             typed.append(values.replace_strict(unique, dates, default=None, return_dtype=pl.Date))
         else:
             typed.append(strings.select(_typed(column, pl.col(name))).to_series())
-    return pl.DataFrame(typed), distinct
+    return pl.DataFrame(typed), distinct, referenced
 
 
 def _check_matches(table: pl.DataFrame, index: dict[str, int], problems: _Problems) -> None:
@@ -731,7 +742,7 @@ def read_table(
         digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
         frame, lines, problems, index = _parse(raw, spec, display, personal_column, privacy_help)
         quoted = b'"' in raw
-        typed, distinct = _validate_columns(
+        typed, distinct, referenced = _validate_columns(
             frame, spec, index, problems, references or {}, quoted=quoted
         )
         del frame
@@ -749,11 +760,5 @@ def read_table(
         positions={n: i + 1 for n, i in index.items()},
         lines=lines,
         distinct=distinct,
-        referenced_rows={
-            name: typed.get_column(name).replace_strict(
-                target, pl.int_range(target.len(), dtype=pl.UInt32, eager=True), default=None
-            )
-            for name, (target, _) in (references or {}).items()
-            if name in typed.columns
-        },
+        referenced_rows=referenced,
     )
