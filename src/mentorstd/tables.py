@@ -365,32 +365,37 @@ def _layout(raw: bytes, separator: str, width: int, display: str) -> _Layout:
 
 
 def _plain_read(raw: bytes, separator: str, width: int) -> pl.DataFrame | None:
-    """The file parsed by polars when it is plain, else ``None``.
+    """The file parsed by polars when every line is one record of the header's width, else
+    ``None`` (the caller then works out where each record is).
 
-    Plain: no quotes, and every line a record of the header's width. polars refuses a row
-    with too many fields and gives every other line a row (a blank one too); when none has
-    too many, the separators add up to (width - 1) per line only if none has too few (a
-    blank line has none). One byte count proves it, and row ``i`` is then on line ``i + 2``.
+    polars refuses a row with too many fields, and gives every other record a row (a blank
+    line too). So when the file has one line per row (no newline inside a quoted field:
+    counted) and its separators add up to (width - 1) per line plus those inside quoted
+    cells (counted in the parsed cells), no row has too few fields either, no line is blank,
+    and row ``i`` is on line ``i + 2``.
     """
-    if b'"' in raw:
-        return None
     try:
         frame = pl.read_csv(
             raw,
             has_header=True,
             separator=separator,
-            quote_char=None,
+            quote_char='"',
             infer_schema=False,
             new_columns=[f"c{i}" for i in range(width)],
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError:
         return None
-    lines = frame.height + 1  # polars gives a blank line a row of its own
-    # only a carriage return on its own could make polars see a line break that is not one
-    if b"\r" in raw and raw.count(b"\n") + (not raw.endswith(b"\n")) != lines:
+    lines = frame.height + 1
+    quoted = b'"' in raw
+    # a quoted field can hold a newline; a carriage return alone could break a line
+    if (quoted or b"\r" in raw) and raw.count(b"\n") + (not raw.endswith(b"\n")) != lines:
         return None
-    if raw.count(separator.encode()) != (width - 1) * lines:
+    inside = 0
+    if quoted:  # separators inside quoted cells
+        counts = [pl.col(c).str.count_matches(separator, literal=True).sum() for c in frame.columns]
+        inside = int(frame.select(pl.sum_horizontal(counts)).item() or 0)
+    if raw.count(separator.encode()) != (width - 1) * lines + inside:
         return None
     return frame
 
