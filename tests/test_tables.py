@@ -290,3 +290,19 @@ def test_loading_knows_nothing_of_assessment(module: str, forbidden: tuple[str, 
 def test_carriage_return_line_ends_are_explained(tmp_path: Path) -> None:
     (line,) = _problems(tmp_path, "contacts", b"match_id,date,with\rM1,2025-01-10,mentor\r")
     assert line.startswith("data/contacts.csv:1: lines end with a carriage return alone")
+
+
+def test_separators_inside_quotes_do_not_hide_a_short_row(tmp_path: Path) -> None:
+    # line 2 holds two separators inside quotes; line 3 has one field too few: the separator
+    # total alone would balance, the count inside the quoted cells does not
+    text = (
+        'match_id,date,with,mode\nM1,2025-01-10,mentor,"phone, then a visit, twice"\n'
+        "M1,2025-01-11\n"
+    )
+    assert _problems(tmp_path, "contacts", text + "M1,2025-01-12,mentor,x\n") == [
+        "data/contacts.csv:3: row has 2 fields, the header has 4"
+    ]
+    good = tmp_path / "good.csv"
+    good.write_text(text.replace("M1,2025-01-11\n", "M1,2025-01-11,mentee,\n"), encoding="utf-8")
+    frame = read_table(good, "contacts").frame
+    assert frame["mode"].to_list() == ["phone, then a visit, twice", None]
