@@ -129,15 +129,25 @@ def month_index(start: dt.date, day: dt.date) -> int:
 def _with_calendar(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
     """``frame`` with the calendar of each date of ``column``: its month number
     (``year * 12 + month``), day of the month and the month's length, as ``{prefix}_ym``,
-    ``{prefix}_dom`` and ``{prefix}_dim``. Worked out once per distinct date and joined."""
-    dates = frame.get_column(column).unique().drop_nulls()
-    day = pl.col(column)
-    calendar = pl.DataFrame({column: dates}).with_columns(
-        (day.dt.year().cast(pl.Int64) * 12 + day.dt.month()).alias(f"{prefix}_ym"),
-        day.dt.day().cast(pl.Int64).alias(f"{prefix}_dom"),
-        day.dt.month_end().dt.day().cast(pl.Int64).alias(f"{prefix}_dim"),
+    ``{prefix}_dom`` and ``{prefix}_dim``.
+
+    The calendar is worked out once for every day from the earliest date to the latest (at
+    most 73,415 days: dates are 1900-2100) and each row takes its day's entry by position.
+    """
+    days = frame.get_column(column)
+    first, last = days.min(), days.max()
+    names = [f"{prefix}_ym", f"{prefix}_dom", f"{prefix}_dim"]
+    if not isinstance(first, dt.date) or not isinstance(last, dt.date):  # no dates at all
+        return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(n) for n in names)
+    day = pl.col("day")
+    calendar = pl.DataFrame({"day": pl.date_range(first, last, eager=True)}).select(
+        (day.dt.year().cast(pl.Int64) * 12 + day.dt.month()).alias(names[0]),
+        day.dt.day().cast(pl.Int64).alias(names[1]),
+        day.dt.month_end().dt.day().cast(pl.Int64).alias(names[2]),
     )
-    return frame.join(calendar, on=column, how="left", maintain_order="left")
+    number = pl.col(column).cast(pl.Int32)
+    offset = frame.select((number - number.min()).cast(pl.UInt32)).to_series()
+    return frame.with_columns(calendar.get_column(n).gather(offset) for n in names)
 
 
 def _months(start: str, day: str) -> pl.Expr:
