@@ -10,7 +10,7 @@ import pytest
 
 import mentorstd
 
-from .conftest import BundleFactory
+from .conftest import EXAMPLES, BundleFactory
 
 # A school year's match: from the first week of September to mid-June, 9 whole months.
 SCHOOL_YEAR = {"start_date": "2025-09-08", "planned_end_date": "2026-06-19"}
@@ -223,3 +223,24 @@ def test_one_unmet_benchmark_keeps_npss_placement_from_met_through_the_joint_map
     result = mentorstd.assess(bundle, "npss", catalog)["npss:placement-eepm-standards"]
     # each benchmark alone is only a part (subset) of the item: partial support at most
     assert result.status == "partially-met"
+
+
+def test_reports_mark_inferred_ids(catalog: mentorstd.Catalog) -> None:
+    """JSON carries each result's id basis; Markdown, HTML and the terminal put a dagger on
+    ids reconstructed from a restatement (eepm B.2.1 on), with a legend, and on no other."""
+    from mentorstd.report import render_report
+
+    bundle = mentorstd.load_bundle(EXAMPLES / "oakfield", catalog=catalog)
+    report = mentorstd.assess(bundle, "eepm", catalog)
+    by_id = {r.requirement: r for r in report.results}
+    assert by_id["eepm:B.2.1"].id_basis == "inferred"
+    assert by_id["eepm:B.1.1"].id_basis == "source"
+    markdown = render_report(report, "markdown")
+    assert "### eepm:B.2.1\u2020 " in markdown
+    assert "### eepm:B.1.1 " in markdown
+    assert "\u2020 id inferred from a restatement" in markdown
+    html = render_report(report, "html")
+    assert "<code>eepm:B.2.1</code><sup" in html and "<code>eepm:B.1.1</code> " in html
+    uk = mentorstd.assess(bundle, "uk_school", catalog)
+    assert not any(r.id_basis == "inferred" for r in uk.results)
+    assert "\u2020" not in render_report(uk, "markdown")

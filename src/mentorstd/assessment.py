@@ -152,7 +152,20 @@ class Result(_Model):
     via: Via | None = Field(default=None, description="Crosswalk origin; null when direct.")
     findings: list[Finding] = Field(default_factory=list, description="What was found.")
     provenance: str = Field(description="How sure the requirement's encoding is.")
+    id_basis: str = Field(
+        default="source",
+        description="How the id was set: source (printed in the source), assigned (numbered "
+        "by us in source order) or inferred (reconstructed from a restatement; it may differ "
+        "from the source's own). Reports mark inferred ids with a dagger.",
+    )
     tags: list[str] = Field(default_factory=list, description="Requirement tags.")
+
+    @property
+    def marked_id(self) -> str:
+        """The requirement id, with a dagger when it was inferred."""
+        from .render import INFERRED_MARK
+
+        return self.requirement + (INFERRED_MARK if self.id_basis == "inferred" else "")
 
     def __repr__(self) -> str:
         via = f" via {self.via.from_}" if self.via is not None else ""
@@ -661,6 +674,7 @@ def iter_results(
             via=via,
             findings=findings,
             provenance=req.provenance,
+            id_basis=req.id_basis,
             tags=list(req.tags),
         )
 

@@ -664,13 +664,17 @@ def _print_report_summary(console: Console, report: Any) -> None:
     for r in report.results:
         first = r.findings[0] if r.findings else None
         table.add_row(
-            r.requirement,
+            r.marked_id,
             escape(r.title),
             f"[{colours[r.status]}]{r.status}[/]",
             BASIS_LABEL[r.basis],
             escape(first.message if first else ""),
         )
     console.print(table)
+    if any(r.id_basis == "inferred" for r in report.results):
+        from .render import INFERRED_LEGEND
+
+        console.print(INFERRED_LEGEND)
     console.print(
         "Documents alone give at most partially-met unless the requirement is about having the "
         "document; "

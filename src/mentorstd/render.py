@@ -5,7 +5,15 @@ from __future__ import annotations
 from ._registry import METRIC_SPECS
 from .models import AttestationCheck, Check, DocumentCheck, MetricCheck
 
-__all__ = ["BASIS_LABEL", "BASIS_MARK", "describe_check", "format_threshold", "format_value"]
+__all__ = [
+    "BASIS_LABEL",
+    "BASIS_MARK",
+    "INFERRED_LEGEND",
+    "INFERRED_MARK",
+    "describe_check",
+    "format_threshold",
+    "format_value",
+]
 
 #: How a basis reads next to a status.
 BASIS_LABEL: dict[str, str] = {
@@ -74,3 +82,11 @@ def describe_check(check: Check) -> list[str]:
     if spec is not None:
         lines.append("reads " + ", ".join(spec.reads))
     return lines
+
+
+#: Marks an id reconstructed from a restatement of the source (``id_basis: inferred``).
+INFERRED_MARK = "\u2020"
+INFERRED_LEGEND = (
+    "\u2020 id inferred from a restatement of the source; it may differ from the source's own "
+    "numbering (see the framework's notes)."
+)

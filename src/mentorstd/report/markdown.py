@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..render import BASIS_LABEL, format_value
+from ..render import BASIS_LABEL, INFERRED_LEGEND, format_value
 from .text import md_cell, md_text
 
 if TYPE_CHECKING:
@@ -133,10 +133,13 @@ def report_markdown(report: Report) -> str:
             )
     add("")
     add("## Requirements")
+    if any(r.id_basis == "inferred" for r in report.results):
+        add("")
+        add(INFERRED_LEGEND)
     for r in report.results:
         add("")
         add(
-            f"### {md_text(r.requirement)} {md_text(r.title)}: {_ICON[r.status]} "
+            f"### {md_text(r.marked_id)} {md_text(r.title)}: {_ICON[r.status]} "
             f"({BASIS_LABEL[r.basis]})"
         )
         add("")
