@@ -10,7 +10,7 @@ import pytest
 import mentorstd
 from mentorstd.assessment import STATUS_RULES, combine
 
-from .conftest import BundleFactory
+from .conftest import EXAMPLES, BundleFactory
 from .test_metrics import MATCHES, TRAINING
 
 
@@ -316,3 +316,13 @@ def test_markdown_and_html_escape_bundle_text(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     markdown = render_report(report, "markdown")
     assert "<script>" not in markdown and "\\| \\*\\*bold\\*\\*" in markdown
+
+
+def test_cadence_findings_name_the_party_contacted(catalog: mentorstd.Catalog) -> None:
+    bundle = mentorstd.load_bundle(EXAMPLES / "oakfield", catalog=catalog)
+    report = mentorstd.assess(bundle, "eepm", catalog)
+    cadence = [f for r in report.results for f in r.findings if f.check == "staff-contact-cadence"]
+    parties = {f.params["with"] for f in cadence}
+    assert parties == {"mentor", "mentee", "parent"}
+    for finding in cadence:
+        assert f"staff contact cadence with the {finding.params['with']}" in finding.message

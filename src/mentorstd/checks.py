@@ -287,6 +287,9 @@ def _metric_findings(
         "evidence": evidence,
     }
     title = spec.title.lower()
+    party = result.params.get("with")
+    if party:  # say who was contacted: a requirement may check each party on its own
+        title += f" with the {party}"
     entity = (
         str(result.params.get("role", spec.entity)) if spec.entity == "person" else (spec.entity)
     )
@@ -295,7 +298,10 @@ def _metric_findings(
         yield _finding(
             "metric-no-data",
             status="not-assessed",
-            text={"title": spec.title, "reason": result.note or "no data in scope"},
+            text={
+                "title": spec.title + (f" with the {party}" if party else ""),
+                "reason": result.note or "no data in scope",
+            },
             **common,
         )
         return
