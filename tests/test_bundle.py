@@ -199,9 +199,9 @@ HEADER = "match_id,mentor_id,mentee_id,start_date,planned_end_date,end_date,clos
             "row has 4 fields, the header has 7",
         ),
         (
-            HEADER.replace("closure_reason", "closure_reason,notes") + "M1,A1,Y1,2025-01-10,,,,x\n",
-            "data/matches.csv:1:8:",
-            "notes: unknown column 'notes'",
+            HEADER.replace("match_id", "Match No") + "M1,A1,Y1,2025-01-10,,,\n",
+            "data/matches.csv:1:",
+            "match_id: missing column 'match_id' (did you mean 'Match No'?",
         ),
         (
             HEADER.replace("\n", ",mentor_id\n") + "M1,A1,Y1,2025-01-10,,,,A1\n",

@@ -87,6 +87,12 @@ def fail(lines: list[str] | str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def print_notes(notes: list[str]) -> None:
+    """Print the loader's notes (ignored columns, unknown document kinds) on stderr."""
+    for note in notes:
+        sys.stderr.write(f"mentorstd: note: {note}\n")
+
+
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn a :class:`MentorstdError` into located lines on stderr and exit code 2."""
 
@@ -456,6 +462,7 @@ def validate(
     cat = _catalog()
     cat.framework(framework)
     loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
+    print_notes(loaded.warnings)
     report = assess(
         loaded,
         framework,
@@ -719,6 +726,7 @@ def plan(
     cat = _catalog()
     cat.framework(framework)
     loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
+    print_notes(loaded.warnings)
     report = assess(loaded, framework, cat, as_of=day, min_confidence=min_confidence.value)
     result = build_plan(report, cat)
     if fmt is PlanFormat.html:
