@@ -17,6 +17,7 @@ in one :class:`~mentorstd.errors.BundleError`, so one run shows them all.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import os
 import re
@@ -39,6 +40,7 @@ from .tables import (
     Table,
     TableSpec,
     columns_of,
+    normal_form,
     read_table,
 )
 
@@ -107,7 +109,9 @@ class DocumentRef(_Model):
     """A document in the bundle, offered as evidence of one kind."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Document id.")
-    kind: str = Field(description="Evidence-kind id (see `mentorstd show` / evidence-kinds).")
+    kind: str = Field(
+        description="Evidence-kind id or one of its aliases (see `mentorstd evidence-kinds`)."
+    )
     path: str = Field(min_length=1, description="Path inside the bundle, e.g. documents/x.pdf.")
     date: dt.date | None = Field(default=None, description="Date of the document (ISO).")
     title: str | None = Field(default=None, description="Title.")
@@ -373,7 +377,7 @@ def load_bundle(
     _, manifest_sha = _sha256_file(manifest_path, MAX_MANIFEST_BYTES, Problem("", MANIFEST))
     found: list[Problem] = []
     notes: list[str] = []
-    documents = _load_documents(root, doc, manifest, catalog, found)
+    documents = _load_documents(root, doc, manifest, catalog, found, notes)
     practices = _check_practices(doc, manifest, catalog, documents, found)
     _check_nqms(doc, manifest, catalog, found)
     specs = _table_specs(root, doc, manifest, found)
@@ -403,8 +407,33 @@ def _collect(found: list[Problem], err: BundleError) -> None:
     found.extend(err.problems)
 
 
+def kind_named(catalog: Catalog, name: str) -> str | None:
+    """The evidence-kind id that ``name`` is (an id or an alias, case and spacing aside)."""
+    if name in catalog.evidence_kinds:
+        return name
+    wanted = normal_form(name)
+    for kind in catalog.evidence_kinds.values():
+        if wanted == kind.id or any(normal_form(a) == wanted for a in kind.aliases):
+            return kind.id
+    return None
+
+
+def _kind_suggestion(catalog: Catalog, name: str) -> str | None:
+    names: dict[str, str] = {}
+    for kind in catalog.evidence_kinds.values():
+        for label in (kind.id, kind.title, *kind.aliases, *kind.examples):
+            names.setdefault(normal_form(label), kind.id)
+    close = difflib.get_close_matches(normal_form(name), list(names), n=1, cutoff=0.6)
+    return names[close[0]] if close else None
+
+
 def _load_documents(
-    root: Path, doc: LocatedDoc, manifest: Manifest, catalog: Catalog, found: list[Problem]
+    root: Path,
+    doc: LocatedDoc,
+    manifest: Manifest,
+    catalog: Catalog,
+    found: list[Problem],
+    notes: list[str],
 ) -> dict[str, DocumentFile]:
     out: dict[str, DocumentFile] = {}
     for i, ref in enumerate(manifest.documents):
@@ -412,13 +441,22 @@ def _load_documents(
         if ref.id in out:
             found.append(doc.problem([*at, "id"], f"duplicate document id {ref.id!r}"))
             continue
-        if ref.kind not in catalog.evidence_kinds:
-            found.append(
-                doc.problem(
-                    [*at, "kind"],
-                    f"unknown evidence kind {ref.kind!r} (see `mentorstd evidence-kinds`)",
+        kind = kind_named(catalog, ref.kind)
+        if kind is None:
+            close = _kind_suggestion(catalog, ref.kind)
+            hint = f"did you mean {close!r}? " if close else ""
+            notes.append(
+                str(
+                    doc.problem(
+                        [*at, "kind"],
+                        f"unknown evidence kind {ref.kind!r} ({hint}see `mentorstd "
+                        "evidence-kinds`); the document still counts where a practice cites "
+                        f"{ref.id!r}",
+                    )
                 )
             )
+        elif kind != ref.kind:
+            ref = ref.model_copy(update={"kind": kind})  # noqa: PLW2901  (the alias resolved)
         try:
             file_path = _inside(root, ref.path, doc, [*at, "path"])
             size, digest = _sha256_file(

@@ -281,6 +281,27 @@ def _print_requirement(cat: Catalog, req: Requirement) -> None:
 # -- schema, metrics -------------------------------------------------------------------------
 
 
+@app.command("evidence-kinds")
+@handles_errors
+def evidence_kinds(
+    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        TextFormat.text
+    ),
+) -> None:
+    """List the evidence vocabulary: each kind's id, title, description and aliases (the
+    names the frameworks' own evidence lists use; a bundle document may use any of them)."""
+    kinds = [
+        {"id": k.id, "title": k.title, "description": k.description, "aliases": list(k.aliases)}
+        for k in _catalog().evidence_kinds.values()
+    ]
+    if fmt is not TextFormat.text:
+        _emit(kinds, fmt)
+        return
+    for kind in kinds:
+        aliases = f"  (also: {'; '.join(kind['aliases'])})" if kind["aliases"] else ""
+        sys.stdout.write(f"{kind['id']:<30} {kind['title']}{aliases}\n")
+
+
 @app.command()
 @handles_errors
 def schema(
