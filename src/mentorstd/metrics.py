@@ -227,7 +227,10 @@ class MetricContext:
             contacts = self.frame("contacts").select("match_id", "date", "with")
             # every match_id of contacts is one of matches' (the loader checked)
             contacts = _with_calendar(contacts, "date", "day").with_columns(
+                # with no matches polars would map to text: an empty mapping keeps the input
                 row=pl.col("match_id").replace_strict(matches["match_id"], matches["row"])
+                if matches.height
+                else pl.lit(None, dtype=matches["row"].dtype)
             )
             start = matches.select("start_ym", "start_dom")
             contacts = contacts.with_columns(
