@@ -281,6 +281,35 @@ def _print_requirement(cat: Catalog, req: Requirement) -> None:
 # -- schema, metrics -------------------------------------------------------------------------
 
 
+@app.command()
+@handles_errors
+def init(
+    folder: Annotated[Path, typer.Argument(help="New bundle folder (must not exist or be empty).")],
+    framework: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--framework",
+            "-F",
+            help="Framework whose requirements the self-assessment sheet lists (repeatable; "
+            "default: all).",
+        ),
+    ] = None,
+    xlsx: Annotated[
+        bool,
+        typer.Option(
+            "--xlsx", help="One workbook, a sheet per table, drop-down lists for enumerations."
+        ),
+    ] = False,
+) -> None:
+    """Write a new evidence bundle to fill in: a commented bundle.yaml, every table with its
+    header row, and a self-assessment sheet listing every requirement with a blank status."""
+    from .scaffold import write_scaffold
+
+    written = write_scaffold(folder, _catalog(), framework or (), xlsx=xlsx)
+    for path in written:
+        sys.stderr.write(f"wrote {path}\n")
+
+
 @app.command("evidence-kinds")
 @handles_errors
 def evidence_kinds(
