@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 import mentorstd
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, ROOT
 
 DAY = dt.date(2026, 11, 23)
 
@@ -62,3 +64,18 @@ def test_reports_equal_the_canonical_twin(
     rows = [[t["rows"] for t in inputs["tables"]] for inputs in (got_inputs, want_inputs)]
     assert rows[0] == rows[1]
     assert got == want
+
+
+def test_the_worked_profile_in_the_docs_reads_the_export(
+    tmp_path: Path, twins: tuple[mentorstd.Bundle, mentorstd.Bundle]
+) -> None:
+    docs = (ROOT / "docs" / "bundles.md").read_text(encoding="utf-8")
+    block = docs.split("# profiles/matchbase.yaml\n", 1)[1].split("```", 1)[0]
+    folder = tmp_path / "riverside-export"
+    shutil.copytree(EXAMPLES / "riverside-export", folder)
+    (folder / "profiles" / "matchbase.yaml").write_text(block, encoding="utf-8")
+    bundle = mentorstd.load_bundle(folder)
+    _, plain = twins
+    assert bundle.practices == plain.practices
+    for name, table in plain.tables.items():
+        assert bundle.tables[name].frame.equals(table.frame), name
