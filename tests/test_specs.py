@@ -387,3 +387,15 @@ def test_the_cli_shows_notes_and_assesses_an_export(
         "mentorstd: note: data/matches.csv: ignored 1 column that nothing maps to: "
         "'Case Worker Notes'"
     ]
+
+
+def test_a_sheet_note_that_looks_personal_is_refused(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path, {"practices": "self-assessment.csv"})
+    sheet = SHEET.replace("in review", "ask jane.doe@example.org")
+    (folder / "self-assessment.csv").write_text(sheet, encoding="utf-8", newline="")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    assert info.value.lines()[0].startswith(
+        "self-assessment.csv:4:5: note: text looks like it contains an e-mail address"
+    )
+    assert mentorstd.load_bundle(folder, allow_personal_data=True).practices

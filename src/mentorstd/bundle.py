@@ -383,7 +383,16 @@ def load_bundle(
     specs = _table_specs(root, doc, manifest, found)
     tables = _load_tables(specs, allow_personal_data, found, notes)
     if "practices" in specs:
-        _load_practice_sheet(doc, specs["practices"], manifest, catalog, practices, found, notes)
+        _load_practice_sheet(
+            doc,
+            specs["practices"],
+            manifest,
+            catalog,
+            practices,
+            found,
+            notes,
+            allow_personal_data=allow_personal_data,
+        )
     if found:
         raise BundleError(found)
     bundle = Bundle(
@@ -690,6 +699,8 @@ def _load_practice_sheet(
     practices: dict[str, Practice],
     found: list[Problem],
     notes: list[str],
+    *,
+    allow_personal_data: bool = False,
 ) -> None:
     """Add the self-assessment sheet's attestations to ``practices`` (rows with a blank
     status are not assessed yet); every problem is located at its row and column."""
@@ -734,6 +745,13 @@ def _load_practice_sheet(
             )
             continue
         seen[requirement] = row
+        note = values.get("note")
+        if note and not allow_personal_data:
+            from .privacy import PRIVACY_HELP, looks_personal
+
+            what = looks_personal(str(note))
+            if what is not None:
+                found.append(at(row, "note", f"text looks like it contains {what}: {PRIVACY_HELP}"))
         evidence = [e.strip() for e in str(values.get("evidence") or "").split(";") if e.strip()]
         missing = [e for e in evidence if e not in listed]
         if missing:
