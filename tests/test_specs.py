@@ -399,3 +399,16 @@ def test_a_sheet_note_that_looks_personal_is_refused(tmp_path: Path) -> None:
         "self-assessment.csv:4:5: note: text looks like it contains an e-mail address"
     )
     assert mentorstd.load_bundle(folder, allow_personal_data=True).practices
+
+
+def test_excel_date_serials_say_to_format_the_column_as_dates(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    rows = [r.split(",") for r in CANONICAL.splitlines()]
+    body: list[list[Any]] = [rows[0]]
+    for row in rows[1:]:  # the start date as a bare number, as Excel stores an unformatted date
+        start = dt.date.fromisoformat(row[3])
+        body.append([*row[:3], (start - dt.date(1899, 12, 30)).days, *row[4:]])
+    _workbook(path, {"Matches": body})
+    (line,) = _errors(path, "matches")
+    assert line.startswith("export.xlsx:2:4: start_date: '45667' is not a date (YYYY-MM-DD); ")
+    assert "Excel date serial numbers" in line

@@ -788,6 +788,11 @@ _US_DATE = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
 def _date_hint(values: pl.Series) -> str:
     """Advice for a column of dates that are not ISO: when most look like MM/DD/YYYY (or
     DD/MM/YYYY), the ``date_format`` to set."""
+    if values.len() and bool(values.str.contains(r"^[0-9]{5}(?:\.0+)?$").all()):
+        return (
+            "; these look like Excel date serial numbers: format the column as dates in the "
+            "workbook"
+        )
     looks = values.filter(values.str.contains(_US_DATE))
     if looks.len() * 2 <= values.len():
         return ""
