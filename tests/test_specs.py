@@ -412,3 +412,20 @@ def test_excel_date_serials_say_to_format_the_column_as_dates(tmp_path: Path) ->
     (line,) = _errors(path, "matches")
     assert line.startswith("export.xlsx:2:4: start_date: '45667' is not a date (YYYY-MM-DD); ")
     assert "Excel date serial numbers" in line
+
+
+def test_a_bad_table_spec_is_located_in_the_manifest(tmp_path: Path) -> None:
+    folder = _bundle(
+        tmp_path, {"matches": {"path": "data/matches.csv", "colums": {"match_id": "Match ID"}}}
+    )
+    (folder / "data" / "matches.csv").write_text(CANONICAL, encoding="utf-8")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    (line,) = info.value.lines()
+    assert line.startswith("bundle.yaml:") and line.endswith("data.matches.colums: unknown field")
+    folder = _bundle(tmp_path, {"matches": {"path": "data/matches.csv", "sheet": "Matches"}})
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    assert info.value.lines()[0].endswith(
+        "data.matches.path: `sheet:` is for an xlsx workbook, and 'data/matches.csv' is not one"
+    )

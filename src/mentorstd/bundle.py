@@ -24,9 +24,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from . import schemas
 from ._validate import build_model
@@ -164,7 +164,15 @@ class TableEntry(ProfileEntry):
     )
 
 
-TableRef = str | TableEntry
+def _table_ref_tag(value: object) -> str:
+    return "spec" if isinstance(value, dict | TableEntry) else "path"
+
+
+# a path or a table spec; the tag picks one, so a bad spec's errors are the spec's alone
+TableRef = Annotated[
+    Annotated[str, Tag("path")] | Annotated[TableEntry, Tag("spec")],
+    Discriminator(_table_ref_tag),
+]
 
 
 class DataPaths(_Model):
