@@ -84,7 +84,10 @@ def test_unknown_requirement_id(cli: Callable[..., Any], make_bundle: BundleFact
     path = make_bundle(practices=[{"requirement": "eepm:B.9.9", "status": "implemented"}])
     where, rest = _one_error(cli, path)
     assert where.startswith("bundle.yaml:")
-    assert rest == "practices[0].requirement: unknown requirement 'eepm:B.9.9'"
+    assert rest == (
+        "practices[0].requirement: unknown requirement 'eepm:B.9.9' "
+        "(ids are framework:id, e.g. 'eepm:B.2.5')"
+    )
 
 
 def test_missing_document(cli: Callable[..., Any], good: Path) -> None:

@@ -429,3 +429,15 @@ def test_a_bad_table_spec_is_located_in_the_manifest(tmp_path: Path) -> None:
     assert info.value.lines()[0].endswith(
         "data.matches.path: `sheet:` is for an xlsx workbook, and 'data/matches.csv' is not one"
     )
+
+
+def test_a_sheet_id_without_its_framework_names_the_ids_meant(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path, {"practices": "self-assessment.csv"})
+    sheet = "requirement,status\nB.2.1,implemented\n"
+    (folder / "self-assessment.csv").write_text(sheet, encoding="utf-8")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    assert info.value.lines() == [
+        "self-assessment.csv:2:1: requirement: unknown requirement 'B.2.1' "
+        "(did you mean 'eepm:B.2.1'?)"
+    ]

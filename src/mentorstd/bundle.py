@@ -435,6 +435,21 @@ def kind_named(catalog: Catalog, name: str) -> str | None:
     return None
 
 
+def _unknown_requirement(catalog: Catalog, rid: str) -> str:
+    """The message for an unknown requirement id, with the ids it may have meant."""
+    local = rid.split(":", 1)[-1].strip().casefold()
+    meant = [
+        req.global_id
+        for fw in catalog.frameworks.values()
+        for req in fw.requirements
+        if req.id.casefold() == local and req.global_id != rid
+    ]
+    if meant:
+        listed = " or ".join(repr(m) for m in meant[:3])
+        return f"unknown requirement {rid!r} (did you mean {listed}?)"
+    return f"unknown requirement {rid!r} (ids are framework:id, e.g. 'eepm:B.2.5')"
+
+
 def _kind_suggestion(catalog: Catalog, name: str) -> str | None:
     names: dict[str, str] = {}
     for kind in catalog.evidence_kinds.values():
@@ -499,7 +514,9 @@ def _check_practices(
         at: list[str | int] = ["practices", i]
         if not catalog.has_requirement(practice.requirement):
             found.append(
-                doc.problem([*at, "requirement"], f"unknown requirement {practice.requirement!r}")
+                doc.problem(
+                    [*at, "requirement"], _unknown_requirement(catalog, practice.requirement)
+                )
             )
             continue
         if practice.requirement in out:
@@ -733,7 +750,7 @@ def _load_practice_sheet(
         if status is None:
             continue
         if not catalog.has_requirement(requirement):
-            found.append(at(row, "requirement", f"unknown requirement {requirement!r}"))
+            found.append(at(row, "requirement", _unknown_requirement(catalog, requirement)))
             continue
         if requirement in seen:
             first = sheet.line_of(seen[requirement])
