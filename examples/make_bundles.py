@@ -6,6 +6,10 @@ Three fictional programs, each with documents and all six tables:
 * ``oakfield``    Oakfield Academy Mentoring Scheme, a UK school scheme (120 matches)
 * ``northbridge`` Northbridge New Teacher Induction, a workplace (teacher induction) program
   (64 matches)
+* ``riverside-export`` the same records as ``riverside`` in "export dress", as a mentoring
+  database hands them over: its own headers, US dates, capitalised values, BOM and CRLF, one
+  semicolon file, the contacts as an xlsx sheet with real date cells, a profile that maps it
+  all, and the attestations in a self-assessment sheet. Its reports equal riverside's.
 
 Every name, id and number is invented. Run ``python examples/make_bundles.py`` to rewrite them;
 the output is identical on every run (fixed seeds, no clock).
@@ -14,12 +18,16 @@ the output is identical on every run (fixed seeds, no clock).
 from __future__ import annotations
 
 import csv
+import io
 import random
 import shutil
 import sys
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+
+import xlsxwriter
+import yaml
 
 from mentorstd.metrics import add_months
 from mentorstd.tables import TABLES
@@ -641,12 +649,220 @@ def manifest(p: Profile) -> str:
     return text
 
 
+# -- export dress ------------------------------------------------------------------------------
+
+#: How the fictional "MatchBase" database names each of our columns (ours: theirs). Headers
+#: that equal ours but for case and spacing ('Closure Reason', 'Planned End Date') need no map.
+EXPORT_HEADERS: dict[str, dict[str, str]] = {
+    "matches": {
+        "match_id": "Match ID",
+        "mentor_id": "Volunteer ID",
+        "mentee_id": "Youth ID",
+        "start_date": "Match Start Date",
+        "planned_end_date": "Planned End Date",
+        "end_date": "Match Closed Date",
+        "closure_reason": "Closure Reason",
+    },
+    "contacts": {
+        "match_id": "Match ID",
+        "date": "Contact Date",
+        "with": "Contact With",
+        "mode": "Mode",
+    },
+    "training": {
+        "person_id": "Person ID",
+        "role": "Participant Type",
+        "date": "Session Date",
+        "hours": "Hours",
+        "phase": "Training Type",
+        "topic": "Topic",
+    },
+    "screening": {
+        "mentor_id": "Volunteer ID",
+        "application_date": "Application Received",
+        "interview_date": "Interview Date",
+        "background_check_date": "Background Check Cleared",
+        "references_checked": "References Checked",
+    },
+    "surveys": {
+        "respondent_id": "Respondent ID",
+        "role": "Respondent Type",
+        "match_id": "Match ID",
+        "date": "Survey Date",
+        "satisfaction": "Overall Satisfaction",
+        "reports_success": "Reports Success",
+    },
+    "outcomes": {
+        "mentee_id": "Youth ID",
+        "measure": "Measure",
+        "baseline": "Baseline",
+        "follow_up": "Follow-up",
+        "improved": "Improved?",
+    },
+}
+#: Their words for our values, per column; the profile maps the ones that are not synonyms.
+EXPORT_VALUES: dict[str, dict[str, str]] = {
+    "closure_reason": {
+        "completed": "Successful Match Closure",
+        "mentor-withdrew": "Volunteer Withdrew",
+        "mentee-withdrew": "Youth Withdrew",
+        "family-withdrew": "Family Withdrew",
+        "rematched": "Rematched",
+        "program-ended": "Program Ended",
+        "other": "Other",
+    },
+    # documented synonyms: no map needed
+    "role": {"mentor": "Volunteer", "mentee": "Youth", "parent": "Guardian", "staff": "Staff"},
+    "with": {"mentor": "Volunteer", "mentee": "Little", "parent": "Guardian"},
+    "phase": {"pre-match": "Pre-Match", "ongoing": "Ongoing"},
+    "reports_success": {"yes": "Yes", "no": "No"},
+    "improved": {"yes": "Yes", "no": "No"},
+    "measure": {"behaviour": "Behavior"},
+}
+EXPORT_DATE = "%m/%d/%Y"
+#: Values our maps do not cover are kept, capitalised (e.g. 'Attendance').
+_MAPPED_ONLY = {"closure_reason", "role", "with", "phase", "reports_success", "improved"}
+
+
+def _their_value(column: str, value: str) -> str:
+    if not value:
+        return value
+    if column in TABLES_DATES:
+        return date.fromisoformat(value).strftime(EXPORT_DATE)
+    mapped = EXPORT_VALUES.get(column, {}).get(value)
+    if mapped is not None:
+        return mapped
+    return value.capitalize() if column in ("measure", *_MAPPED_ONLY) else value
+
+
+TABLES_DATES = {c.name for columns in TABLES.values() for c in columns if c.type == "date"}
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _export_csv(rows: list[dict[str, str]], name: str, target: Path, separator: str) -> None:
+    names = EXPORT_HEADERS[name]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
+    writer.writerow(names.values())
+    for row in rows:
+        writer.writerow(_their_value(ours, row[ours]) for ours in names)
+    target.write_bytes(b"\xef\xbb\xbf" + out.getvalue().encode("utf-8"))
+
+
+def _export_xlsx(rows: list[dict[str, str]], name: str, target: Path, sheet_name: str) -> None:
+    names = EXPORT_HEADERS[name]
+    book = xlsxwriter.Workbook(str(target))
+    book.set_properties({"created": datetime(2026, 7, 1)})  # no clock: the same bytes each run
+    dates = book.add_format({"num_format": "mm/dd/yyyy"})
+    sheet = book.add_worksheet(sheet_name)
+    sheet.write_row(0, 0, list(names.values()))
+    for r, row in enumerate(rows, start=1):
+        for c, ours in enumerate(names):
+            value = row[ours]
+            if ours in TABLES_DATES and value:
+                sheet.write_datetime(r, c, datetime.fromisoformat(value), dates)
+            elif value:
+                sheet.write_string(r, c, _their_value(ours, value))
+    book.close()
+
+
+def _profile_yaml() -> str:
+    tables: dict[str, dict[str, object]] = {}
+    for name, names in EXPORT_HEADERS.items():
+        spec: dict[str, object] = {}
+        if name != "contacts":  # the xlsx sheet holds real date cells
+            spec["date_format"] = EXPORT_DATE
+        spec["columns"] = {
+            ours: theirs
+            for ours, theirs in names.items()
+            if "".join(ch for ch in theirs.lower() if ch.isalnum()) != ours.replace("_", "")
+        }
+        values = {
+            column: {theirs: ours for ours, theirs in EXPORT_VALUES[column].items()}
+            for column in ("closure_reason",)
+            if column in names
+        }
+        if values:
+            spec["values"] = values
+        tables[name] = spec
+    tables["practices"] = {"columns": {"requirement": "Requirement ID", "status": "Our Status"}}
+    head = (
+        "# How MatchBase (a fictional mentoring database) exports each table: every program on\n"
+        "# MatchBase can use this profile. Headers equal to ours but for case and spacing, and\n"
+        "# values that are documented synonyms (Volunteer, Little, Guardian, Pre-Match, Yes),\n"
+        "# need no map.\n"
+    )
+    return head + yaml.safe_dump(tables, sort_keys=False, allow_unicode=True, width=100)
+
+
+_STATUS_WORDS = {
+    "implemented": "Implemented",
+    "partial": "Partially",
+    "planned": "Planned",
+    "not-implemented": "Not Implemented",
+    "not-applicable": "N/A",
+}
+
+
+def dress(source: Path, target: Path) -> None:
+    """Write ``target``: the bundle ``source`` as a database would export it."""
+    if target.exists():
+        shutil.rmtree(target)
+    (target / "data").mkdir(parents=True)
+    (target / "profiles").mkdir()
+    shutil.copytree(source / "documents", target / "documents")
+    for name in EXPORT_HEADERS:
+        rows = _read_rows(source / "data" / f"{name}.csv")
+        if name == "contacts":
+            _export_xlsx(rows, name, target / "data" / "contacts.xlsx", "Match Support")
+        else:
+            separator = ";" if name == "outcomes" else ","  # one file from a European Excel
+            _export_csv(rows, name, target / "data" / f"{name}.csv", separator)
+    (target / "profiles" / "matchbase.yaml").write_text(_profile_yaml(), encoding="utf-8")
+    manifest = yaml.safe_load((source / "bundle.yaml").read_text(encoding="utf-8"))
+    sheet = io.StringIO()
+    writer = csv.writer(sheet, lineterminator="\r\n")
+    writer.writerow(["Requirement ID", "Our Status", "Evidence", "Note"])
+    for item in manifest["practices"]:
+        evidence = "; ".join(item.get("evidence", []))
+        status = _STATUS_WORDS[item["status"]]
+        writer.writerow([item["requirement"], status, evidence, item.get("note", "")])
+    (target / "self-assessment.csv").write_bytes(b"\xef\xbb\xbf" + sheet.getvalue().encode())
+    text = (source / "bundle.yaml").read_text(encoding="utf-8")
+    head, rest = text.split("practices:\n", 1)
+    nqms = rest[rest.index("nqms:") :] if "nqms:" in rest else ""
+    head = head.replace(
+        "a fictional example bundle made by examples/make_bundles.py",
+        "riverside's records in export dress (examples/make_bundles.py)",
+    )
+    data = (
+        "# the attestations are in the self-assessment sheet; the tables are MatchBase exports,\n"
+        "# read through the shared profile\n"
+        "data:\n"
+        "  profile: profiles/matchbase.yaml\n"
+        "  matches: data/matches.csv\n"
+        "  contacts: {path: data/contacts.xlsx, sheet: Match Support}\n"
+        "  training: data/training.csv\n"
+        "  screening: data/screening.csv\n"
+        "  surveys: data/surveys.csv\n"
+        "  outcomes: data/outcomes.csv\n"
+        "  practices: self-assessment.csv\n"
+    )
+    (target / "bundle.yaml").write_text(head + data + nqms, encoding="utf-8")
+
+
 def main(argv: list[str]) -> int:
     root = Path(argv[1]) if len(argv) > 1 else OUT
     root.mkdir(parents=True, exist_ok=True)
     for profile in PROFILES:
         generate(profile, root)
         print(f"wrote {root / profile.slug}")
+    dress(root / RIVERSIDE.slug, root / f"{RIVERSIDE.slug}-export")
+    print(f"wrote {root / RIVERSIDE.slug}-export")
     return 0
 
 

@@ -84,7 +84,10 @@ def test_unknown_requirement_id(cli: Callable[..., Any], make_bundle: BundleFact
     path = make_bundle(practices=[{"requirement": "eepm:B.9.9", "status": "implemented"}])
     where, rest = _one_error(cli, path)
     assert where.startswith("bundle.yaml:")
-    assert rest == "practices[0].requirement: unknown requirement 'eepm:B.9.9'"
+    assert rest == (
+        "practices[0].requirement: unknown requirement 'eepm:B.9.9' "
+        "(ids are framework:id, e.g. 'eepm:B.2.5')"
+    )
 
 
 def test_missing_document(cli: Callable[..., Any], good: Path) -> None:
@@ -199,9 +202,9 @@ HEADER = "match_id,mentor_id,mentee_id,start_date,planned_end_date,end_date,clos
             "row has 4 fields, the header has 7",
         ),
         (
-            HEADER.replace("closure_reason", "closure_reason,notes") + "M1,A1,Y1,2025-01-10,,,,x\n",
-            "data/matches.csv:1:8:",
-            "notes: unknown column 'notes'",
+            HEADER.replace("match_id", "Match No") + "M1,A1,Y1,2025-01-10,,,\n",
+            "data/matches.csv:1:",
+            "match_id: missing column 'match_id' (did you mean 'Match No'?",
         ),
         (
             HEADER.replace("\n", ",mentor_id\n") + "M1,A1,Y1,2025-01-10,,,,A1\n",

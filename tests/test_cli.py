@@ -122,7 +122,7 @@ def test_demo_writes_reports_and_crosswalks(
     assert result.exit_code == 0, result.output
     assert tree_digest(EXAMPLES) == before
     bundles = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
-    assert bundles == ["northbridge", "oakfield", "riverside"]
+    assert bundles == ["northbridge", "oakfield", "riverside", "riverside-export"]
     for name in bundles:
         for fid in catalog.frameworks:
             for suffix in (".json", ".md", ".html"):
@@ -139,7 +139,8 @@ def test_examples_are_realistic_sizes() -> None:
         lines = (folder / "data" / "matches.csv").read_text(encoding="utf-8").splitlines()
         assert 50 <= len(lines) - 1 <= 300
         for table in ("matches", "contacts", "training", "screening", "surveys", "outcomes"):
-            assert (folder / "data" / f"{table}.csv").is_file()
+            # the export-dress bundle has its contacts as an xlsx sheet
+            assert [p.suffix for p in (folder / "data").glob(f"{table}.*")] in ([".csv"], [".xlsx"])
         assert list((folder / "documents").iterdir())
 
 

@@ -222,7 +222,7 @@ def test_mentorstd_makes_no_network_connection(
     cat = mentorstd.load_catalog()
     before = tree_digest(EXAMPLES)
     result = run_demo(cat, tmp_path / "demo")
-    assert len(result.reports) == 12
+    assert len(result.reports) == 16  # 4 example bundles x 4 frameworks
     loaded = mentorstd.load_bundle(EXAMPLES / "riverside", catalog=cat)
     assert build_plan(mentorstd.assess(loaded, "eepm", cat), cat).goals
     assert mentorstd.lint().ok

@@ -42,7 +42,8 @@ def test_bad_cells_of_one_kind_are_one_line_with_their_count_and_lines(tmp_path:
     # six bad dates on lines 2-7: the first is quoted, three more lines are named, two counted
     assert lines == [
         "data/matches.csv:2:4: start_date: '10/01/2024' is not a date (YYYY-MM-DD); "
-        "5 more rows like it, at lines 3, 4, 5 and 2 more"
+        "most dates here look like MM/DD/YYYY: set `date_format: '%m/%d/%Y'` in the table "
+        "spec; 5 more rows like it, at lines 3, 4, 5 and 2 more"
     ]
 
 
@@ -59,7 +60,8 @@ def test_different_problems_of_a_table_are_all_reported_in_file_order(tmp_path: 
         "data/matches.csv:3:1: match_id: 'M1' appears more than once",
         "data/matches.csv:4:4: start_date: '2025-02-30' is not a date (YYYY-MM-DD)",
         "data/matches.csv:5:7: closure_reason: 'done' is not one of completed, "
-        "mentor-withdrew, mentee-withdrew, family-withdrew, rematched, program-ended, other",
+        "mentor-withdrew, mentee-withdrew, family-withdrew, rematched, program-ended, other "
+        "(other words for these go under `values:` in the table spec)",
         "data/matches.csv:6:2: mentor_id: a value is required",
     ]
 

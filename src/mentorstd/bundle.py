@@ -17,21 +17,32 @@ in one :class:`~mentorstd.errors.BundleError`, so one run shows them all.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from . import schemas
 from ._validate import build_model
 from ._yaml import LocatedDoc, load_yaml
 from .errors import BundleError, Problem
-from .tables import CLOSURE_REASONS, TABLES, Column, Known, Table, read_table
+from .tables import (
+    CLOSURE_REASONS,
+    TABLES,
+    Column,
+    Known,
+    Table,
+    TableSpec,
+    columns_of,
+    normal_form,
+    read_table,
+)
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -44,6 +55,7 @@ __all__ = [
     "DocumentRef",
     "Manifest",
     "Table",
+    "TableEntry",
     "load_bundle",
 ]
 
@@ -97,7 +109,9 @@ class DocumentRef(_Model):
     """A document in the bundle, offered as evidence of one kind."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Document id.")
-    kind: str = Field(description="Evidence-kind id (see `mentorstd show` / evidence-kinds).")
+    kind: str = Field(
+        description="Evidence-kind id or one of its aliases (see `mentorstd evidence-kinds`)."
+    )
     path: str = Field(min_length=1, description="Path inside the bundle, e.g. documents/x.pdf.")
     date: dt.date | None = Field(default=None, description="Date of the document (ISO).")
     title: str | None = Field(default=None, description="Title.")
@@ -114,15 +128,85 @@ class Practice(_Model):
     note: str | None = Field(default=None, description="Free comment.")
 
 
-class DataPaths(_Model):
-    """Paths of the data tables, relative to the bundle (each optional)."""
+class ProfileEntry(_Model):
+    """How to read one table of a program's own export: every key of a table spec but
+    ``path`` (also the shape of each table in a profile)."""
 
-    matches: str | None = Field(default=None, description="Matches table.")
-    contacts: str | None = Field(default=None, description="Staff contacts table.")
-    training: str | None = Field(default=None, description="Training table.")
-    screening: str | None = Field(default=None, description="Screening table.")
-    surveys: str | None = Field(default=None, description="Surveys table.")
-    outcomes: str | None = Field(default=None, description="Outcomes table.")
+    sheet: str | None = Field(
+        default=None, min_length=1, description="xlsx only: the sheet (default: the first)."
+    )
+    delimiter: Literal[",", ";", "\t", "|"] | None = Field(
+        default=None, description="Text files: the field separator (default: detect , ; or tab)."
+    )
+    encoding: Literal["utf-8", "utf-16", "cp1252"] | None = Field(
+        default=None, description="Text encoding (default utf-8, a BOM allowed)."
+    )
+    date_format: str | None = Field(
+        default=None,
+        pattern="%",
+        description="strftime format of the dates, e.g. '%m/%d/%Y' (default ISO YYYY-MM-DD).",
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="Our column name: the file's header."
+    )
+    values: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Per our column: the file's value: ours ('' makes it blank).",
+    )
+
+
+class TableEntry(ProfileEntry):
+    """A table spec: where a table is and how to read it."""
+
+    path: str = Field(
+        min_length=1,
+        description="Path inside the bundle (.csv .tsv .txt .xlsx .parquet).",
+    )
+
+
+def _table_ref_tag(value: object) -> str:
+    return "spec" if isinstance(value, dict | TableEntry) else "path"
+
+
+# a path or a table spec; the tag picks one, so a bad spec's errors are the spec's alone
+TableRef = Annotated[
+    Annotated[str, Tag("path")] | Annotated[TableEntry, Tag("spec")],
+    Discriminator(_table_ref_tag),
+]
+
+
+class DataPaths(_Model):
+    """The data tables (each optional): a path relative to the bundle, or a table spec."""
+
+    matches: TableRef | None = Field(default=None, description="Matches table.")
+    contacts: TableRef | None = Field(default=None, description="Staff contacts table.")
+    training: TableRef | None = Field(default=None, description="Training table.")
+    screening: TableRef | None = Field(default=None, description="Screening table.")
+    surveys: TableRef | None = Field(default=None, description="Surveys table.")
+    outcomes: TableRef | None = Field(default=None, description="Outcomes table.")
+    practices: TableRef | None = Field(
+        default=None,
+        description="The self-assessment sheet: columns requirement, status, evidence "
+        "(document ids separated by ';'), note. It means what `practices:` means.",
+    )
+    profile: str | None = Field(
+        default=None,
+        min_length=1,
+        description="A YAML profile: per table name, the keys of a table spec except path. "
+        "Keys given here in `data:` win over the profile's.",
+    )
+
+
+class Profile(_Model):
+    """A profile: how one database exports each table, shared by every program using it."""
+
+    matches: ProfileEntry | None = Field(default=None, description="Matches table.")
+    contacts: ProfileEntry | None = Field(default=None, description="Staff contacts table.")
+    training: ProfileEntry | None = Field(default=None, description="Training table.")
+    screening: ProfileEntry | None = Field(default=None, description="Screening table.")
+    surveys: ProfileEntry | None = Field(default=None, description="Surveys table.")
+    outcomes: ProfileEntry | None = Field(default=None, description="Outcomes table.")
+    practices: ProfileEntry | None = Field(default=None, description="Self-assessment sheet.")
 
 
 class PlanGoal(_Model):
@@ -161,6 +245,7 @@ class Manifest(_Model):
 
 
 schemas.register("bundle", "mentorstd.bundle", "Manifest")
+schemas.register("profile", "mentorstd.bundle", "Profile")
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,10 +393,23 @@ def load_bundle(
         raise BundleError(problems)
     _, manifest_sha = _sha256_file(manifest_path, MAX_MANIFEST_BYTES, Problem("", MANIFEST))
     found: list[Problem] = []
-    documents = _load_documents(root, doc, manifest, catalog, found)
+    notes: list[str] = []
+    documents = _load_documents(root, doc, manifest, catalog, found, notes)
     practices = _check_practices(doc, manifest, catalog, documents, found)
     _check_nqms(doc, manifest, catalog, found)
-    tables = _load_tables(root, doc, manifest, allow_personal_data, found)
+    specs = _table_specs(root, doc, manifest, found)
+    tables = _load_tables(specs, allow_personal_data, found, notes)
+    if "practices" in specs:
+        _load_practice_sheet(
+            doc,
+            specs["practices"],
+            manifest,
+            catalog,
+            practices,
+            found,
+            notes,
+            allow_personal_data=allow_personal_data,
+        )
     if found:
         raise BundleError(found)
     bundle = Bundle(
@@ -322,6 +420,7 @@ def load_bundle(
         tables=tables,
         manifest_sha256=manifest_sha,
         practices=practices,
+        warnings=notes,
     )
     if not allow_personal_data:
         from .privacy import check_bundle
@@ -334,8 +433,48 @@ def _collect(found: list[Problem], err: BundleError) -> None:
     found.extend(err.problems)
 
 
+def kind_named(catalog: Catalog, name: str) -> str | None:
+    """The evidence-kind id that ``name`` is (an id or an alias, case and spacing aside)."""
+    if name in catalog.evidence_kinds:
+        return name
+    wanted = normal_form(name)
+    for kind in catalog.evidence_kinds.values():
+        if wanted == kind.id or any(normal_form(a) == wanted for a in kind.aliases):
+            return kind.id
+    return None
+
+
+def _unknown_requirement(catalog: Catalog, rid: str) -> str:
+    """The message for an unknown requirement id, with the ids it may have meant."""
+    local = rid.split(":", 1)[-1].strip().casefold()
+    meant = [
+        req.global_id
+        for fw in catalog.frameworks.values()
+        for req in fw.requirements
+        if req.id.casefold() == local and req.global_id != rid
+    ]
+    if meant:
+        listed = " or ".join(repr(m) for m in meant[:3])
+        return f"unknown requirement {rid!r} (did you mean {listed}?)"
+    return f"unknown requirement {rid!r} (ids are framework:id, e.g. 'eepm:B.2.5')"
+
+
+def _kind_suggestion(catalog: Catalog, name: str) -> str | None:
+    names: dict[str, str] = {}
+    for kind in catalog.evidence_kinds.values():
+        for label in (kind.id, kind.title, *kind.aliases, *kind.examples):
+            names.setdefault(normal_form(label), kind.id)
+    close = difflib.get_close_matches(normal_form(name), list(names), n=1, cutoff=0.6)
+    return names[close[0]] if close else None
+
+
 def _load_documents(
-    root: Path, doc: LocatedDoc, manifest: Manifest, catalog: Catalog, found: list[Problem]
+    root: Path,
+    doc: LocatedDoc,
+    manifest: Manifest,
+    catalog: Catalog,
+    found: list[Problem],
+    notes: list[str],
 ) -> dict[str, DocumentFile]:
     out: dict[str, DocumentFile] = {}
     for i, ref in enumerate(manifest.documents):
@@ -343,13 +482,22 @@ def _load_documents(
         if ref.id in out:
             found.append(doc.problem([*at, "id"], f"duplicate document id {ref.id!r}"))
             continue
-        if ref.kind not in catalog.evidence_kinds:
-            found.append(
-                doc.problem(
-                    [*at, "kind"],
-                    f"unknown evidence kind {ref.kind!r} (see `mentorstd evidence-kinds`)",
+        kind = kind_named(catalog, ref.kind)
+        if kind is None:
+            close = _kind_suggestion(catalog, ref.kind)
+            hint = f"did you mean {close!r}? " if close else ""
+            notes.append(
+                str(
+                    doc.problem(
+                        [*at, "kind"],
+                        f"unknown evidence kind {ref.kind!r} ({hint}see `mentorstd "
+                        "evidence-kinds`); the document still counts where a practice cites "
+                        f"{ref.id!r}",
+                    )
                 )
             )
+        elif kind != ref.kind:
+            ref = ref.model_copy(update={"kind": kind})  # noqa: PLW2901  (the alias resolved)
         try:
             file_path = _inside(root, ref.path, doc, [*at, "path"])
             size, digest = _sha256_file(
@@ -375,7 +523,9 @@ def _check_practices(
         at: list[str | int] = ["practices", i]
         if not catalog.has_requirement(practice.requirement):
             found.append(
-                doc.problem([*at, "requirement"], f"unknown requirement {practice.requirement!r}")
+                doc.problem(
+                    [*at, "requirement"], _unknown_requirement(catalog, practice.requirement)
+                )
             )
             continue
         if practice.requirement in out:
@@ -426,31 +576,223 @@ def _references(name: str, tables: dict[str, Table]) -> dict[str, Known]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """A table of the manifest, resolved: its file, how it is named, and how to read it."""
+
+    path: Path
+    display: str
+    spec: TableSpec
+
+
+def _load_profile(
+    root: Path, doc: LocatedDoc, rel: str, found: list[Problem]
+) -> tuple[Profile, LocatedDoc] | None:
+    try:
+        file_path = _inside(root, rel, doc, ["data", "profile"])
+        pdoc = load_yaml(
+            file_path,
+            display=rel,
+            allow_aliases=False,
+            max_bytes=MAX_MANIFEST_BYTES,
+            error=BundleError,
+        )
+    except BundleError as err:
+        _collect(found, err)
+        return None
+    if pdoc.data is None:
+        pdoc.data = {}
+    profile, problems = build_model(Profile, pdoc, "profile.schema.json")
+    if profile is None:
+        found.extend(problems)
+        return None
+    return profile, pdoc
+
+
+def _check_maps(
+    name: str, keys: dict[str, object], where: LocatedDoc, at: list[str | int], found: list[Problem]
+) -> None:
+    """Every key of a spec's ``columns`` and ``values`` must be one of the table's columns."""
+    names = [c.name for c in columns_of(name)]
+    for key in ("columns", "values"):
+        given = keys.get(key)
+        if not isinstance(given, dict):
+            continue
+        for ours in given:
+            if ours not in names:
+                found.append(
+                    where.problem(
+                        [*at, key, ours],
+                        f"{ours!r} is not a column of {name} (columns: {', '.join(names)})",
+                    )
+                )
+
+
+def _table_specs(
+    root: Path, doc: LocatedDoc, manifest: Manifest, found: list[Problem]
+) -> dict[str, _Spec]:
+    """Each table of ``data:`` (and the practices sheet), its profile keys under its inline
+    ones, with the file resolved inside the bundle."""
+    profile: Profile | None = None
+    pdoc: LocatedDoc | None = None
+    if manifest.data.profile is not None:
+        loaded = _load_profile(root, doc, manifest.data.profile, found)
+        if loaded is not None:
+            profile, pdoc = loaded
+    out: dict[str, _Spec] = {}
+    for name in (*TABLES, "practices"):
+        entry: TableRef | None = getattr(manifest.data, name)
+        if entry is None:
+            continue
+        keys: dict[str, object] = {}
+        base: ProfileEntry | None = getattr(profile, name) if profile is not None else None
+        if base is not None and pdoc is not None:
+            _check_maps(name, base.model_dump(exclude_unset=True), pdoc, [name], found)
+            keys.update(base.model_dump(exclude_unset=True))
+        if isinstance(entry, TableEntry):
+            inline = entry.model_dump(exclude_unset=True)
+            _check_maps(name, inline, doc, ["data", name], found)
+            keys.update(inline)
+            rel = entry.path
+            at: list[str | int] = ["data", name, "path"]
+        else:
+            rel = entry
+            at = ["data", name]
+        keys.pop("path", None)
+        try:
+            file_path = _inside(root, rel, doc, at)
+        except BundleError as err:
+            _collect(found, err)
+            continue
+        spec = TableSpec(
+            sheet=_opt_str(keys.get("sheet")),
+            delimiter=_opt_str(keys.get("delimiter")),
+            encoding=_opt_str(keys.get("encoding")) or "utf-8",
+            date_format=_opt_str(keys.get("date_format")),
+            columns=_str_map(keys.get("columns")),
+            values={k: _str_map(v) for k, v in _obj_map(keys.get("values")).items()},
+        )
+        if spec.sheet is not None and file_path.suffix.lower() not in (".xlsx", ".xlsm"):
+            found.append(
+                doc.problem(at, f"`sheet:` is for an xlsx workbook, and {rel!r} is not one")
+            )
+            continue
+        display = f"{rel}[{spec.sheet}]" if spec.sheet is not None else rel
+        out[name] = _Spec(file_path, display, spec)
+    return out
+
+
+def _opt_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _obj_map(value: object) -> dict[str, object]:
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _str_map(value: object) -> dict[str, str]:
+    return {str(k): str(v) for k, v in _obj_map(value).items()}
+
+
 def _load_tables(
-    root: Path,
-    doc: LocatedDoc,
-    manifest: Manifest,
+    specs: dict[str, _Spec],
     allow_personal_data: bool,
     found: list[Problem],
+    notes: list[str],
 ) -> dict[str, Table]:
     """Read every table of the manifest, in :data:`TABLES` order, collecting all problems."""
     from .privacy import PRIVACY_HELP, personal_column
 
     tables: dict[str, Table] = {}
     for name in TABLES:
-        rel = getattr(manifest.data, name)
-        if rel is None:
+        spec = specs.get(name)
+        if spec is None:
             continue
         try:
-            file_path = _inside(root, rel, doc, ["data", name])
             tables[name] = read_table(
-                file_path,
+                spec.path,
                 name,
-                display=rel,
+                display=spec.display,
                 references=_references(name, tables),
                 personal_column=personal_column,
                 privacy_help=None if allow_personal_data else PRIVACY_HELP,
+                spec=spec.spec,
             )
         except BundleError as err:
             _collect(found, err)
+            continue
+        notes.extend(tables[name].notes)
     return tables
+
+
+def _load_practice_sheet(
+    doc: LocatedDoc,
+    spec: _Spec,
+    manifest: Manifest,
+    catalog: Catalog,
+    practices: dict[str, Practice],
+    found: list[Problem],
+    notes: list[str],
+    *,
+    allow_personal_data: bool = False,
+) -> None:
+    """Add the self-assessment sheet's attestations to ``practices`` (rows with a blank
+    status are not assessed yet); every problem is located at its row and column."""
+    try:
+        sheet = read_table(spec.path, "practices", display=spec.display, spec=spec.spec)
+    except BundleError as err:
+        _collect(found, err)
+        return
+    notes.extend(sheet.notes)
+    listed = {d.id for d in manifest.documents}
+    yaml_rows = {p.requirement: i for i, p in enumerate(manifest.practices)}
+    seen: dict[str, int] = {}
+    frame = sheet.frame
+    rows = frame.to_dicts()
+
+    def at(row: int, column: str, message: str) -> Problem:
+        return Problem(message, sheet.file, sheet.line_of(row), sheet.positions.get(column), column)
+
+    for row, values in enumerate(rows):
+        requirement = str(values["requirement"])
+        status = values.get("status")
+        if status is None:
+            continue
+        if not catalog.has_requirement(requirement):
+            found.append(at(row, "requirement", _unknown_requirement(catalog, requirement)))
+            continue
+        if requirement in seen:
+            first = sheet.line_of(seen[requirement])
+            found.append(
+                at(row, "requirement", f"{requirement} is attested twice (also at line {first})")
+            )
+            continue
+        if requirement in yaml_rows:
+            line, col = doc.locate(["practices", yaml_rows[requirement]])
+            found.append(
+                at(
+                    row,
+                    "requirement",
+                    f"{requirement} is attested twice: here and in {doc.file}:{line}:{col} "
+                    f"(practices[{yaml_rows[requirement]}]); keep one",
+                )
+            )
+            continue
+        seen[requirement] = row
+        note = values.get("note")
+        if note and not allow_personal_data:
+            from .privacy import PRIVACY_HELP, looks_personal
+
+            what = looks_personal(str(note))
+            if what is not None:
+                found.append(at(row, "note", f"text looks like it contains {what}: {PRIVACY_HELP}"))
+        evidence = [e.strip() for e in str(values.get("evidence") or "").split(";") if e.strip()]
+        missing = [e for e in evidence if e not in listed]
+        if missing:
+            found.append(at(row, "evidence", f"no document with id {missing[0]!r} in documents"))
+        practices[requirement] = Practice(
+            requirement=requirement,
+            status=status,
+            evidence=evidence,
+            note=values.get("note"),
+        )

@@ -138,7 +138,7 @@ class CheckContext:
             by_kind.setdefault(doc.ref.kind, []).append(doc.ref.id)
         for kind in catalog.evidence_kinds.values():
             table = bundle.table(kind.table) if kind.table else None
-            if table is not None:
+            if table is not None and table.n_rows:  # a header row alone is no evidence
                 by_kind.setdefault(kind.id, []).append(table.file)
         self.by_kind = by_kind
 

@@ -208,6 +208,12 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
+def print_notes(notes: list[str]) -> None:
+    """Print the loader's notes (ignored columns, unknown document kinds) on stderr."""
+    for note in notes:
+        sys.stderr.write(f"mentorstd: note: {note}\n")
+
+
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn a :class:`MentorstdError` into located lines on stderr and exit code 2."""
 
@@ -423,6 +429,62 @@ def _print_requirement(console: Console, cat: Catalog, req: Requirement) -> None
 
 @_command()
 @handles_errors
+def init(
+    folder: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="New bundle folder (must not exist or be empty)."),
+    ],
+    framework: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--framework",
+            "-F",
+            metavar="FW",
+            help="Framework whose requirements the self-assessment sheet lists (repeatable; "
+            "default: all).",
+        ),
+    ] = None,
+    xlsx: Annotated[
+        bool,
+        typer.Option(
+            "--xlsx", help="One workbook, a sheet per table, drop-down lists for enumerations."
+        ),
+    ] = False,
+    standards: StandardsOption = None,
+) -> None:
+    """Write a new evidence bundle to fill in: a commented bundle.yaml, every table with its
+    header row, and a self-assessment sheet listing every requirement with a blank status."""
+    from .scaffold import write_scaffold
+
+    written = write_scaffold(folder, _catalog(standards), framework or (), xlsx=xlsx)
+    for path in written:
+        sys.stderr.write(f"wrote {path}\n")
+
+
+@_command("evidence-kinds")
+@handles_errors
+def evidence_kinds(
+    fmt: FormatOption = None, output: OutputOption = None, standards: StandardsOption = None
+) -> None:
+    """List the evidence vocabulary: each kind's id, title, description and aliases (the
+    names the frameworks' own evidence lists use; a bundle document may use any of them)."""
+    chosen = _choose(fmt, output, _TEXT_DATA, "evidence-kinds")
+    kinds = [
+        {"id": k.id, "title": k.title, "description": k.description, "aliases": list(k.aliases)}
+        for k in _catalog(standards).evidence_kinds.values()
+    ]
+    if chosen != "text":
+        _write_or_print(_dump(kinds, chosen), output, [])
+        return
+    lines = []
+    for kind in kinds:
+        aliases = f"  (also: {'; '.join(kind['aliases'])})" if kind["aliases"] else ""
+        lines.append(f"{kind['id']:<30} {kind['title']}{aliases}\n")
+    _write_or_print("".join(lines), output, [])
+
+
+@_command()
+@handles_errors
 def schema(
     name: Annotated[
         str | None, typer.Argument(metavar="NAME", help="Schema name; omit to list them.")
@@ -598,6 +660,7 @@ def validate(
     cat = _catalog(standards)
     cat.framework(framework)
     loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
+    print_notes(loaded.warnings)
     report = assess(
         loaded,
         framework,
@@ -882,6 +945,7 @@ def plan(
     cat = _catalog(standards)
     cat.framework(framework)
     loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
+    print_notes(loaded.warnings)
     report = assess(loaded, framework, cat, as_of=day, min_confidence=min_confidence.value)
     result = build_plan(report, cat)
     if chosen == "html":

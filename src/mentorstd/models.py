@@ -320,6 +320,11 @@ class EvidenceKind(_Model):
     title: str = Field(description="Short name.")
     description: str = Field(min_length=1, description="What counts as this kind.")
     examples: list[str] = Field(default_factory=list, description="Typical documents of this kind.")
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="Other names of this kind, as the frameworks' own evidence lists give "
+        "them; a bundle document may name its kind by one (case and spacing aside).",
+    )
     table: str | None = Field(
         default=None,
         description="A bundle data table that is itself evidence of this kind "

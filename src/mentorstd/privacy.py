@@ -1,10 +1,11 @@
 """The privacy guard: bundles hold records about children, so they must use pseudonymous ids.
 
-Table columns are fixed (an unknown column is refused), so personal data can only arrive as
-values: in id columns, in free-text columns (contact ``mode``, training ``topic``) or in the
-manifest's free text. A value that looks like a name, an e-mail address, a phone number, a
-street address or a date of birth stops the run with an explanation, unless the caller passes
-``allow_personal_data`` (CLI: ``--allow-personal-data``).
+Table columns are fixed (a column that nothing maps to is never read, and one whose name looks
+personal is refused), so personal data can only arrive as values: in id columns, in free-text
+columns (contact ``mode``, training ``topic``) or in the manifest's free text. A value that
+looks like a name, an e-mail address, a phone number, a street address or a date of birth stops
+the run with an explanation, unless the caller passes ``allow_personal_data`` (CLI:
+``--allow-personal-data``).
 """
 
 from __future__ import annotations

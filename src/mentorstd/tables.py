@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import hashlib
 import io
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +44,13 @@ __all__ = [
     "DATE_MIN",
     "MAX_FIELD_CHARS",
     "MAX_TABLE_BYTES",
+    "PRACTICE_COLUMNS",
+    "PRACTICE_STATUSES",
+    "SYNONYMS",
     "TABLES",
     "Column",
     "Table",
+    "TableSpec",
     "read_table",
 ]
 
@@ -143,6 +149,96 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+PRACTICE_STATUSES = ("implemented", "partial", "planned", "not-implemented", "not-applicable")
+
+#: The self-assessment sheet (``data.practices``): one row per requirement; a blank status
+#: means not assessed yet. ``title`` is there for the reader (``init`` fills it) and not used.
+PRACTICE_COLUMNS: tuple[Column, ...] = (
+    Column("requirement", "id", required=True),
+    Column("title", "text", optional_column=True),
+    Column("status", "enum", choices=PRACTICE_STATUSES),
+    Column("evidence", "text", optional_column=True),
+    Column("note", "text", optional_column=True),
+)
+
+#: Other words for enumeration values, accepted in any column whose choices hold the target.
+#: Keys are in normal form (trimmed, lower case, runs of spaces and underscores as one ``-``);
+#: a value is first put in that form, so ``Pre Match`` and ``PRE_MATCH`` are ``pre-match``.
+SYNONYMS: dict[str, str] = {
+    # who a contact, a training or a survey was with
+    "guardian": "parent",
+    "parent/guardian": "parent",
+    "carer": "parent",
+    "caregiver": "parent",
+    "family": "parent",
+    "volunteer": "mentor",
+    "big": "mentor",
+    "big-brother": "mentor",
+    "big-sister": "mentor",
+    "youth": "mentee",
+    "little": "mentee",
+    "little-brother": "mentee",
+    "little-sister": "mentee",
+    "student": "mentee",
+    "young-person": "mentee",
+    "child": "mentee",
+    # yes / no
+    "y": "yes",
+    "true": "yes",
+    "n": "no",
+    "false": "no",
+    # training phase
+    "prematch": "pre-match",
+    "pre": "pre-match",
+    "on-going": "ongoing",
+    "in-service": "ongoing",
+    # outcome measures
+    "behavior": "behaviour",
+    # self-assessment status
+    "partially": "partial",
+    "partly": "partial",
+    "not-in-place": "not-implemented",
+    "n/a": "not-applicable",
+    "na": "not-applicable",
+}
+
+_SEPARATORS = (",", ";", "\t")
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """How to read a table that is not in canonical form (see ``docs/bundles.md``).
+
+    ``columns`` maps our column names to the file's headers; ``values`` maps, per our column,
+    the file's values to ours. Every field is optional: the default is a canonical CSV.
+    """
+
+    sheet: str | None = None
+    delimiter: str | None = None  # None: detect , ; or tab from the header row
+    encoding: str = "utf-8"
+    date_format: str | None = None  # None: ISO YYYY-MM-DD
+    columns: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+_DEFAULT_SPEC = TableSpec()
+
+
+def columns_of(name: str) -> tuple[Column, ...]:
+    """The columns of table ``name`` (a data table, or ``practices``, the sheet)."""
+    return PRACTICE_COLUMNS if name == "practices" else TABLES[name]
+
+
+def normal_form(value: str) -> str:
+    """A value or header as compared leniently: trimmed, lower case, spaces and underscores
+    as one ``-``."""
+    return re.sub(r"[\s_]+", "-", value.strip().casefold())
+
+
+def _header_key(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", name.casefold())
+
+
 # Patterns are ASCII on purpose: a digit is 0-9, never another script's digit.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$"
 _INT_PATTERN = r"^-?[0-9]+$"
@@ -177,6 +273,7 @@ class Table:
     path: Path
     positions: dict[str, int] = field(default_factory=dict)
     lines: pl.Series | None = field(default=None, repr=False)  # None: row i is on line i + 2
+    notes: list[str] = field(default_factory=list)  # what was ignored or mapped, for the user
     #: An id column's distinct values, as validation found them.
     distinct: dict[str, pl.Series] = field(default_factory=dict, repr=False)
     #: A referencing column's row in the referenced table, per row (``Column.references``).
@@ -235,6 +332,7 @@ class _Problems:
     def __init__(self, display: str) -> None:
         self.display = display
         self.items: list[Problem] = []
+        self.notes: list[str] = []
         self.lines: pl.Series | None = None
 
     def at(
@@ -269,6 +367,109 @@ class _Problems:
 
 # -- reading text ------------------------------------------------------------------------------
 
+_UTF8_HINT = (
+    "; save the file as CSV UTF-8, or state its encoding in the table spec "
+    "(encoding: cp1252 for a Windows export)"
+)
+
+
+def _sniff(raw: bytes, display: str) -> None:
+    """Refuse, with what to set, a file that is not UTF-8 text although read as such."""
+    advice: str | None = None
+    if raw.startswith(b"PK\x03\x04"):
+        advice = (
+            "is an Excel workbook, not CSV text: give it a .xlsx name (and `sheet:` in its "
+            "table spec), or save it from Excel as CSV UTF-8"
+        )
+    elif raw.startswith(b"\xd0\xcf\x11\xe0"):
+        advice = "is an old Excel .xls workbook: save it as .xlsx or as CSV UTF-8"
+    elif raw.startswith(b"PAR1"):
+        advice = "is a Parquet file: give it a .parquet name"
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(raw) >= 4 and ((raw[1] == 0 and raw[3] == 0) or (raw[0] == 0 and raw[2] == 0))
+    ):
+        advice = "is UTF-16 text: set `encoding: utf-16` in its table spec, or save it as CSV UTF-8"
+    if advice is not None:
+        raise BundleError(Problem(advice, display, 1))
+
+
+def _transcode(raw: bytes, encoding: str, display: str) -> bytes:
+    """``raw`` decoded from ``encoding`` and encoded as UTF-8 (line breaks are kept)."""
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].decode(encoding, errors="replace").count("\n") + 1
+        raise BundleError(
+            Problem(
+                f"not valid {encoding} (byte 0x{raw[err.start]:02x} at offset {err.start}); "
+                "check the `encoding:` of its table spec",
+                display,
+                line,
+            )
+        ) from err
+    return text.encode("utf-8")
+
+
+def _detect_separator(raw: bytes) -> str:
+    """The most frequent of ``,`` ``;`` and tab in the header row (``,`` when none)."""
+    end = raw.find(b"\n")
+    first = raw if end == -1 else raw[:end]
+    counts = {sep: first.count(sep.encode()) for sep in _SEPARATORS}
+    best = max(_SEPARATORS, key=lambda sep: counts[sep])  # a tie keeps the earlier
+    return best if counts[best] else ","
+
+
+def _xlsx_frame(raw: bytes, sheet: str | None, display: str) -> tuple[list[str], pl.DataFrame]:
+    """The header and the cells (as text, ``c0`` ...) of one sheet, plus a ``__line`` column
+    with each row's sheet row number; blank rows are dropped."""
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(raw)
+        names = reader.sheet_names
+        if sheet is not None and sheet not in names:
+            close = difflib.get_close_matches(sheet, names, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            listed = ", ".join(map(repr, names))
+            raise BundleError(
+                Problem(f"no sheet {sheet!r} in the workbook ({hint}sheets: {listed})", display)
+            )
+        loaded = reader.load_sheet(
+            sheet if sheet is not None else 0, header_row=None, dtypes="string", skip_rows=0
+        )
+        cells = loaded.to_polars()
+    except fastexcel.FastExcelError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise BundleError(Problem(f"cannot be read as an xlsx workbook: {first}", display)) from err
+    width = cells.width
+    cells = cells.rename({old: f"c{i}" for i, old in enumerate(cells.columns)})
+    # an Excel date cell arrives as 'YYYY-MM-DD 00:00:00': the date is what it holds
+    cells = cells.select(
+        pl.col(c).str.strip_chars().str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "${1}")
+        for c in cells.columns
+    ).with_row_index("__line", offset=1)
+    blank = pl.all_horizontal(
+        (pl.col(f"c{i}").is_null() | (pl.col(f"c{i}") == "")) for i in range(width)
+    )
+    cells = cells.filter(~blank) if width else cells.clear()
+    if cells.height == 0:
+        raise BundleError(Problem("empty sheet: expected a header row", display, 1))
+    header = [(v or "").strip() for v in cells.row(0)[1:]]
+    return header, cells.slice(1)
+
+
+def _parquet_frame(raw: bytes, display: str) -> tuple[list[str], pl.DataFrame]:
+    try:
+        frame = pl.read_parquet(io.BytesIO(raw))
+    except (pl.exceptions.PolarsError, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise BundleError(Problem(f"cannot be read as Parquet: {first}", display)) from err
+    header = [str(c).strip() for c in frame.columns]
+    cells = frame.select(
+        pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(frame.columns)
+    ).with_row_index("__line", offset=1)
+    return header, cells
+
 
 def _read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
     try:
@@ -292,7 +493,7 @@ def _header(raw: bytes, separator: str, display: str) -> list[str]:
     try:
         text = first.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise BundleError(utf8_problem(raw, err, display, "; save the file as UTF-8")) from err
+        raise BundleError(utf8_problem(raw, err, display, _UTF8_HINT)) from err
     if not text.strip():
         raise BundleError(Problem("empty file: expected a header row", display, 1))
     if "\r" in text.rstrip("\r"):
@@ -326,7 +527,7 @@ def _layout(raw: bytes, separator: str, width: int, display: str) -> _Layout:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise BundleError(utf8_problem(raw, err, display, "; save the file as UTF-8")) from err
+        raise BundleError(utf8_problem(raw, err, display, _UTF8_HINT)) from err
     if text.endswith("\n"):
         text = text[:-1]
     frame = (
@@ -420,7 +621,7 @@ def _malformed(raw: bytes, separator: str, display: str, err: Exception) -> Prob
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as bad:
-        return utf8_problem(raw, bad, display, "; save the file as UTF-8")
+        return utf8_problem(raw, bad, display, _UTF8_HINT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     try:
         for _ in reader:
@@ -434,37 +635,108 @@ def _malformed(raw: bytes, separator: str, display: str, err: Exception) -> Prob
 # -- validation --------------------------------------------------------------------------------
 
 
+def _closest(name: str, candidates: list[str]) -> str | None:
+    """The header among ``candidates`` most like our column ``name`` (or ``None``)."""
+    keys = {_header_key(c): c for c in reversed(candidates)}
+    close = difflib.get_close_matches(_header_key(name), list(keys), n=1, cutoff=0.5)
+    if close:
+        return keys[close[0]]
+    words = [w for w in _header_key(name.replace("_", " ")).split() if w] or [_header_key(name)]
+    for candidate in candidates:
+        if all(w in _header_key(candidate) for w in words):
+            return candidate
+    return None
+
+
 def _check_header(
     header: list[str],
     spec: tuple[Column, ...],
     problems: _Problems,
     personal_column: Callable[[str], bool] | None,
     privacy_help: str | None,
+    tspec: TableSpec = _DEFAULT_SPEC,
+    separator: str = ",",
 ) -> dict[str, int]:
-    """Position (0-based) of each known column; problems for unknown, doubled and missing."""
-    index: dict[str, int] = {}
+    """Position (0-based) of each known column in ``header``; problems for doubled and
+    missing columns, a note for headers that nothing maps to.
+
+    A header is ours when the table spec's ``columns`` maps it to one of ours, when it is one
+    of our names, or when it equals one of them but for case, spaces and punctuation
+    (``Match ID`` is ``match_id``) and ``columns`` does not map that name elsewhere.
+    """
     known = {c.name for c in spec}
-    for pos, name in enumerate(header):
-        if name in index:
-            problems.at(f"column {name!r} appears twice", 1, pos + 1, name)
-        elif name not in known and personal_column is not None and personal_column(name):
-            if privacy_help is None:  # personal data allowed: the column is ignored
-                continue
-            problems.at(
-                f"column {name!r} looks like personal data: {privacy_help}", 1, pos + 1, name
-            )
-        elif name not in known:
+    for mapped_name in tspec.columns:
+        if mapped_name not in known:
             expected = ", ".join(c.name for c in spec)
-            problems.at(f"unknown column {name!r} (expected: {expected})", 1, pos + 1, name)
-        else:
-            index[name] = pos
+            problems.at(
+                f"columns maps {mapped_name!r}, which is not a column of this table ({expected})",
+                None,
+                None,
+                mapped_name,
+            )
+    theirs_to_ours = {theirs.strip(): ours for ours, theirs in tspec.columns.items()}
+    lenient = {_header_key(c.name): c.name for c in spec}
+    index: dict[str, int] = {}
+    ignored: list[str] = []
+    for pos, name in enumerate(header):
+        ours = theirs_to_ours.get(name)
+        if ours is None and name in known and name not in tspec.columns:
+            ours = name
+        if ours is None:
+            candidate = lenient.get(_header_key(name))
+            if candidate is not None and candidate not in tspec.columns:
+                ours = candidate
+        if ours is None:
+            if personal_column is not None and personal_column(name) and privacy_help:
+                problems.at(
+                    f"column {name!r} looks like personal data: {privacy_help}", 1, pos + 1, name
+                )
+            else:
+                ignored.append(name)
+            continue
+        if ours in index:
+            first = header[index[ours]]
+            message = (
+                f"column {name!r} appears twice"
+                if first == name
+                else f"columns {first!r} and {name!r} are both {ours!r}"
+            )
+            problems.at(message, 1, pos + 1, ours)
+            continue
+        index[ours] = pos
+    unused = [h for h in ignored if h]
     for column in spec:
-        if column.name not in index and not column.optional_column:
-            problems.at(f"missing column {column.name!r}", 1, None, column.name)
+        if column.name in index:
+            continue
+        mapped = tspec.columns.get(column.name)
+        if mapped is None and column.optional_column:
+            continue
+        message = f"missing column {column.name!r}"
+        if mapped is not None:
+            message += f": `columns:` maps it to {mapped!r}, which is not in the header"
+        others = [sep for sep in _SEPARATORS if sep != separator and sep in header[0]]
+        close = _closest(mapped or column.name, unused)
+        if len(header) == 1 and others:
+            message += f" (the header is one column: set `delimiter: {others[0]!r}`)"
+        elif close is not None:
+            message += (
+                f" (did you mean {close!r}? map it with `columns: {{{column.name}: {close}}}`)"
+            )
+        problems.at(message, 1, None, column.name)
+    if unused:
+        shown = ", ".join(map(repr, unused[:6])) + (
+            f" and {len(unused) - 6} more" if len(unused) > 6 else ""
+        )
+        problems.notes.append(
+            f"{problems.display}: ignored {len(unused)} column{'s' if len(unused) > 1 else ''} "
+            f"that nothing maps to: {shown}"
+        )
     return index
 
 
-def _cell_checks(column: Column, value: pl.Expr) -> list[tuple[pl.Expr, str]]:
+def _cell_checks(
+    column: Column, value: pl.Expr, date_format: str | None = None
+) -> list[tuple[pl.Expr, str]]:
     """(bad-value expression, message) pairs, in the order they apply; a value is reported
     under the first that it fails. ``{value}`` in a message stands for the value."""
     checks: list[tuple[pl.Expr, str]] = [
@@ -483,13 +755,27 @@ def _cell_checks(column: Column, value: pl.Expr) -> list[tuple[pl.Expr, str]]:
         )
     elif kind == "enum":
         choices = ", ".join(column.choices)
-        checks.append((~value.is_in(list(column.choices)), "{value} is not one of " + choices))
+        checks.append(
+            (
+                ~value.is_in(list(column.choices)),
+                "{value} is not one of " + choices + _ENUM_HINT,
+            )
+        )
+    elif kind == "date" and date_format is not None:
+        parsed = value.str.strptime(pl.Date, date_format, strict=False)
+        checks.append((parsed.is_null(), f"{{value}} is not a date in date_format {date_format!r}"))
+        checks.append(
+            (
+                (parsed < DATE_MIN) | (parsed > DATE_MAX),
+                f"{{value}} is out of range ({DATE_MIN} to {DATE_MAX})",
+            )
+        )
     elif kind == "date":
         parsed = value.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
         checks.append(
             (
                 ~value.str.contains(_DATE_PATTERN) | parsed.is_null(),
-                "{value} is not a date (YYYY-MM-DD)",
+                "{value} is not a date (YYYY-MM-DD){date_hint}",
             )
         )
         checks.append(
@@ -501,7 +787,7 @@ def _cell_checks(column: Column, value: pl.Expr) -> list[tuple[pl.Expr, str]]:
     elif kind in ("int", "number"):
         pattern = _INT_PATTERN if kind == "int" else _NUMBER_PATTERN
         what = "a whole number" if kind == "int" else "a number"
-        checks.append((~value.str.contains(pattern), "{value} is not " + what))
+        checks.append((~value.str.contains(pattern), "{value} is not " + what + "{number_hint}"))
         number = value.cast(pl.Float64, strict=False)
         if column.minimum is not None:
             low = column.minimum
@@ -513,9 +799,67 @@ def _cell_checks(column: Column, value: pl.Expr) -> list[tuple[pl.Expr, str]]:
     return checks
 
 
-def _typed(column: Column, value: pl.Expr) -> pl.Expr:
+_ENUM_HINT = " (other words for these go under `values:` in the table spec)"
+_US_DATE = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
+
+
+def _date_hint(values: pl.Series) -> str:
+    """Advice for a column of dates that are not ISO: when most look like MM/DD/YYYY (or
+    DD/MM/YYYY), the ``date_format`` to set."""
+    if values.len() and bool(values.str.contains(r"^[0-9]{5}(?:\.0+)?$").all()):
+        return (
+            "; these look like Excel date serial numbers: format the column as dates in the "
+            "workbook"
+        )
+    looks = values.filter(values.str.contains(_US_DATE))
+    if looks.len() * 2 <= values.len():
+        return ""
+    parts = looks.str.split("/")
+    day_first = bool((parts.list.get(0).cast(pl.Int64) > 12).any()) and not bool(
+        (parts.list.get(1).cast(pl.Int64) > 12).any()
+    )
+    shape, fmt = ("DD/MM/YYYY", "%d/%m/%Y") if day_first else ("MM/DD/YYYY", "%m/%d/%Y")
+    return f"; most dates here look like {shape}: set `date_format: {fmt!r}` in the table spec"
+
+
+def _number_hint(values: pl.Series) -> str:
+    if bool(values.str.contains(r"^-?[0-9]+,[0-9]+$").any()):
+        return " (write a decimal point, not a comma)"
+    return ""
+
+
+def _value_map(
+    column: Column, values: list[str], given: Mapping[str, str] | None
+) -> dict[str, str | None]:
+    """Replacements for a column's distinct ``values``: the table spec's ``values`` (exact, else
+    in normal form), then, for an enumeration, a choice in normal form or a synonym. A value
+    mapped to ``""`` becomes blank."""
+    exact = {k.strip(): v for k, v in (given or {}).items()}
+    lenient = {normal_form(k): v for k, v in (given or {}).items()}
+    out: dict[str, str | None] = {}
+    for value in values:
+        target: str | None
+        norm = normal_form(value)
+        if value.strip() in exact:
+            target = exact[value.strip()]
+        elif norm in lenient:
+            target = lenient[norm]
+        elif column.type != "enum" or value in column.choices:
+            continue
+        elif norm in column.choices:
+            target = norm
+        elif SYNONYMS.get(norm) in column.choices:
+            target = SYNONYMS[norm]
+        else:
+            continue
+        if target != value:
+            out[value] = target or None
+    return out
+
+
+def _typed(column: Column, value: pl.Expr, date_format: str | None = None) -> pl.Expr:
     if column.type == "date":
-        return value.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        return value.str.strptime(pl.Date, date_format or "%Y-%m-%d", strict=False)
     if column.type == "int":
         return value.cast(pl.Int64, strict=False)
     if column.type == "number":
@@ -545,6 +889,8 @@ def _candidates(column: Column, values: pl.Series) -> pl.Series:
 
 def _rows_in(target: pl.Series, values: pl.Series) -> pl.Series:
     """Each value's row in ``target`` (null where it is not there)."""
+    if target.len() == 0:  # polars would map to text with an empty mapping
+        return pl.Series(values.name, [None] * values.len(), dtype=pl.UInt32)
     rows = pl.int_range(target.len(), dtype=pl.UInt32, eager=True)
     return values.replace_strict(target, rows, default=None, return_dtype=pl.UInt32)
 
@@ -557,6 +903,7 @@ def _validate_columns(
     references: dict[str, Known],
     *,
     quoted: bool = True,
+    tspec: TableSpec = _DEFAULT_SPEC,
 ) -> tuple[pl.DataFrame, dict[str, pl.Series], dict[str, pl.Series]]:
     """The typed frame, with a problem for every bad cell (grouped per column and kind), each
     id column's distinct values and each referencing column's rows in the referenced table.
@@ -572,6 +919,22 @@ def _validate_columns(
         ).alias(c.name)
         for c in present
     )
+    # lenient enumerations and the spec's value maps: worked out on distinct values only (an
+    # enumeration's values outside its choices), so a canonical table costs nothing more
+    replace: list[pl.Expr] = []
+    for column in present:
+        given = tspec.values.get(column.name)
+        if column.type != "enum" and not given:
+            continue
+        values = strings.get_column(column.name).drop_nulls()
+        if not given:
+            values = values.filter(~values.is_in(list(column.choices)))
+        mapping = _value_map(column, values.unique().to_list(), given)
+        if mapping:
+            replace.append(pl.col(column.name).replace(mapping))
+    if replace:
+        strings = strings.with_columns(replace)
+    date_format = tspec.date_format
     nulls = strings.null_count().row(0, named=True)
     typed: list[pl.Series] = []
     distinct: dict[str, pl.Series] = {}
@@ -583,7 +946,7 @@ def _validate_columns(
         if column.required and nulls[name]:
             failed = True
             problems.rows(values.is_null().arg_true(), "a value is required", col_no, name)
-        checks = _cell_checks(column, pl.col("v"))
+        checks = _cell_checks(column, pl.col("v"), date_format)
         known = references.get(name)
         if known is not None:
             # each value's row in the referenced table; a value missing there is a candidate
@@ -597,11 +960,16 @@ def _validate_columns(
             *(expr.fill_null(False).alias(f"k{n}") for n, (expr, _) in enumerate(checks)),
         )
         claimed = pl.lit(False)
-        for n, (_, message) in enumerate(checks):
+        for n, (_, template) in enumerate(checks):
             bad = verdicts.filter(pl.col(f"k{n}") & ~claimed).get_column("v")
             claimed = claimed | pl.col(f"k{n}")
             if bad.len():
                 failed = True
+                message = template.replace("{date_hint}", "").replace("{number_hint}", "")
+                if "{date_hint}" in template:
+                    message = template.replace("{date_hint}", _date_hint(unique))
+                if "{number_hint}" in template:
+                    message = template.replace("{number_hint}", _number_hint(bad))
                 rows = values.is_in(bad.implode()).arg_true()
                 problems.rows(rows, message, col_no, name, values)
         if not failed and column.unique and unique.len() + nulls[name] != values.len():
@@ -617,10 +985,10 @@ def _validate_columns(
             distinct[name] = unique
         if column.type == "date" and not failed:
             # each distinct date is parsed once
-            dates = unique.str.strptime(pl.Date, "%Y-%m-%d")
+            dates = unique.str.strptime(pl.Date, date_format or "%Y-%m-%d", strict=False)
             typed.append(values.replace_strict(unique, dates, default=None, return_dtype=pl.Date))
         else:
-            typed.append(strings.select(_typed(column, pl.col(name))).to_series())
+            typed.append(strings.select(_typed(column, pl.col(name), date_format)).to_series())
     return pl.DataFrame(typed), distinct, referenced
 
 
@@ -656,32 +1024,52 @@ def _check_matches(table: pl.DataFrame, index: dict[str, int], problems: _Proble
 
 def _parse(
     raw: bytes,
+    suffix: str,
     spec: tuple[Column, ...],
     display: str,
     personal_column: Callable[[str], bool] | None,
     privacy_help: str | None,
-) -> tuple[pl.DataFrame, pl.Series | None, _Problems, dict[str, int]]:
+    tspec: TableSpec,
+) -> tuple[pl.DataFrame, pl.Series | None, _Problems, dict[str, int], bool]:
     """The file's cells as text (``c0``, ``c1`` ... in file order), the line of each row
-    (``None``: row i is on line i + 2), the problems so far and each known column's position.
+    (``None``: row i is on line i + 2; a sheet's row number for a workbook), the problems so
+    far, each known column's position, and whether a blank cell may read as ``""``.
 
     Raises the problems that leave cells unplaceable: NUL bytes, a wrong header, ragged rows.
     """
+    if suffix in (".xlsx", ".xlsm", ".parquet"):
+        if suffix == ".parquet":
+            header, cells = _parquet_frame(raw, display)
+        else:
+            header, cells = _xlsx_frame(raw, tspec.sheet, display)
+        problems = _Problems(display)
+        index = _check_header(header, spec, problems, personal_column, privacy_help, tspec)
+        if problems.items:
+            raise BundleError(problems.sorted())
+        lines = cells.get_column("__line").cast(pl.Int64)
+        problems.lines = lines
+        return cells.drop("__line"), lines, problems, index, True
+    if normal_form(tspec.encoding) in ("utf-8", "utf8", "utf-8-sig"):
+        _sniff(raw, display)
+    else:
+        raw = _transcode(raw, tspec.encoding, display)
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         raise BundleError(
             Problem("contains a NUL byte (is this really a CSV text file?)", display, line)
         )
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    separator = ","
+    separator = tspec.delimiter or _detect_separator(body)
     header = _header(body, separator, display)
     width = len(header)
     problems = _Problems(display)
-    index = _check_header(header, spec, problems, personal_column, privacy_help)
+    index = _check_header(header, spec, problems, personal_column, privacy_help, tspec, separator)
     if problems.items:
         raise BundleError(problems.sorted())
+    quoted = b'"' in body
     frame = _plain_read(body, separator, width)
     if frame is not None:
-        return frame, None, problems, index
+        return frame, None, problems, index, quoted
     layout = _layout(body, separator, width, display)
     problems.lines = layout.lines
     ragged = ((layout.fields != width) & ~layout.blank).arg_true()
@@ -701,7 +1089,7 @@ def _parse(
     keep = ~layout.blank
     lines = layout.lines.filter(keep)
     problems.lines = lines
-    return frame.filter(keep), lines, problems, index
+    return frame.filter(keep), lines, problems, index, quoted
 
 
 def read_table(
@@ -713,15 +1101,17 @@ def read_table(
     personal_column: Callable[[str], bool] | None = None,
     privacy_help: str | None = None,
     max_bytes: int | None = None,
+    spec: TableSpec | None = None,
 ) -> Table:
     """Read and validate one table file (see :data:`TABLES`).
 
     Parameters
     ----------
     path : Path
-        The file (CSV, UTF-8, a BOM allowed).
+        The file: CSV or other delimited text (UTF-8, a BOM allowed, unless ``spec`` states
+        another encoding), an xlsx workbook (``.xlsx``) or Parquet (``.parquet``).
     name : str
-        The table's name in :data:`TABLES`.
+        The table's name in :data:`TABLES`, or ``practices`` (the self-assessment sheet).
     display : str, optional
         How the file is named in messages (default: ``path``).
     references : dict, optional
@@ -734,6 +1124,9 @@ def read_table(
         allowed).
     max_bytes : int, optional
         Largest file accepted (default :data:`MAX_TABLE_BYTES`).
+    spec : TableSpec, optional
+        How to read a table in a program's own shape: sheet, delimiter, encoding, date format,
+        column and value maps.
 
     Raises
     ------
@@ -741,14 +1134,16 @@ def read_table(
         With every problem of the file, each located ``file:line:column: field: message``.
     """
     display = display or str(path)
-    spec = TABLES[name]
+    columns = columns_of(name)
+    tspec = spec or _DEFAULT_SPEC
     raw = _read_bytes(path, display, MAX_TABLE_BYTES if max_bytes is None else max_bytes)
     with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs beside polars
         digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
-        frame, lines, problems, index = _parse(raw, spec, display, personal_column, privacy_help)
-        quoted = b'"' in raw
+        frame, lines, problems, index, quoted = _parse(
+            raw, path.suffix.lower(), columns, display, personal_column, privacy_help, tspec
+        )
         typed, distinct, referenced = _validate_columns(
-            frame, spec, index, problems, references or {}, quoted=quoted
+            frame, columns, index, problems, references or {}, quoted=quoted, tspec=tspec
         )
         del frame
         if name == "matches" and not problems.items:
@@ -764,6 +1159,7 @@ def read_table(
         path=path,
         positions={n: i + 1 for n, i in index.items()},
         lines=lines,
+        notes=problems.notes,
         distinct=distinct,
         referenced_rows=referenced,
     )

@@ -1,0 +1,443 @@
+"""Table specs: a program's own export (its headers, US dates, capitalised values, BOM and
+CRLF, semicolons, UTF-16, cp1252, xlsx, Parquet) reads into exactly the canonical table, and
+every refusal names the fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+import xlsxwriter
+import yaml
+
+import mentorstd
+from mentorstd.tables import TableSpec, read_table
+
+CANONICAL = (
+    "match_id,mentor_id,mentee_id,start_date,planned_end_date,end_date,closure_reason\n"
+    "M1,A1,Y1,2025-01-10,2025-12-10,2025-12-10,completed\n"
+    "M2,A2,Y2,2025-02-03,2026-02-03,2025-06-30,mentor-withdrew\n"
+    "M3,A3,Y3,2025-03-01,2026-03-01,,\n"
+)
+# the same three matches as a mentoring database exports them
+EXPORT_HEADER = (
+    "Match ID,Volunteer ID,Youth ID,Match Start Date,Expected End,Match Closed,"
+    "Closure Reason,Case Worker Notes"
+)
+EXPORT_ROWS = [
+    ["M1", "A1", "Y1", "01/10/2025", "12/10/2025", "12/10/2025", "Successful Completion", "café"],
+    ["M2", "A2", "Y2", "02/03/2025", "02/03/2026", "06/30/2025", "Volunteer Withdrew", ""],
+    ["M3", "A3", "Y3", "03/01/2025", "03/01/2026", "", "", "x"],
+]
+EXPORT_SPEC = TableSpec(
+    date_format="%m/%d/%Y",
+    columns={
+        "mentor_id": "Volunteer ID",
+        "mentee_id": "Youth ID",
+        "start_date": "Match Start Date",
+        "planned_end_date": "Expected End",
+        "end_date": "Match Closed",
+    },
+    values={
+        "closure_reason": {
+            "Successful Completion": "completed",
+            "Volunteer Withdrew": "mentor-withdrew",
+        }
+    },
+)
+
+
+def _export(separator: str = ",") -> str:
+    lines = [EXPORT_HEADER.replace(",", separator)]
+    lines += [separator.join(row) for row in EXPORT_ROWS]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _canonical(tmp_path: Path) -> pl.DataFrame:
+    path = tmp_path / "canonical.csv"
+    path.write_text(CANONICAL, encoding="utf-8")
+    return read_table(path, "matches").frame
+
+
+def _errors(path: Path, name: str, **kwargs: Any) -> list[str]:
+    with pytest.raises(mentorstd.BundleError) as info:
+        read_table(path, name, display=path.name, **kwargs)
+    return info.value.lines()
+
+
+def test_an_export_with_bom_crlf_own_headers_and_us_dates_reads_as_the_canonical_table(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + _export().encode("utf-8"))
+    table = read_table(path, "matches", display="matches.csv", spec=EXPORT_SPEC)
+    assert table.frame.equals(_canonical(tmp_path))
+    # 'Match ID' is match_id but for case and spaces; the notes column is ignored, with a note
+    assert table.notes == [
+        "matches.csv: ignored 1 column that nothing maps to: 'Case Worker Notes'"
+    ]
+    assert table.positions["start_date"] == 4
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_semicolon_and_tab_files_are_detected(tmp_path: Path, separator: str) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_text(_export(separator), encoding="utf-8", newline="")
+    assert read_table(path, "matches", spec=EXPORT_SPEC).frame.equals(_canonical(tmp_path))
+
+
+def test_a_stated_comma_on_a_semicolon_file_says_to_set_the_delimiter(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_text(CANONICAL.replace(",", ";"), encoding="utf-8")
+    lines = _errors(path, "matches", spec=TableSpec(delimiter=","))
+    assert "set `delimiter: ';'`" in lines[0]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252"])
+def test_utf16_and_cp1252_read_when_stated(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_bytes(_export().encode(encoding))
+    spec = TableSpec(
+        encoding=encoding,
+        date_format=EXPORT_SPEC.date_format,
+        columns=EXPORT_SPEC.columns,
+        values=EXPORT_SPEC.values,
+    )
+    assert read_table(path, "matches", spec=spec).frame.equals(_canonical(tmp_path))
+
+
+def test_a_utf16_file_read_as_plain_csv_says_what_to_set(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_bytes(CANONICAL.encode("utf-16"))
+    assert _errors(path, "matches") == [
+        "matches.csv:1: is UTF-16 text: set `encoding: utf-16` in its table spec, "
+        "or save it as CSV UTF-8"
+    ]
+
+
+def test_a_cp1252_file_read_as_utf8_names_the_encoding_to_set(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_bytes(CANONICAL.replace("M3,A3", "M3,A\xe93").encode("cp1252"))
+    (line,) = _errors(path, "matches")
+    assert line.startswith("matches.csv:4: not valid UTF-8 (byte 0xe9)")
+    assert "encoding: cp1252" in line
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> None:
+    book = xlsxwriter.Workbook(str(path))
+    dates = book.add_format({"num_format": "mm/dd/yyyy"})
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, dt.date):
+                    sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), dates)
+                elif value is not None:
+                    sheet.write(r, c, value)
+    book.close()
+
+
+def test_an_xlsx_file_named_csv_says_what_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    _workbook(path, {"Sheet1": [["match_id"]]})
+    (line,) = _errors(path, "matches")
+    assert line.startswith("matches.csv:1: is an Excel workbook, not CSV text: give it a .xlsx")
+
+
+def test_an_xlsx_sheet_with_date_cells_reads_as_the_canonical_table(tmp_path: Path) -> None:
+    header = EXPORT_HEADER.split(",")
+    rows: list[list[Any]] = []
+    for row in EXPORT_ROWS:
+        cells: list[Any] = list(row[:3])
+        for text in row[3:6]:  # real date cells, as Excel stores them
+            cells.append(dt.datetime.strptime(text, "%m/%d/%Y").date() if text else None)
+        cells += row[6:]
+        rows.append(cells)
+    path = tmp_path / "export.xlsx"
+    # a title row and a blank row above the header, as exports often have: not on row 1
+    _workbook(path, {"Notes": [["x"]], "Matches": [["Match export"], [], header, *rows]})
+    spec = TableSpec(sheet="Matches", columns=EXPORT_SPEC.columns, values=EXPORT_SPEC.values)
+    with pytest.raises(mentorstd.BundleError) as info:
+        read_table(path, "matches", display="export.xlsx", spec=spec)
+    # the title row is taken as the header: the missing columns are named with a fix
+    assert "missing column" in info.value.lines()[0]
+    _workbook(path, {"Notes": [["x"]], "Matches": [header, [], *rows]})
+    table = read_table(path, "matches", spec=spec)
+    assert table.frame.equals(_canonical(tmp_path))
+    # the blank sheet row 2 is skipped: the rows are on sheet rows 3, 4, 5
+    assert [table.line_of(i) for i in range(3)] == [3, 4, 5]
+
+
+def test_a_bad_xlsx_cell_is_located_at_its_sheet_row(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    rows = [r.split(",") for r in CANONICAL.splitlines()]
+    rows[2][3] = "someday"
+    _workbook(path, {"Sheet1": [rows[0], [], *rows[1:]]})
+    assert _errors(path, "matches") == [
+        "export.xlsx:4:4: start_date: 'someday' is not a date (YYYY-MM-DD)"
+    ]
+    assert _errors(path, "matches", spec=TableSpec(sheet="Matchs"))[0] == (
+        "export.xlsx: no sheet 'Matchs' in the workbook (sheets: 'Sheet1')"
+    )
+
+
+def test_parquet_reads_as_the_canonical_table(tmp_path: Path) -> None:
+    canonical = _canonical(tmp_path)
+    path = tmp_path / "matches.parquet"
+    canonical.write_parquet(path)  # real date columns: read back as the same dates
+    assert read_table(path, "matches").frame.equals(canonical)
+
+
+def test_enumerations_take_case_spaces_and_synonyms(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    rows = ["Volunteer", "LITTLE", " Guardian ", "youth", "Big", "mentor", "Parent"]
+    path.write_text(
+        "match_id,date,with\n"
+        + "".join(f"M1,2025-01-{i + 1:02d},{w}\n" for i, w in enumerate(rows)),
+        encoding="utf-8",
+    )
+    table = read_table(path, "contacts")
+    assert table["with"].to_list() == [
+        "mentor",
+        "mentee",
+        "parent",
+        "mentee",
+        "mentor",
+        "mentor",
+        "parent",
+    ]
+
+
+def test_training_phase_and_yes_no_synonyms(tmp_path: Path) -> None:
+    path = tmp_path / "training.csv"
+    path.write_text(
+        "person_id,role,date,hours,phase\n"
+        "A1,Volunteer,2025-01-01,2,Pre-Match\n"
+        "A1,mentor,2025-01-02,1,PREMATCH\n"
+        "A1,mentor,2025-01-03,1,On Going\n",
+        encoding="utf-8",
+    )
+    assert read_table(path, "training")["phase"].to_list() == ["pre-match", "pre-match", "ongoing"]
+    path = tmp_path / "surveys.csv"
+    path.write_text(
+        "respondent_id,role,date,satisfaction,reports_success\nR1,Youth,,,Y\nR2,mentee,,,TRUE\nR3,mentee,,,No\n",
+        encoding="utf-8",
+    )
+    assert read_table(path, "surveys")["reports_success"].to_list() == ["yes", "yes", "no"]
+
+
+def test_numbers_and_dates_stay_strict(tmp_path: Path) -> None:
+    path = tmp_path / "training.csv"
+    path.write_text(
+        "person_id;role;date;hours;phase\nA1;mentor;2025-01-01;1,5;ongoing\n", encoding="utf-8"
+    )
+    assert _errors(path, "training") == [
+        "training.csv:2:4: hours: '1,5' is not a number (write a decimal point, not a comma)"
+    ]
+    path = tmp_path / "matches.csv"
+    path.write_text(CANONICAL.replace("2025-01-10", "2025-1-10"), encoding="utf-8")
+    assert _errors(path, "matches") == [
+        "matches.csv:2:4: start_date: '2025-1-10' is not a date (YYYY-MM-DD)"
+    ]
+
+
+def test_a_missing_column_names_the_closest_header(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_text(CANONICAL.replace("mentor_id", "Volunteer ID"), encoding="utf-8")
+    assert _errors(path, "matches") == [
+        "matches.csv:1: mentor_id: missing column 'mentor_id' (did you mean 'Volunteer ID'? "
+        "map it with `columns: {mentor_id: Volunteer ID}`)"
+    ]
+    spec = TableSpec(columns={"mentor_id": "Volunter ID"})
+    assert _errors(path, "matches", spec=spec)[0].startswith(
+        "matches.csv:1: mentor_id: missing column 'mentor_id': `columns:` maps it to "
+        "'Volunter ID', which is not in the header (did you mean 'Volunteer ID'?"
+    )
+
+
+# -- bundles: profiles and the self-assessment sheet -------------------------------------------
+
+
+def _bundle(tmp_path: Path, data: dict[str, Any], **extra: Any) -> Path:
+    folder = tmp_path / "program"
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    (folder / "documents").mkdir(exist_ok=True)
+    (folder / "documents" / "policy.md").write_text("policy\n", encoding="utf-8")
+    body = {
+        "bundle_version": 1,
+        "program": {
+            "name": "Test",
+            "model": "community",
+            "period": {"start": "2025-01-01", "end": "2025-12-31"},
+        },
+        "documents": [{"id": "policy", "kind": "screening-policy", "path": "documents/policy.md"}],
+        "data": data,
+        **extra,
+    }
+    (folder / "bundle.yaml").write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+PROFILE = {
+    "matches": {
+        "date_format": "%m/%d/%Y",
+        "columns": dict(EXPORT_SPEC.columns),
+        "values": {k: dict(v) for k, v in EXPORT_SPEC.values.items()},
+    }
+}
+
+
+def test_a_profile_serves_a_short_form_path_and_inline_keys_win(tmp_path: Path) -> None:
+    folder = _bundle(
+        tmp_path,
+        {"matches": "data/matches.csv", "profile": "profile.yaml"},
+    )
+    (folder / "profile.yaml").write_text(yaml.safe_dump(PROFILE), encoding="utf-8")
+    (folder / "data" / "matches.csv").write_bytes(b"\xef\xbb\xbf" + _export().encode())
+    bundle = mentorstd.load_bundle(folder)
+    assert bundle.tables["matches"].frame.equals(_canonical(tmp_path))
+    assert any("Case Worker Notes" in note for note in bundle.warnings)
+    # the same file with ISO dates: an inline date_format wins over the profile's
+    iso = _export().replace("01/10/2025", "2025-01-10")
+    (folder / "data" / "matches.csv").write_text(iso, encoding="utf-8")
+    inline = {"path": "data/matches.csv", "date_format": "%Y-%m-%d"}
+    folder = _bundle(tmp_path, {"matches": inline, "profile": "profile.yaml"})
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    assert info.value.lines()[0].startswith(
+        "data/matches.csv:2:5: planned_end_date: '12/10/2025' is not a date in date_format "
+        "'%Y-%m-%d'; 2 more rows like it, at lines 3, 4"
+    )
+
+
+def test_a_profile_key_that_is_not_a_column_is_located_in_the_profile(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path, {"matches": "data/matches.csv", "profile": "profile.yaml"})
+    (folder / "profile.yaml").write_text(
+        "matches:\n  columns:\n    match_no: Match ID\n", encoding="utf-8"
+    )
+    (folder / "data" / "matches.csv").write_text(CANONICAL, encoding="utf-8")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    assert info.value.lines()[0].startswith(
+        "profile.yaml:3:5: matches.columns.match_no: 'match_no' is not a column of matches"
+    )
+
+
+SHEET = (
+    "requirement,title,status,evidence,note\r\n"
+    "eepm:B.2.1,Screening policy,Implemented,policy,\r\n"
+    "eepm:B.2.2,Application,,,\r\n"
+    "ima:II-1,Screening,partial, policy ; ,in review\r\n"
+)
+
+
+def test_the_practices_sheet_means_what_yaml_practices_mean(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path, {"practices": "self-assessment.csv"})
+    (folder / "self-assessment.csv").write_text(SHEET, encoding="utf-8", newline="")
+    from_sheet = mentorstd.load_bundle(folder).practices
+    yaml_folder = tmp_path / "yaml"
+    yaml_folder.mkdir()
+    twin = _bundle(
+        yaml_folder,
+        {},
+        practices=[
+            {"requirement": "eepm:B.2.1", "status": "implemented", "evidence": ["policy"]},
+            {
+                "requirement": "ima:II-1",
+                "status": "partial",
+                "evidence": ["policy"],
+                "note": "in review",
+            },
+        ],
+    )
+    assert from_sheet == mentorstd.load_bundle(twin).practices  # the blank status: not assessed
+
+
+def test_a_requirement_attested_in_both_places_names_both(tmp_path: Path) -> None:
+    folder = _bundle(
+        tmp_path,
+        {"practices": "self-assessment.csv"},
+        practices=[{"requirement": "ima:II-1", "status": "implemented"}],
+    )
+    (folder / "self-assessment.csv").write_text(SHEET, encoding="utf-8", newline="")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    manifest = (folder / "bundle.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(manifest, 1) if "requirement: ima:II-1" in text)
+    column = manifest[line - 1].index("requirement") + 1
+    assert info.value.lines() == [
+        "self-assessment.csv:4:1: requirement: ima:II-1 is attested twice: here and in "
+        f"bundle.yaml:{line}:{column} (practices[0]); keep one"
+    ]
+
+
+def test_the_cli_shows_notes_and_assesses_an_export(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    folder = _bundle(tmp_path, {"matches": "data/matches.csv", "profile": "profile.yaml"})
+    (folder / "profile.yaml").write_text(yaml.safe_dump(PROFILE), encoding="utf-8")
+    (folder / "data" / "matches.csv").write_bytes(b"\xef\xbb\xbf" + _export().encode())
+    result = cli("validate", str(folder), "--framework", "eepm", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "mentorstd: note: data/matches.csv: ignored 1 column that nothing maps to: "
+        "'Case Worker Notes'"
+    ]
+
+
+def test_a_sheet_note_that_looks_personal_is_refused(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path, {"practices": "self-assessment.csv"})
+    sheet = SHEET.replace("in review", "ask jane.doe@example.org")
+    (folder / "self-assessment.csv").write_text(sheet, encoding="utf-8", newline="")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    assert info.value.lines()[0].startswith(
+        "self-assessment.csv:4:5: note: text looks like it contains an e-mail address"
+    )
+    assert mentorstd.load_bundle(folder, allow_personal_data=True).practices
+
+
+def test_excel_date_serials_say_to_format_the_column_as_dates(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    rows = [r.split(",") for r in CANONICAL.splitlines()]
+    body: list[list[Any]] = [rows[0]]
+    for row in rows[1:]:  # the start date as a bare number, as Excel stores an unformatted date
+        start = dt.date.fromisoformat(row[3])
+        body.append([*row[:3], (start - dt.date(1899, 12, 30)).days, *row[4:]])
+    _workbook(path, {"Matches": body})
+    (line,) = _errors(path, "matches")
+    assert line.startswith("export.xlsx:2:4: start_date: '45667' is not a date (YYYY-MM-DD); ")
+    assert "Excel date serial numbers" in line
+
+
+def test_a_bad_table_spec_is_located_in_the_manifest(tmp_path: Path) -> None:
+    folder = _bundle(
+        tmp_path, {"matches": {"path": "data/matches.csv", "colums": {"match_id": "Match ID"}}}
+    )
+    (folder / "data" / "matches.csv").write_text(CANONICAL, encoding="utf-8")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    (line,) = info.value.lines()
+    assert line.startswith("bundle.yaml:") and line.endswith("data.matches.colums: unknown field")
+    folder = _bundle(tmp_path, {"matches": {"path": "data/matches.csv", "sheet": "Matches"}})
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    assert info.value.lines()[0].endswith(
+        "data.matches.path: `sheet:` is for an xlsx workbook, and 'data/matches.csv' is not one"
+    )
+
+
+def test_a_sheet_id_without_its_framework_names_the_ids_meant(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path, {"practices": "self-assessment.csv"})
+    sheet = "requirement,status\nB.2.1,implemented\n"
+    (folder / "self-assessment.csv").write_text(sheet, encoding="utf-8")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    assert info.value.lines() == [
+        "self-assessment.csv:2:1: requirement: unknown requirement 'B.2.1' "
+        "(did you mean 'eepm:B.2.1'?)"
+    ]
