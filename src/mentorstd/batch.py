@@ -39,6 +39,7 @@ class BatchResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     summary_csv: Path | None = None
     index_html: Path | None = None
+    summary_xlsx: Path | None = None  # with the xlsx format
 
     @property
     def errors(self) -> int:
@@ -97,12 +98,14 @@ def _assess_one(
         day = dt.date.fromisoformat(as_of) if as_of else None
         report = assess(bundle, framework, _CATALOG, as_of=day)
         for fmt in formats:
-            suffix = {"json": ".json", "markdown": ".md", "html": ".html"}[fmt]
-            write_atomic(
-                Path(out) / f"{name}{suffix}",
-                render_report(report, fmt),  # type: ignore[arg-type]
-                protect=[path],
-            )
+            suffix = {"json": ".json", "markdown": ".md", "html": ".html", "xlsx": ".xlsx"}[fmt]
+            if fmt == "xlsx":
+                from .report.xlsx import report_xlsx
+
+                data: str | bytes = report_xlsx(report)
+            else:
+                data = render_report(report, fmt)  # type: ignore[arg-type]
+            write_atomic(Path(out) / f"{name}{suffix}", data, protect=[path])
     except MentorstdError as err:
         row.update(result="error", error=str(err))
         row.update(dict.fromkeys([*STATUSES, *BASIS_COLUMNS], ""))
@@ -185,6 +188,14 @@ def run_batch(
                     progress(done, len(tasks))
     result = BatchResult(rows=[rows[n] for n in names])
     result.summary_csv = write_summary(result.rows, out / "summary.csv", protect=bundles)
+    if "xlsx" in formats:
+        from .report.xlsx import summary_xlsx
+
+        result.summary_xlsx = write_atomic(
+            out / "summary.xlsx",
+            summary_xlsx(SUMMARY_HEADER, list(iter_summary_rows(result.rows))),
+            protect=bundles,
+        )
     result.index_html = write_index(
         result.rows, framework, out / "index.html", formats, protect=bundles
     )
@@ -214,7 +225,8 @@ def write_index(
     """``index.html`` linking every report."""
     from .report.html import render_template
 
-    link = ".html" if "html" in formats else (".json" if "json" in formats else ".md")
+    order = [(".html", "html"), (".json", "json"), (".md", "markdown"), (".xlsx", "xlsx")]
+    link = next((suffix for suffix, fmt in order if fmt in formats), ".json")
     page = render_template(
         "batch.html.j2",
         rows=rows,

@@ -273,16 +273,46 @@ def _print_requirement(cat: Catalog, req: Requirement) -> None:
 @handles_errors
 def schema(
     name: Annotated[str | None, typer.Argument(help="Schema name; omit to list them.")] = None,
+    bundle: Annotated[
+        Path | None,
+        typer.Option(
+            "--bundle",
+            help="With 'datapackage': describe this bundle's tables at their paths "
+            "(default: the canonical data/<table>.csv layout).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically).")
+    ] = None,
 ) -> None:
     """Print a JSON Schema (framework, standard, evidence-kinds, crosswalk, nqms, bundle,
-    report), or list the names."""
+    report), or with 'datapackage' a Frictionless Data Package descriptor of the bundle
+    tables; or list the names."""
     from .schemas import names, read
 
     if name is None:
-        for item in names():
+        for item in names():  # JSON Schemas only; 'datapackage' is named in the help
             sys.stdout.write(f"{item}\n")
         return
-    sys.stdout.write(read(name.removesuffix(".schema.json")))
+    if name == "datapackage":
+        _datapackage(bundle, output)
+        return
+    _write_or_print(read(name.removesuffix(".schema.json")), output, protect=[])
+
+
+def _datapackage(bundle: Path | None, output: Path | None) -> None:
+    from .interop.datapackage import to_datapackage
+
+    loaded = None
+    if bundle is not None:
+        from .bundle import load_bundle
+
+        loaded = load_bundle(bundle, catalog=_catalog(), allow_personal_data=True)
+    descriptor, notes = to_datapackage(loaded)
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")
+    text = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+    _write_or_print(text, output, protect=[])
 
 
 @app.command()
@@ -345,6 +375,7 @@ class ReportFormatOpt(StrEnum):
     json = "json"
     markdown = "markdown"
     html = "html"
+    xlsx = "xlsx"
 
 
 class FailOn(StrEnum):
@@ -360,7 +391,33 @@ _SUFFIX_FORMAT = {
     ".markdown": "markdown",
     ".html": "html",
     ".htm": "html",
+    ".xlsx": "xlsx",
 }
+#: Formats named by a double suffix, checked before the last suffix.
+_NAME_SUFFIX_FORMAT = {".sssom.tsv": "sssom", ".oscal.json": "oscal"}
+
+
+def _suffix_format(output: Path | None, allowed: set[str]) -> str | None:
+    """The format an output file's name implies, if it is one of ``allowed``."""
+    if output is None:
+        return None
+    name = output.name.lower()
+    for suffix, fmt in _NAME_SUFFIX_FORMAT.items():
+        if name.endswith(suffix) and fmt in allowed:
+            return fmt
+    by_suffix = _SUFFIX_FORMAT.get(output.suffix.lower())
+    return by_suffix if by_suffix in allowed else None
+
+
+def _write_binary(data: bytes, output: Path | None, protect: list[Path], fmt: str) -> None:
+    from .errors import UsageError
+
+    if output is None:
+        raise UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
+    from ._io import write_atomic
+
+    write_atomic(output, data, protect=protect)
+    sys.stderr.write(f"wrote {output}\n")
 
 
 class ConfidenceOpt(StrEnum):
@@ -415,8 +472,8 @@ def validate(
         typer.Option(
             "--format",
             "-f",
-            help="text (terminal summary), json, markdown or html. Default: from "
-            "the -o suffix, else text.",
+            help="text (terminal summary), json, markdown, html or xlsx (one row per "
+            "requirement). Default: from the -o suffix, else text.",
         ),
     ] = None,
     output: Annotated[
@@ -464,9 +521,13 @@ def validate(
             from .errors import UsageError
 
             raise UsageError(
-                "--format text prints to the terminal; choose json, markdown or html for -o"
+                "--format text prints to the terminal; choose json, markdown, html or xlsx for -o"
             )
         _print_report_summary(report)
+    elif chosen == "xlsx":
+        from .report.xlsx import report_xlsx
+
+        _write_binary(report_xlsx(report), output, protect=[bundle], fmt="xlsx")
     else:
         from .report import render_report
 
@@ -559,16 +620,26 @@ class CrosswalkFormatOpt(StrEnum):
     html = "html"
     json = "json"
     mermaid = "mermaid"
+    sssom = "sssom"
+    oscal_mapping = "oscal-mapping"
 
 
 @app.command()
 @handles_errors
 def crosswalk(
-    fw_a: Annotated[str, typer.Argument(metavar="FW_A", help="Source framework.")],
-    fw_b: Annotated[str, typer.Argument(metavar="FW_B", help="Target framework.")],
-    fmt: Annotated[CrosswalkFormatOpt, typer.Option("--format", "-f", help="Output format.")] = (
-        CrosswalkFormatOpt.markdown
-    ),
+    fw_a: Annotated[str, typer.Argument(metavar="FW_A", help="Source framework (or 'import').")],
+    fw_b: Annotated[
+        str, typer.Argument(metavar="FW_B", help="Target framework (or, after 'import', a file).")
+    ],
+    fmt: Annotated[
+        CrosswalkFormatOpt | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="markdown (default), csv, html, json, mermaid, sssom (SSSOM/TSV; also from "
+            "a .sssom.tsv -o suffix) or oscal-mapping (OSCAL mapping collection JSON).",
+        ),
+    ] = None,
     inferred: Annotated[
         bool,
         typer.Option("--inferred", help="Add links inferred along paths through other frameworks."),
@@ -583,15 +654,45 @@ def crosswalk(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")
     ] = None,
+    author: Annotated[
+        str | None,
+        typer.Option(
+            "--author", help="With 'import': the crosswalk's author (default: from the file)."
+        ),
+    ] = None,
 ) -> None:
     """Table of links between two frameworks (stored, and with --inferred, inferred), with
-    coverage both ways."""
+    coverage both ways. `crosswalk import FILE.sssom.tsv [-o FILE.yaml]` turns an SSSOM
+    mapping set into a crosswalk file and lints it."""
     from .report.crosswalk import build_table, render_crosswalk
 
+    if fw_a == "import":
+        _crosswalk_import(Path(fw_b), output, author)
+        return
     cat = _catalog()
     cat.framework(fw_a)
     cat.framework(fw_b)
     table = build_table(cat, fw_a, fw_b, inferred=inferred, min_confidence=min_confidence.value)
+    chosen = fmt.value if fmt is not None else _suffix_format(output, {"sssom"}) or "markdown"
+    if chosen == "sssom" and not coverage:
+        from .interop.sssom import to_sssom
+
+        _write_or_print(to_sssom(table), output, protect=[])
+        return
+    if chosen == "oscal-mapping" and not coverage:
+        from .interop.oscal import to_oscal_mapping
+
+        doc = to_oscal_mapping(table)
+        if not doc["mapping-collection"]["mappings"][0]["maps"]:
+            from .errors import UsageError
+
+            raise UsageError(
+                f"no links between controls of {fw_a} and {fw_b} at this confidence: an OSCAL "
+                "mapping needs at least one"
+            )
+        _write_or_print(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output, [])
+        return
+    fmt = CrosswalkFormatOpt(chosen)
     if coverage:
         data: list[dict[str, Any]] = [table.coverage_ab.to_dict(), table.coverage_ba.to_dict()]
         if fmt is CrosswalkFormatOpt.json:
@@ -604,8 +705,44 @@ def crosswalk(
                 for c in data
             )
     else:
-        text = render_crosswalk(table, fmt.value)
+        text = render_crosswalk(table, fmt.value)  # type: ignore[arg-type]
     _write_or_print(text, output, protect=[])
+
+
+def _crosswalk_import(path: Path, output: Path | None, author: str | None) -> None:
+    from .interop._lint import lint_in_place_of
+    from .interop.sssom import crosswalk_from_sssom
+
+    if not path.is_file():
+        from .errors import UsageError
+
+        raise UsageError(f"{path}: no such file")
+    imported = crosswalk_from_sssom(path, _catalog(), author=author)
+    cw = imported.crosswalk
+    text = imported.to_yaml()
+    for note in imported.notes:
+        sys.stderr.write(f"note: {note}\n")
+    name = f"{cw.source}--{cw.target}.yaml"
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="mentorstd-import-") as tmp:
+        scratch = Path(tmp) / name
+        scratch.write_text(text, encoding="utf-8")
+        problems = lint_in_place_of(
+            f"crosswalks/{name}",
+            scratch,
+            also_replaces=(f"crosswalks/{cw.target}--{cw.source}.yaml",),
+        )
+    shown = str(output) if output is not None else name
+    problems = [p.replace(str(scratch), shown) for p in problems]
+    _write_or_print(text, output, protect=[path])
+    sys.stderr.write(
+        f"{len(cw.mappings)} mappings {cw.source} -> {cw.target}; lint: "
+        + ("ok" if not problems else f"{len(problems)} problem(s)")
+        + "\n"
+    )
+    if problems:
+        fail(problems)
 
 
 # -- demo --------------------------------------------------------------------------------------
@@ -674,6 +811,7 @@ class PlanFormat(StrEnum):
     html = "html"
     json = "json"
     yaml = "yaml"
+    xlsx = "xlsx"
 
 
 @app.command()
@@ -682,14 +820,15 @@ def plan(
     bundle: Annotated[Path, typer.Argument(help="Evidence bundle folder.")],
     framework: Annotated[str, typer.Option("--framework", "-F", help="Framework to plan for.")],
     fmt: Annotated[
-        PlanFormat,
+        PlanFormat | None,
         typer.Option(
             "--format",
             "-f",
-            help="text, markdown, html, json, or yaml (goals ready to paste into the "
-            "bundle's nqms.plan_goals).",
+            help="text, markdown, html, json, yaml (goals ready to paste into the "
+            "bundle's nqms.plan_goals) or xlsx (one row per goal; also from a .xlsx -o "
+            "suffix). Default: text.",
         ),
-    ] = PlanFormat.text,
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (atomically).")
     ] = None,
@@ -715,6 +854,12 @@ def plan(
     loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
     report = assess(loaded, framework, cat, as_of=day, min_confidence=min_confidence.value)
     result = build_plan(report, cat)
+    fmt = fmt or PlanFormat(_suffix_format(output, {"xlsx"}) or "text")
+    if fmt is PlanFormat.xlsx:
+        from .report.xlsx import plan_xlsx
+
+        _write_binary(plan_xlsx(result), output, protect=[bundle], fmt="xlsx")
+        return
     if fmt is PlanFormat.html:
         text = plan_html(result)
     elif fmt is PlanFormat.json:
@@ -778,8 +923,8 @@ def batch(
         typer.Option(
             "--format",
             "-f",
-            help="Report formats to write per bundle (json, markdown, html); "
-            "repeatable. Default: json and html.",
+            help="Report formats to write per bundle (json, markdown, html, xlsx; xlsx also "
+            "writes summary.xlsx); repeatable. Default: json and html.",
         ),
     ] = None,
     as_of: AsOfOption = None,
@@ -802,8 +947,8 @@ def batch(
 
     formats = fmt or ["json", "html"]
     for item in formats:
-        if item not in {"json", "markdown", "html"}:
-            raise UsageError(f"--format: {item!r} is not one of json, markdown, html")
+        if item not in {"json", "markdown", "html", "xlsx"}:
+            raise UsageError(f"--format: {item!r} is not one of json, markdown, html, xlsx")
     day = _parse_date(as_of, "--as-of")
     cat = _catalog()
     cat.framework(framework)
@@ -843,6 +988,90 @@ def batch(
         if r["result"] == "assessed"
     ):
         raise typer.Exit(1)
+
+
+# -- export, import ----------------------------------------------------------------------
+
+
+class ExportFormat(StrEnum):
+    """Framework export formats."""
+
+    oscal_catalog = "oscal-catalog"
+    xlsx = "xlsx"
+
+
+@app.command()
+@handles_errors
+def export(
+    framework: Annotated[str, typer.Argument(metavar="FW", help="Framework to export.")],
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="oscal-catalog (OSCAL catalog JSON, the default) or xlsx (a workbook to edit "
+            "and bring back with `mentorstd import`; also from a .xlsx -o suffix).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically).")
+    ] = None,
+) -> None:
+    """Export a framework in a neutral format: an OSCAL catalog, or a workbook."""
+    cat = _catalog()
+    fw = cat.framework(framework)
+    fmt = fmt or ExportFormat(_suffix_format(output, {"xlsx"}) or "oscal-catalog")
+    if fmt is ExportFormat.xlsx:
+        from .interop.workbook import to_workbook
+
+        _write_binary(to_workbook(fw), output, protect=[], fmt="xlsx")
+        return
+    from .interop.oscal import to_oscal_catalog
+
+    text = json.dumps(to_oscal_catalog(fw), indent=2, ensure_ascii=False) + "\n"
+    _write_or_print(text, output, protect=[])
+
+
+@app.command("import")
+@handles_errors
+def import_(
+    workbook: Annotated[
+        Path, typer.Argument(metavar="FILE.xlsx", help="A workbook from `mentorstd export`.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Framework folder to write (framework.yaml and parts)."
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would change; write nothing.")
+    ] = False,
+) -> None:
+    """Bring a framework workbook back as a framework folder and lint it. By id: a new id is
+    added, a listed id is changed, a row with action 'delete' is deleted, and requirements the
+    sheet leaves out are kept."""
+    from .errors import UsageError
+    from .interop._lint import lint_in_place_of
+    from .interop.workbook import base_parts, from_workbook
+
+    if not workbook.is_file():
+        raise UsageError(f"{workbook}: no such file")
+    cat = _catalog()
+    from .interop.workbook import read_framework_id
+
+    fid = read_framework_id(workbook)
+    base = cat.frameworks.get(fid)
+    folder = next((r / fid for r in cat.roots if (r / fid / "framework.yaml").is_file()), None)
+    update = from_workbook(workbook, base, base_parts(folder))
+    sys.stdout.write(update.summary() + "\n")
+    if dry_run:
+        return
+    update.write(output, base_folder=folder)
+    problems = lint_in_place_of(fid, output)
+    sys.stdout.write(f"wrote {output}; lint: {'ok' if not problems else 'problems'}\n")
+    if problems:
+        fail(problems)
 
 
 # -- lint ----------------------------------------------------------------------------------

@@ -145,7 +145,9 @@ def to_sssom(table: CrosswalkTable) -> str:
         rows["author_label"].append(link.author or "")
         rows["mapping_date"].append(link.date or "")
         rows["comment"].append(comment)
-    frame = pl.DataFrame(rows, schema={c: pl.Float64 if c == "confidence" else pl.String for c in COLUMNS})
+    frame = pl.DataFrame(
+        rows, schema={c: pl.Float64 if c == "confidence" else pl.String for c in COLUMNS}
+    )
     head = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=1000)
     commented = "".join(f"# {line}\n" for line in head.splitlines())
     return commented + frame.write_csv(separator="\t", line_terminator="\n")
@@ -182,9 +184,7 @@ def _split_header(text: str) -> tuple[list[str], str, int]:
     return head, "".join(lines[n:]), n
 
 
-def crosswalk_from_sssom(
-    path: Path, catalog: Catalog, *, author: str | None = None
-) -> SSSOMImport:
+def crosswalk_from_sssom(path: Path, catalog: Catalog, *, author: str | None = None) -> SSSOMImport:
     """Read an SSSOM/TSV file into a crosswalk between two loaded frameworks.
 
     Subjects must all belong to one framework and objects to another; a CURIE's prefix is the
@@ -213,16 +213,12 @@ def crosswalk_from_sssom(
         if exp.startswith(NAMESPACE) and exp.endswith(":"):
             prefix_fw[str(prefix)] = exp[len(NAMESPACE) : -1]
     try:
-        frame = pl.read_csv(
-            io.StringIO(body), separator="\t", infer_schema=False, quote_char='"'
-        )
+        frame = pl.read_csv(io.StringIO(body), separator="\t", infer_schema=False, quote_char='"')
     except (pl.exceptions.PolarsError, ValueError) as err:
         raise DataError(Problem(f"not a TSV table: {err}", display, n_head + 1)) from None
     missing = [c for c in ("subject_id", "predicate_id", "object_id") if c not in frame.columns]
     if missing:
-        raise DataError(
-            Problem(f"missing column(s) {', '.join(missing)}", display, n_head + 1)
-        )
+        raise DataError(Problem(f"missing column(s) {', '.join(missing)}", display, n_head + 1))
     problems: list[Problem] = []
     notes: list[str] = []
     rows: list[dict[str, Any]] = []
@@ -232,7 +228,9 @@ def crosswalk_from_sssom(
     def resolve(curie: str, line: int, column: str) -> tuple[str, str] | None:
         m = _PREFIX.match(curie.strip())
         if not m:
-            problems.append(Problem(f"{curie!r} is not a CURIE (prefix:id)", display, line, None, column))
+            problems.append(
+                Problem(f"{curie!r} is not a CURIE (prefix:id)", display, line, None, column)
+            )
             return None
         fw = prefix_fw.get(m.group(1), m.group(1))
         if fw not in catalog.frameworks:
@@ -242,7 +240,9 @@ def crosswalk_from_sssom(
             return None
         if not catalog.has_requirement(f"{fw}:{m.group(2)}"):
             problems.append(
-                Problem(f"unknown requirement {fw + ':' + m.group(2)!r}", display, line, None, column)
+                Problem(
+                    f"unknown requirement {fw + ':' + m.group(2)!r}", display, line, None, column
+                )
             )
             return None
         return fw, m.group(2)
@@ -292,7 +292,9 @@ def crosswalk_from_sssom(
             continue
         if not 0 <= score <= 1:
             problems.append(
-                Problem(f"confidence {score!r} is outside 0 to 1", display, line, None, "confidence")
+                Problem(
+                    f"confidence {score!r} is outside 0 to 1", display, line, None, "confidence"
+                )
             )
             continue
         comment = (row.get("comment") or "").strip()

@@ -191,7 +191,5 @@ def summary_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
                 data[h].append(None if value in ("", None) else int(value))
             else:
                 data[h].append("" if value is None else str(value))
-    frame = pl.DataFrame(
-        data, schema={h: pl.Int64 if h in counts else pl.String for h in header}
-    )
+    frame = pl.DataFrame(data, schema={h: pl.Int64 if h in counts else pl.String for h in header})
     return write_workbook([("Summary", frame)])
