@@ -177,12 +177,13 @@ def _dump(data: Any) -> str:
 
 
 def _read_sheet(path: Path, sheet: str) -> pl.DataFrame:
+    from fastexcel import FastExcelError
+
     try:
         return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0)
-    except Exception as err:  # fastexcel raises its own error types for bad files and sheets
-        raise DataError(
-            Problem(f"cannot read sheet {sheet!r}: {type(err).__name__}: {err}", str(path))
-        ) from None
+    except (FastExcelError, ValueError, OSError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DataError(Problem(f"cannot read sheet {sheet!r}: {reason}", str(path))) from None
 
 
 def read_framework_id(path: Path) -> str:
