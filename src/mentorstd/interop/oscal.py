@@ -97,7 +97,8 @@ def _entry(req: Requirement, resource: str) -> dict[str, Any]:
     }
     if req.notes:
         entry["parts"].append(
-            {"id": f"{entry['id']}_notes", "name": "guidance", "prose": req.notes}
+            # caveats about the encoding, not guidance to implementers: a part of our own
+            {"id": f"{entry['id']}_notes", "name": "encoding-notes", "ns": _NS, "prose": req.notes}
         )
     return entry
 
