@@ -141,3 +141,9 @@ def test_optional_columns_a_file_lacks_are_left_out(
     descriptor = bundle / "datapackage.json"
     descriptor.write_text(json.dumps(doc), encoding="utf-8")
     assert _validate(descriptor).valid
+
+
+def test_bundle_option_goes_with_datapackage_only(cli: Any) -> None:
+    result = cli("schema", "report", "--bundle", str(EXAMPLES / "riverside"))
+    assert result.exit_code == 2
+    assert "--bundle goes with 'schema datapackage' only" in result.stderr

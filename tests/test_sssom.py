@@ -345,3 +345,26 @@ def test_an_import_that_fails_lint_exits_2_and_says_where(cli: Any, tmp_path: Pa
     assert out.is_file()  # written, so the author can fix it
     assert f"{out}:" in result.stderr
     assert "ima:III-1 -> npss:recruitment is mapped twice" in result.stderr
+
+
+def test_author_and_date_come_from_the_rows_or_the_option(cli: Any, tmp_path: Path) -> None:
+    header = HEADER.replace(
+        "confidence\tcomment", "confidence\tcomment\tauthor_label\tmapping_date"
+    )
+    row = (
+        "ima:III-1\tskos:exactMatch\tnpss:recruitment\tsemapv:ManualMappingCuration\t0.9\tx"
+        "\tA. Author\t2025-03-04"
+    )
+    path = tmp_path / "in.sssom.tsv"
+    path.write_text(header + row + "\n", encoding="utf-8")
+    data = yaml.safe_load(cli("crosswalk", "import", str(path)).stdout)
+    assert (data["author"], data["date"]) == ("A. Author", "2025-03-04")
+    assert "author" not in data["mappings"][0]  # the file's author, not repeated per mapping
+    named = yaml.safe_load(cli("crosswalk", "import", str(path), "--author", "B. Other").stdout)
+    assert named["author"] == "B. Other"
+    assert named["mappings"][0]["author"] == "A. Author"
+    bad = row.replace("2025-03-04", "4 March 2025")
+    path.write_text(header + bad + "\n", encoding="utf-8")
+    result = cli("crosswalk", "import", str(path))
+    assert result.exit_code == 2
+    assert "in.sssom.tsv:9: date: String should match pattern" in result.stderr

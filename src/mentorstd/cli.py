@@ -297,6 +297,10 @@ def schema(
     if name == "datapackage":
         _datapackage(bundle, output)
         return
+    if bundle is not None:
+        from .errors import UsageError
+
+        raise UsageError("--bundle goes with 'schema datapackage' only")
     _write_or_print(read(name.removesuffix(".schema.json")), output, protect=[])
 
 
@@ -394,7 +398,7 @@ _SUFFIX_FORMAT = {
     ".xlsx": "xlsx",
 }
 #: Formats named by a double suffix, checked before the last suffix.
-_NAME_SUFFIX_FORMAT = {".sssom.tsv": "sssom", ".oscal.json": "oscal"}
+_NAME_SUFFIX_FORMAT = {".sssom.tsv": "sssom"}
 
 
 def _suffix_format(output: Path | None, allowed: set[str]) -> str | None:

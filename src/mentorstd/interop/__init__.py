@@ -12,3 +12,14 @@ from __future__ import annotations
 NAMESPACE = "urn:mentorstd:"
 
 __all__ = ["NAMESPACE"]
+
+
+def _first_error(err: ValueError) -> str:
+    """The first problem of a pydantic validation error, on one line (``loc: message``)."""
+    errors = getattr(err, "errors", None)
+    if callable(errors):
+        items = errors()
+        if items:
+            loc = ".".join(str(x) for x in items[0]["loc"])
+            return f"{loc}: {items[0]['msg']}" if loc else str(items[0]["msg"])
+    return str(err).splitlines()[0]

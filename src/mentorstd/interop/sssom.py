@@ -33,11 +33,11 @@ import polars as pl
 import yaml
 
 from ..errors import DataError, Problem
-from . import NAMESPACE
+from ..models import CrosswalkFile, Mapping
+from . import NAMESPACE, _first_error
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
-    from ..models import CrosswalkFile
     from ..report.crosswalk import CrosswalkTable
 
 __all__ = [
@@ -327,6 +327,11 @@ def crosswalk_from_sssom(path: Path, catalog: Catalog, *, author: str | None = N
             item["author"] = who
         if when:
             item["date"] = when
+        try:
+            Mapping.model_validate(item)
+        except ValueError as err:
+            problems.append(Problem(_first_error(err), display, line))
+            continue
         rows.append(item)
     for side in ("subject", "object"):
         if len(pair[side]) > 1:
@@ -346,8 +351,6 @@ def crosswalk_from_sssom(path: Path, catalog: Catalog, *, author: str | None = N
             f"{display}: {skipped_chain} inferred (chaining) mapping(s) left out; a crosswalk "
             "file holds stored links only"
         )
-    from ..models import CrosswalkFile
-
     source, target = next(iter(pair["subject"])), next(iter(pair["object"]))
     authors = {r.get("author") for r in rows}
     dates = {r.get("date") for r in rows}
@@ -374,5 +377,7 @@ def crosswalk_from_sssom(path: Path, catalog: Catalog, *, author: str | None = N
             }
         )
     except ValueError as err:
-        raise DataError(Problem(f"does not make a valid crosswalk: {err}", display)) from None
+        raise DataError(
+            Problem(f"does not make a valid crosswalk: {_first_error(err)}", display)
+        ) from None
     return SSSOMImport(built, notes)

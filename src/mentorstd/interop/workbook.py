@@ -32,6 +32,7 @@ import yaml
 
 from ..errors import DataError, Problem
 from ..models import FrameworkFile, RequirementSpec
+from . import _first_error
 
 if TYPE_CHECKING:
     from ..models import Framework
@@ -219,16 +220,6 @@ def _parse_meta(path: Path, frame: pl.DataFrame) -> FrameworkFile:
         raise DataError(
             Problem(f"not a valid framework: {_first_error(err)}", f"{path}:{FRAMEWORK_SHEET}")
         ) from None
-
-
-def _first_error(err: ValueError) -> str:
-    errors = getattr(err, "errors", None)
-    if callable(errors):
-        items = errors()
-        if items:
-            loc = ".".join(str(x) for x in items[0]["loc"])
-            return f"{loc}: {items[0]['msg']}"
-    return str(err).splitlines()[0]
 
 
 def _row_spec(row: dict[str, Any], list_fields: set[str]) -> dict[str, Any]:
