@@ -982,9 +982,10 @@ def batch(
             progress=tick,
         )
     assessed = len(result.rows) - result.errors
+    also = f" and {result.summary_xlsx}" if result.summary_xlsx else ""
     sys.stdout.write(
         f"{assessed} assessed, {result.errors} with errors; summary "
-        f"{result.summary_csv}; index {result.index_html}\n"
+        f"{result.summary_csv}{also}; index {result.index_html}\n"
     )
     if fail_on is not None and any(
         fail_level_reached({s: int(r[s] or 0) for s in ("not-met", "partially-met")}, fail_on)
