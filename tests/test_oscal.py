@@ -160,3 +160,13 @@ def test_ids_are_prefixed_because_oscal_tokens_cannot_start_with_a_digit(
     first["id"] = "1"  # the source's own id, as it stands
     with pytest.raises(ValueError, match="id"):
         trestle_catalog.Model.model_validate(doc)
+
+
+def test_the_interop_docstring_examples_run() -> None:
+    import doctest
+
+    from mentorstd.interop import datapackage, oscal, sssom
+
+    for module in (oscal, sssom, datapackage):
+        failed, attempted = doctest.testmod(module)
+        assert attempted and not failed, module.__name__
