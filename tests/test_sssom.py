@@ -368,3 +368,23 @@ def test_author_and_date_come_from_the_rows_or_the_option(cli: Any, tmp_path: Pa
     result = cli("crosswalk", "import", str(path))
     assert result.exit_code == 2
     assert "in.sssom.tsv:9: date: String should match pattern" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"subject_id\tpredicate_id\n1\t2\t3\n", "x.sssom.tsv:1: not a TSV table: "),
+        (b"\xff\xfe\x00garbage", "x.sssom.tsv: cannot read: "),
+        (b"# curie_map: [1, 2]\nsubject_id\tpredicate_id\tobject_id\n", "curie_map: expected"),
+        (b"subject_id\tobject_id\nima:I\tnpss:training\n", "missing column(s) predicate_id"),
+    ],
+)
+def test_files_that_are_not_mapping_sets_are_refused_in_one_line(
+    cli: Any, tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "x.sssom.tsv"
+    path.write_bytes(content)
+    result = cli("crosswalk", "import", str(path))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1072,7 +1072,10 @@ def import_(
     sys.stdout.write(update.summary() + "\n")
     if dry_run:
         return
-    update.write(output, base_folder=folder)
+    try:
+        update.write(output, base_folder=folder)
+    except OSError as err:
+        raise UsageError(f"{output}: cannot write: {err.strerror or err}") from None
     problems = lint_in_place_of(fid, output)
     sys.stdout.write(f"wrote {output}; lint: {'ok' if not problems else 'problems'}\n")
     if problems:

@@ -215,7 +215,8 @@ def crosswalk_from_sssom(path: Path, catalog: Catalog, *, author: str | None = N
     try:
         frame = pl.read_csv(io.StringIO(body), separator="\t", infer_schema=False, quote_char='"')
     except (pl.exceptions.PolarsError, ValueError) as err:
-        raise DataError(Problem(f"not a TSV table: {err}", display, n_head + 1)) from None
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise DataError(Problem(f"not a TSV table: {reason}", display, n_head + 1)) from None
     missing = [c for c in ("subject_id", "predicate_id", "object_id") if c not in frame.columns]
     if missing:
         raise DataError(Problem(f"missing column(s) {', '.join(missing)}", display, n_head + 1))
