@@ -18,10 +18,13 @@ def test_shipped_data_is_clean_and_summarised(cli: Callable[..., Any]) -> None:
     result = cli("lint")
     assert result.exit_code == 0, result.output
     out = result.stdout
+    # eepm: 6 standards + 36 benchmarks + 5 enhancements + PPM and its 6 areas = 54; ids:
+    # 6 standard numbers + B.1.1-B.1.7 + E.1.1, E.1.2, E.1.4 printed in a source = 16, PPM's 7
+    # assigned, the other 31 inferred; provisional: B.2.7 and the three draft enhancements
     assert out.startswith(
-        "ok: 4 frameworks: eepm 53 (11 verified/37 derived/5 provisional); "
-        "ima 28 (28 verified); npss 22 (4 verified/18 derived); "
-        "uk_school 43 (43 verified)"
+        "ok: 4 frameworks: eepm 54 (50 derived/4 provisional; ids 16 source/7 assigned/"
+        "31 inferred); ima 28 (28 verified; ids 28 source); npss 22 (22 derived; ids 22 "
+        "assigned); uk_school 43 (43 verified; ids 9 source/34 assigned)"
     )
     assert "crosswalk mappings in 6 files" in out
     assert "note: eepm: 36 of the 48 benchmarks" in out
@@ -179,9 +182,9 @@ def test_a_user_framework_folder_loads_beside_the_shipped_ones(tmp_path: Path) -
         "# yaml-language-server: $schema=../schemas/standard.schema.json\n"
         "requirements:\n"
         "  - {id: A, kind: standard, title: A, statement: Do A., source: {section: A},"
-        " provenance: verified}\n"
+        " id_basis: source, provenance: verified}\n"
         "  - {id: A.1, kind: item, parent: A, title: A1, statement: Do A1., evidence: [budget],"
-        " source: {section: A}, provenance: verified}\n",
+        " source: {section: A}, id_basis: source, provenance: verified}\n",
         encoding="utf-8",
     )
     cat = mentorstd.load_catalog([folder])
@@ -194,18 +197,112 @@ def test_the_catalog_cache_is_keyed_by_content(
     tmp_path: Path, standards_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mentorstd import _cache
+    from mentorstd._resources import standards_dir
 
     monkeypatch.setenv("MENTORSTD_CACHE_DIR", str(tmp_path / "cache"))
     first = mentorstd.load_catalog([standards_copy], builtin=False, entry_points=False)
     assert len(list((tmp_path / "cache").glob("catalog-*.pickle"))) == 1
-    key = _cache.fingerprint([standards_copy])
+    # without the shipped frameworks, the shipped evidence vocabulary is still read
+    key = _cache.fingerprint([standards_dir() / "evidence-kinds.yaml", standards_copy])
     assert _cache.read(key) is not None
     again = mentorstd.load_catalog([standards_copy], builtin=False, entry_points=False)
     assert again.requirement("ima:III-2") == first.requirement("ima:III-2")
     assert again.crosswalk.table("eepm", "ima") == first.crosswalk.table("eepm", "ima")
     _replace(standards_copy / "ima" / "iii.yaml", "    parent: III\n", "    parent: X\n")
-    assert _cache.fingerprint([standards_copy]) != key
+    assert _cache.fingerprint([standards_dir() / "evidence-kinds.yaml", standards_copy]) != key
     with pytest.raises(mentorstd.StandardsError):
         mentorstd.load_catalog([standards_copy], builtin=False, entry_points=False)
     monkeypatch.setenv("MENTORSTD_NO_CACHE", "1")
     assert _cache.cache_dir() is None
+
+
+# -- standards folders: overriding, the shared vocabulary, nothing assessable -----------------
+
+
+def test_lint_of_a_copy_of_the_shipped_standards_is_ok_with_one_note(
+    standards_copy: Path,
+) -> None:
+    """The natural way to start editing: copy the folder and lint it."""
+    report = mentorstd.lint([standards_copy])
+    assert report.ok, report.problems[:3]
+    overrides = [n for n in report.notes if "overrides" in n]
+    assert len(overrides) == 1
+    assert "the shipped frameworks eepm, ima, npss, uk_school" in overrides[0]
+    assert "the shipped crosswalks eepm--ima" in overrides[0]
+
+
+def test_a_user_framework_with_a_shipped_id_replaces_it(
+    standards_copy: Path, cli: Callable[..., Any]
+) -> None:
+    ima = standards_copy / "ima"
+    _replace(ima / "framework.yaml", "title: Mentoring Program Standards", "title: Our IMA")
+    for other in ("eepm", "npss", "uk_school", "crosswalks"):
+        import shutil
+
+        shutil.rmtree(standards_copy / other)
+    cat = mentorstd.load_catalog([ima])
+    assert cat.framework("ima").title == "Our IMA"
+    assert list(cat.frameworks) == ["eepm", "ima", "npss", "uk_school"]
+    assert cat.notes == (
+        f"{ima}/ overrides the shipped frameworks ima (its definitions are used instead)",
+    )
+    result = cli("show", "ima", "-f", "json", "-S", str(ima))
+    assert result.exit_code == 0
+    assert result.stderr.count("overrides the shipped frameworks ima") == 1
+
+
+def test_no_builtin_keeps_the_evidence_vocabulary(standards_copy: Path) -> None:
+    """A single framework folder, without the shipped frameworks, still knows the shipped
+    evidence kinds."""
+    (standards_copy / "evidence-kinds.yaml").unlink()
+    report = mentorstd.lint([standards_copy / "ima"], builtin=False)
+    assert report.ok, report.problems[:3]
+    assert report.catalog is not None and list(report.catalog.frameworks) == ["ima"]
+    assert report.catalog.evidence_kinds  # from the shipped vocabulary
+
+
+def test_lint_warns_about_a_framework_with_nothing_to_assess(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    folder = tmp_path / "groups"
+    folder.mkdir()
+    (folder / "framework.yaml").write_text(
+        "# yaml-language-server: $schema=../schemas/framework.schema.json\n"
+        "id: groups\ntitle: Only groups\npublisher: Us\nyear: 2024\nsource: notes\n"
+        "usage: ours\nparts: [a.yaml]\n",
+        encoding="utf-8",
+    )
+    (folder / "a.yaml").write_text(
+        "# yaml-language-server: $schema=../schemas/standard.schema.json\n"
+        "requirements:\n"
+        "  - {id: '1', kind: standard, title: One, statement: The first., "
+        "source: {section: '1'}, provenance: provisional, id_basis: assigned}\n",
+        encoding="utf-8",
+    )
+    report = mentorstd.lint([folder], builtin=False)
+    assert report.ok
+    assert len(report.warnings) == 1 and "nothing can be assessed" in report.warnings[0]
+    result = cli("lint", "--no-builtin", str(folder))
+    assert result.exit_code == 0
+    assert "warning: " in result.stdout and "'groups' holds only standard entries" in result.stdout
+    assert mentorstd.lint().warnings == []
+
+
+def test_a_user_crosswalk_replaces_the_shipped_one_in_either_direction(tmp_path: Path) -> None:
+    """A folder holding ima--eepm.yaml replaces the shipped eepm--ima.yaml; files of one
+    folder are never replaced by each other."""
+    folder = tmp_path / "mine"
+    (folder / "crosswalks").mkdir(parents=True)
+    (folder / "crosswalks" / "ima--eepm.yaml").write_text(
+        "# yaml-language-server: $schema=../../schemas/crosswalk.schema.json\n"
+        "source: ima\ntarget: eepm\nauthor: us\ndate: '2026-01-01'\n"
+        "mappings:\n"
+        "  - {source: III-2, target: B.4.1, relation: intersects, confidence: low, "
+        "rationale: Both are about matching.}\n",
+        encoding="utf-8",
+    )
+    cat = mentorstd.load_catalog([folder])
+    links = cat.crosswalk.table("ima", "eepm")
+    assert [(link.source, link.target) for link in links] == [("ima:III-2", "eepm:B.4.1")]
+    assert "the shipped crosswalks eepm--ima" in cat.notes[0]
+    assert cat.crosswalk.table("ima", "npss")  # other pairs untouched

@@ -238,20 +238,55 @@ def test_every_spec_column_has_a_polars_type() -> None:
 def test_no_module_is_imported_from_the_bundle_or_the_working_folder(
     make_bundle: BundleFactory, tmp_path: Path
 ) -> None:
-    path = make_bundle(tables={"matches": MATCHES, "training": TRAINING})
+    path = make_bundle(tables={"matches": MATCHES, "training": TRAINING}, name="programs/p1")
     marker = tmp_path / "imported"
-    for name in ("polars", "numpy", "yaml", "pydantic", "typer", "csv", "hashlib", "json"):
-        (path / f"{name}.py").write_text(
-            f"open({str(marker)!r}, 'a').write({name!r})\n", encoding="utf-8"
+    for folder in (path, path.parent):
+        shadowed = (
+            "polars",
+            "numpy",
+            "yaml",
+            "pydantic",
+            "typer",
+            "csv",
+            "json",
+            "multiprocessing",
         )
+        for name in shadowed:
+            (folder / f"{name}.py").write_text(
+                f"open({str(marker)!r}, 'a').write({name!r})\n", encoding="utf-8"
+            )
     exe = Path(sys.executable).parent / "mentorstd"
-    for command in ([str(exe)], [sys.executable, "-m", "mentorstd"]):
-        result = subprocess.run(
-            [*command, "validate", ".", "-F", "eepm", "--format", "json"],
-            cwd=path,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    runs = [
+        (path, [str(exe), "validate", ".", "-F", "eepm", "--format", "json"]),
+        (path, [sys.executable, "-m", "mentorstd", "validate", ".", "-F", "eepm"]),
+        # batch workers are separate processes started in the same folder
+        (path.parent, [str(exe), "batch", ".", "-F", "eepm", "-j", "2", "-o", str(tmp_path / "o")]),
+    ]
+    for cwd, command in runs:
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
         assert not marker.exists(), (command, marker.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("module", "forbidden"),
+    [
+        ("mentorstd.bundle", ("mentorstd.metrics", "mentorstd.checks", "mentorstd.assessment")),
+        ("mentorstd.tables", ("mentorstd.bundle", "mentorstd.metrics", "mentorstd.assessment")),
+        ("mentorstd.metrics", ("mentorstd.checks", "mentorstd.assessment")),
+    ],
+)
+def test_loading_knows_nothing_of_assessment(module: str, forbidden: tuple[str, ...]) -> None:
+    code = (
+        f"import sys, {module}, mentorstd.privacy; "
+        f"print(sorted(m for m in {forbidden!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_carriage_return_line_ends_are_explained(tmp_path: Path) -> None:
+    (line,) = _problems(tmp_path, "contacts", b"match_id,date,with\rM1,2025-01-10,mentor\r")
+    assert line.startswith("data/contacts.csv:1: lines end with a carriage return alone")

@@ -153,7 +153,12 @@ def _user_framework(root: Path) -> None:
         ),
         encoding="utf-8",
     )
-    common = {"source": {"section": "1"}, "provenance": "provisional", "parent": "S"}
+    common = {
+        "source": {"section": "1"},
+        "provenance": "provisional",
+        "id_basis": "assigned",
+        "parent": "S",
+    }
     (folder / "s.yaml").write_text(
         "# yaml-language-server: $schema=../../schemas/standard.schema.json\n"
         + yaml.safe_dump(
@@ -166,6 +171,7 @@ def _user_framework(root: Path) -> None:
                         "statement": "S.",
                         "source": {"section": "1"},
                         "provenance": "provisional",
+                        "id_basis": "assigned",
                     },
                     {"id": "A1", "kind": "item", "title": "One", "statement": "One.", **common},
                     {"id": "A2", "kind": "item", "title": "Two", "statement": "Two.", **common},

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .catalog import Catalog, lint, load_catalog
     from .checks import Finding
     from .crosswalk import Coverage, Crosswalk, Link
+    from .diff import ReportDiff, diff_reports, load_report
     from .errors import (
         BundleError,
         DataError,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
         UsageError,
     )
     from .models import Framework, Requirement
+    from .plan import Goal, Plan, build_plan
 
 __all__ = [
     "Bundle",
@@ -42,9 +44,12 @@ __all__ = [
     "DataError",
     "Finding",
     "Framework",
+    "Goal",
     "Link",
     "MentorstdError",
+    "Plan",
     "Report",
+    "ReportDiff",
     "Requirement",
     "Result",
     "StandardsError",
@@ -52,9 +57,12 @@ __all__ = [
     "UsageError",
     "__version__",
     "assess",
+    "build_plan",
+    "diff_reports",
     "lint",
     "load_bundle",
     "load_catalog",
+    "load_report",
 ]
 
 _WHERE = {
@@ -70,6 +78,9 @@ _WHERE = {
     "Coverage": "crosswalk",
     "Crosswalk": "crosswalk",
     "Link": "crosswalk",
+    "ReportDiff": "diff",
+    "diff_reports": "diff",
+    "load_report": "diff",
     "BundleError": "errors",
     "DataError": "errors",
     "MentorstdError": "errors",
@@ -78,6 +89,9 @@ _WHERE = {
     "UsageError": "errors",
     "Framework": "models",
     "Requirement": "models",
+    "Goal": "plan",
+    "Plan": "plan",
+    "build_plan": "plan",
 }
 
 

@@ -57,7 +57,8 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             "rate",
             "Pair completion rate",
             "Matches closed as 'completed' divided by matches that have ended or are past their "
-            "planned end date; active matches before their planned end are not counted.",
+            "planned end date; active matches before their planned end are not counted (with "
+            "denominator: all, every match counts and open pairs count as not completed).",
             (
                 "matches.start_date",
                 "matches.planned_end_date",
@@ -65,6 +66,16 @@ METRIC_SPECS: dict[str, MetricSpec] = {
                 "matches.closure_reason",
             ),
             entity="match",
+            params=(
+                ParamSpec(
+                    "denominator",
+                    "Which matches are counted: 'ended' (ended or past the planned end; the "
+                    "default) or 'all' (the stricter reading: open pairs count as not "
+                    "completed).",
+                    ("ended", "all"),
+                    default="ended",
+                ),
+            ),
         ),
         MetricSpec(
             "satisfaction-rate",
@@ -87,7 +98,18 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             "responses that answer the question.",
             ("surveys.respondent_id", "surveys.role", "surveys.reports_success"),
             entity="respondent",
-            params=(ParamSpec("role", "Respondent role.", _ROLE_SURVEY, required=True),),
+            params=(
+                ParamSpec("role", "Respondent role.", _ROLE_SURVEY, required=True),
+                ParamSpec(
+                    "denominator",
+                    "'respondents' (the default: responses that answer) or 'matched' (the "
+                    "stricter reading, mentor and mentee roles only: every person of the role "
+                    "in the matches table who gave no answer also counts as not reporting "
+                    "success; needs the matches table).",
+                    ("respondents", "matched"),
+                    default="respondents",
+                ),
+            ),
         ),
         MetricSpec(
             "outcome-improvement-rate",
@@ -189,10 +211,20 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             "per-entity",
             "Planned commitment",
             "For each match: whole months from start_date to planned_end_date (a match without "
-            "a planned end fails).",
+            "a planned end fails). With minimum: program the threshold is the program's own "
+            "minimum: program.commitment_months when declared, else 9 months (a school year) "
+            "for school programs and 12 for every other model.",
             ("matches.match_id", "matches.start_date", "matches.planned_end_date"),
             entity="match",
             unit="months",
+            params=(
+                ParamSpec(
+                    "minimum",
+                    "'program': judge against the program's declared or model-default minimum "
+                    "instead of the check's fixed threshold.",
+                    ("program",),
+                ),
+            ),
         ),
         MetricSpec(
             "planned-end-reached-rate",

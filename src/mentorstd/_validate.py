@@ -86,6 +86,9 @@ def pydantic_problems(doc: LocatedDoc, err: ValidationError) -> list[Problem]:
     for item in err.errors(include_url=False):
         path = _clean_loc(doc.data, item["loc"])
         message = item["msg"]
+        if item["type"] in {"value_error", "assertion_error"}:
+            # our own validators' words, without pydantic's "Value error, " prefix
+            message = str(item.get("ctx", {}).get("error", message.partition(", ")[2] or message))
         if item["type"] == "extra_forbidden":
             message = "unknown field"
         elif item["type"] == "missing":

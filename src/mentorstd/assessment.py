@@ -93,7 +93,8 @@ STATUS_RULES: tuple[str, ...] = (
     "used (topical-only links never do). Stored links win over inferred ones, then higher "
     "confidence, then stronger relations (equal, then subset or superset, then intersects), "
     "then the stronger basis of the linked result, then shorter paths; among equals the more "
-    "cautious status.",
+    "cautious status. A set of requirements that together answer one (a joint mapping) gives "
+    "met when every member is met or not applicable.",
     "Groups (standards, sections, areas) roll up their items: met only when every applicable "
     "item is met, not-met when every assessed item is not-met, not-assessed when none is "
     "assessed, otherwise partially-met.",
@@ -152,6 +153,11 @@ class Result(_Model):
     findings: list[Finding] = Field(default_factory=list, description="What was found.")
     provenance: str = Field(description="How sure the requirement's encoding is.")
     tags: list[str] = Field(default_factory=list, description="Requirement tags.")
+
+    def __repr__(self) -> str:
+        via = f" via {self.via.from_}" if self.via is not None else ""
+        n = len(self.findings)
+        return f"<Result {self.requirement} {self.status}{via}, {n} finding{'s' * (n != 1)}>"
 
 
 class StandardSummary(_Model):
@@ -261,11 +267,53 @@ class Report(_Model):
         default=None, description="NQMS cycle and badge (EEPM only)."
     )
 
-    def __getitem__(self, requirement_id: str) -> Result:
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {s}" for s, n in self.summary.items() if n)
+        return (
+            f"<Report {self.framework} of {self.bundle!r} on {self.assessed_on}: "
+            f"{len(self.results)} results ({counts})>"
+        )
+
+    def __iter__(self) -> Iterator[Result]:  # type: ignore[override]
+        """The results, in the framework's order (not pydantic's field pairs: use
+        ``model_dump()`` for those)."""
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __contains__(self, requirement_id: object) -> bool:
+        return any(r.requirement == _global(requirement_id) for r in self.results)
+
+    def __getitem__(self, requirement_id: str | Requirement) -> Result:
+        """The result for a global requirement id (``"uk_school:9.1"``) or a
+        :class:`~mentorstd.Requirement`; a ``KeyError`` names the nearest ids."""
+        wanted = _global(requirement_id)
         for result in self.results:
-            if result.requirement == requirement_id:
+            if result.requirement == wanted:
                 return result
-        raise KeyError(requirement_id)
+        raise KeyError(_missing_result(self, str(wanted)))
+
+    def get(
+        self, requirement_id: str | Requirement, default: Result | None = None
+    ) -> Result | None:
+        """The result for ``requirement_id``, or ``default``."""
+        try:
+            return self[requirement_id]
+        except KeyError:
+            return default
+
+    def to_markdown(self) -> str:
+        """The report as Markdown (what ``validate --format markdown`` writes)."""
+        from .report.markdown import report_markdown
+
+        return report_markdown(self)
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML page (``validate --format html``)."""
+        from .report.html import report_html
+
+        return report_html(self)
 
     def statuses(self) -> dict[str, Status]:
         """Requirement id -> status."""
@@ -287,6 +335,23 @@ class Report(_Model):
 
 
 schemas.register("report", "mentorstd.assessment", "Report")
+
+
+def _global(requirement_id: object) -> object:
+    """A Requirement's global id; anything else unchanged."""
+    return getattr(requirement_id, "global_id", requirement_id)
+
+
+def _missing_result(report: Report, wanted: str) -> str:
+    import difflib
+
+    ids = [r.requirement for r in report.results]
+    local = wanted.rpartition(":")[2]
+    close = [i for i in ids if i.partition(":")[2].casefold() == local.casefold()]
+    close += difflib.get_close_matches(wanted, ids, 3, 0.75)
+    unique = list(dict.fromkeys(close))[:3]
+    hint = f"; did you mean {' or '.join(repr(i) for i in unique)}?" if unique else ""
+    return f"no result for {wanted!r} in this {report.framework} report{hint}"
 
 
 # -- combining -------------------------------------------------------------------------------
@@ -436,6 +501,44 @@ def _project(
     return status, via, link
 
 
+def _project_joint(
+    req: Requirement, direct: _Direct, catalog: Catalog
+) -> tuple[Via, Finding] | None:
+    """``met`` through a joint mapping when every member is met (or not applicable).
+
+    The via's path lists the members as stated, then this requirement, with one relation.
+    """
+    for joint in catalog.crosswalk.joint_into(req.global_id):
+        results = [direct.get(catalog.requirement(m)) for m in joint.members]
+        statuses = [status for status, _, _ in results]
+        if "met" not in statuses or not set(statuses) <= {"met", "not-applicable"}:
+            continue
+        bases = [basis for status, _, basis in results if status == "met"]
+        via = Via(
+            from_=joint.sources[0],
+            path=[*joint.sources, req.global_id],
+            relations=[joint.relation],
+            confidence=joint.confidence,
+            inferred=False,
+            source_status="met",
+            source_basis=max(bases, key=_BASIS_STRENGTH.__getitem__),
+        )
+        message = (
+            f"No direct evidence; met through the crosswalk: {', '.join(joint.sources)} "
+            f"together are {joint.relation} to this requirement, and all "
+            f"{len(joint.members)} of their required items are met or not applicable."
+        )
+        finding = Finding(
+            code="via-crosswalk",
+            check="crosswalk",
+            status="met",
+            message=message,
+            evidence=list(joint.sources),
+        )
+        return via, finding
+    return None
+
+
 #: How a relation reads between two requirement ids: "A is a subset of B".
 _RELATION_PHRASE = {
     "equal": "is equal to",
@@ -512,7 +615,12 @@ def iter_results(
         via = None
         if use_crosswalk and status == "not-assessed":
             projected = _project(req, direct, catalog, min_confidence)
-            if projected is not None:
+            joint = _project_joint(req, direct, catalog)
+            if joint is not None and (projected is None or projected[0] != "met"):
+                status, (via, finding) = "met", joint
+                basis = "crosswalk"
+                findings = [finding]
+            elif projected is not None:
                 status, via, _ = projected
                 basis = "crosswalk"
                 findings = [_via_finding(status, via)]
@@ -520,7 +628,12 @@ def iter_results(
             # weak direct evidence: a projection resting on attested or measured evidence
             # decides, and the findings say so
             projected = _project(req, direct, catalog, min_confidence, stronger_than_documents=True)
-            if projected is not None and projected[0] != status:
+            joint = _project_joint(req, direct, catalog)
+            if joint is not None:
+                status, (via, finding) = "met", joint
+                basis = "crosswalk"
+                findings = [finding, *findings]
+            elif projected is not None and projected[0] != status:
                 direct_status = status
                 status, via, _ = projected
                 basis = "crosswalk"

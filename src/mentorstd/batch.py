@@ -1,7 +1,8 @@
 """Assess many bundles in parallel: one report each, a summary CSV and an index page.
 
-A bundle that cannot be read becomes an error row; it never stops the batch. Workers are
-separate processes (``--jobs``), each loading the catalog once.
+A bundle that cannot be read becomes an error row; it never stops the batch. A folder that holds
+no bundle becomes a skipped row with the reason. Workers are separate processes (``--jobs``,
+default the number of CPUs), each loading the catalog once.
 """
 
 from __future__ import annotations
@@ -22,19 +23,39 @@ from .errors import MentorstdError, UsageError
 if TYPE_CHECKING:
     from .catalog import Catalog
 
-__all__ = ["BatchResult", "find_bundles", "run_batch"]
+__all__ = ["EXIT_CODES", "BatchResult", "find_bundles", "heat_map", "run_batch", "scan"]
 
 #: Requirements per basis, and statuses that came through the crosswalk (direct = the rest).
 BASIS_COLUMNS = [
     *(f"basis-{b}" for b in ("measured", "attested", "documented", "crosswalk", "none")),
     *(f"{s}-crosswalk" for s in ("met", "partially-met", "not-met")),
 ]
-SUMMARY_HEADER = ["bundle", "path", "result", "error", *STATUSES, *BASIS_COLUMNS, "unmet"]
+SUMMARY_HEADER = [
+    "bundle",
+    "program",
+    "framework",
+    "assessed_on",
+    "path",
+    "result",
+    "error",
+    *STATUSES,
+    *BASIS_COLUMNS,
+    "unmet",
+]
+
+#: Exit codes of ``mentorstd batch`` (documented in its help and the README).
+EXIT_CODES = {
+    0: "every bundle was assessed (skipped folders do not count)",
+    1: "every bundle was assessed and one reached the --fail-on level",
+    2: "some bundles could not be assessed (the others' reports are written), or bad usage",
+}
+
+_SUFFIX = {"json": ".json", "yaml": ".yaml", "markdown": ".md", "html": ".html", "xlsx": ".xlsx"}
 
 
 @dataclass
 class BatchResult:
-    """Rows of the summary, in bundle order, and the files written."""
+    """Rows of the summary (bundles and skipped folders, in path order) and the files written."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     summary_csv: Path | None = None
@@ -42,23 +63,81 @@ class BatchResult:
     summary_xlsx: Path | None = None  # with the xlsx format
 
     @property
+    def assessed(self) -> int:
+        """Bundles assessed."""
+        return sum(1 for r in self.rows if r["result"] == "assessed")
+
+    @property
     def errors(self) -> int:
         """Bundles that could not be assessed."""
         return sum(1 for r in self.rows if r["result"] == "error")
 
+    @property
+    def skipped(self) -> int:
+        """Folders holding no bundle."""
+        return sum(1 for r in self.rows if r["result"] == "skipped")
+
 
 def find_bundles(root: Path) -> list[Path]:
     """Every folder under ``root`` holding a ``bundle.yaml`` (not descending into bundles)."""
+    return scan(root)[0]
+
+
+def scan(root: Path, out: Path | None = None) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Bundles under ``root``, and the outermost folders that hold none, each with the reason.
+
+    A folder is skipped when neither it nor any folder below it holds a ``bundle.yaml``;
+    hidden folders, symbolic links and the output folder ``out`` are skipped unsearched.
+    """
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory")
-    found: list[Path] = []
-    for current, dirs, files in os.walk(root, followlinks=False):
-        if "bundle.yaml" in files:
-            found.append(Path(current))
-            dirs.clear()
-            continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-    return sorted(found)
+    out_resolved = out.resolve() if out is not None else None
+    bundles: list[Path] = []
+
+    def visit(folder: Path) -> tuple[bool, list[tuple[Path, str]]]:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as err:
+            return False, [(folder, f"cannot be read: {err.strerror or err}")]
+        if any(e.name == "bundle.yaml" and e.is_file() for e in entries):
+            bundles.append(folder)
+            return True, []
+        found, skipped = False, []
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                if entry.is_dir():
+                    skipped.append((path, "symbolic link, not followed"))
+                continue
+            if not entry.is_dir():
+                continue
+            if entry.name.startswith("."):
+                skipped.append((path, "hidden folder, not searched"))
+            elif out_resolved is not None and path.resolve() == out_resolved:
+                skipped.append((path, "the output folder of this batch"))
+            else:
+                has, below = visit(path)
+                if has:
+                    found = True
+                    skipped.extend(below)
+                else:
+                    skipped.append((path, _why_not_a_bundle(path)))
+        return found, skipped
+
+    found, skipped = visit(root)
+    if not found:
+        raise UsageError(f"{root}: no bundle.yaml found in this folder or below")
+    return sorted(bundles), skipped
+
+
+def _why_not_a_bundle(folder: Path) -> str:
+    names = {p.name for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else set()
+    if not names:
+        return "empty folder"
+    near = sorted(n for n in names if n.lower() in {"bundle.yml", "bundle.yaml", "bundle.json"})
+    if near:
+        return f"holds {near[0]}; a bundle's manifest must be named bundle.yaml"
+    return "no bundle.yaml in it or below"
 
 
 def _name_for(root: Path, bundle: Path) -> str:
@@ -92,31 +171,50 @@ def _assess_one(
     from .report import render_report
 
     assert _CATALOG is not None
-    row: dict[str, Any] = {"bundle": name, "path": path, "result": "assessed", "error": ""}
+    row: dict[str, Any] = {
+        "bundle": name,
+        "program": "",
+        "framework": framework,
+        "assessed_on": "",
+        "path": path,
+        "result": "assessed",
+        "error": "",
+    }
     try:
         bundle = load_bundle(path, catalog=_CATALOG, allow_personal_data=allow_personal)
+        row["program"] = bundle.manifest.program.name
         day = dt.date.fromisoformat(as_of) if as_of else None
         report = assess(bundle, framework, _CATALOG, as_of=day)
         for fmt in formats:
-            suffix = {"json": ".json", "markdown": ".md", "html": ".html", "xlsx": ".xlsx"}[fmt]
+            text: str | bytes
             if fmt == "xlsx":
                 from .report.xlsx import report_xlsx
 
-                data: str | bytes = report_xlsx(report)
+                text = report_xlsx(report)
+            elif fmt == "yaml":
+                import json
+
+                import yaml
+
+                text = yaml.safe_dump(
+                    json.loads(report.to_json()), sort_keys=False, allow_unicode=True, width=100
+                )
             else:
-                data = render_report(report, fmt)  # type: ignore[arg-type]
-            write_atomic(Path(out) / f"{name}{suffix}", data, protect=[path])
+                text = render_report(report, fmt)  # type: ignore[arg-type]
+            write_atomic(Path(out) / f"{name}{_SUFFIX[fmt]}", text, protect=[path])
     except MentorstdError as err:
         row.update(result="error", error=str(err))
         row.update(dict.fromkeys([*STATUSES, *BASIS_COLUMNS], ""))
         row["unmet"] = ""
         return row
+    row["assessed_on"] = report.assessed_on
     row.update(report.summary)
     for basis, counts in report.summary_by_basis.items():
         row[f"basis-{basis}"] = sum(counts.values())
     for status in ("met", "partially-met", "not-met"):
         row[f"{status}-crosswalk"] = report.summary_by_basis["crosswalk"][status]
     row["unmet"] = " ".join(r.requirement for r in report.results if r.status == "not-met")
+    row["statuses"] = report.statuses()
     return row
 
 
@@ -129,21 +227,43 @@ def run_batch(
     framework: str,
     out: Path,
     *,
-    jobs: int = 1,
+    jobs: int | None = None,
     standards: Sequence[str] = (),
     as_of: dt.date | None = None,
     allow_personal_data: bool = False,
     formats: Sequence[str] = ("json", "html"),
     progress: Callable[[int, int], None] | None = None,
+    catalog: Catalog | None = None,
 ) -> BatchResult:
-    """Assess every bundle under ``root`` against ``framework`` with ``jobs`` processes."""
-    bundles = find_bundles(root)
-    if not bundles:
-        raise UsageError(f"{root}: no bundle.yaml found under this folder")
+    """Assess every bundle under ``root`` against ``framework``.
+
+    Parameters
+    ----------
+    root : Path
+        Folder holding bundles at any depth.
+    framework : str
+        Framework id.
+    out : Path
+        Folder for one report per bundle and format, ``summary.csv`` and ``index.html``.
+    jobs : int, optional
+        Worker processes (default: the number of CPUs, at least 1).
+    standards : sequence of str
+        Extra standards folders, loaded in each worker.
+    catalog : Catalog, optional
+        The catalog of ``standards`` (titles for the index); loaded when not given.
+
+    Returns
+    -------
+    BatchResult
+        One row per bundle (``result`` assessed or error) and per skipped folder (``result``
+        skipped, the reason in ``error``), in path order.
+    """
+    bundles, skipped = scan(root, out)
     out_resolved = out.resolve()
     for bundle in bundles:
         if out_resolved.is_relative_to(bundle.resolve()):
             raise UsageError(f"{out}: refusing to write inside the input bundle {bundle}")
+    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     names = [_name_for(root, b) for b in bundles]
     tasks = [
         (
@@ -160,7 +280,13 @@ def run_batch(
     rows: dict[str, dict[str, Any]] = {}
     done = 0
     if jobs <= 1:
+        # in this process: the worker set-up must not outlive the batch
+        saved = os.environ.get("MENTORSTD_JOBS")
         _init_worker(list(standards))
+        if saved is None:
+            os.environ.pop("MENTORSTD_JOBS", None)
+        else:
+            os.environ["MENTORSTD_JOBS"] = saved
         for task in tasks:
             rows[task[1]] = _assess_one(*task)
             done += 1
@@ -186,18 +312,40 @@ def run_batch(
                 done += 1
                 if progress:
                     progress(done, len(tasks))
-    result = BatchResult(rows=[rows[n] for n in names])
-    result.summary_csv = write_summary(result.rows, out / "summary.csv", protect=bundles)
+    entries: list[tuple[Path, dict[str, Any]]] = [
+        (b, rows[n]) for b, n in zip(bundles, names, strict=True)
+    ]
+    for folder, reason in skipped:
+        row = {
+            "bundle": _name_for(root, folder),
+            "program": "",
+            "framework": framework,
+            "assessed_on": "",
+            "path": str(folder),
+            "result": "skipped",
+            "error": reason,
+            **dict.fromkeys(STATUSES, ""),
+            "unmet": "",
+        }
+        entries.append((folder, row))
+    entries.sort(key=lambda e: e[0].as_posix())
+    result = BatchResult(rows=[row for _, row in entries])
+    if catalog is None:
+        from .catalog import load_catalog
+
+        catalog = load_catalog(standards)
+    protect = [*bundles, *(folder for folder, _ in skipped)]
+    result.summary_csv = write_summary(result.rows, out / "summary.csv", protect=protect)
     if "xlsx" in formats:
         from .report.xlsx import summary_xlsx
 
         result.summary_xlsx = write_atomic(
             out / "summary.xlsx",
             summary_xlsx(SUMMARY_HEADER, list(iter_summary_rows(result.rows))),
-            protect=bundles,
+            protect=protect,
         )
     result.index_html = write_index(
-        result.rows, framework, out / "index.html", formats, protect=bundles
+        result.rows, framework, out / "index.html", formats, protect=protect, catalog=catalog
     )
     return result
 
@@ -215,23 +363,58 @@ def write_summary(rows: Sequence[dict[str, Any]], path: Path, protect: Sequence[
     return write_atomic(path, csv_text(SUMMARY_HEADER, iter_summary_rows(rows)), protect=protect)
 
 
+def heat_map(rows: Sequence[dict[str, Any]], framework: str, catalog: Catalog) -> dict[str, Any]:
+    """Requirement x program statuses of the assessed rows, with per-requirement counts.
+
+    Returns ``programs`` (the assessed rows), ``requirements`` (id, title, one status per
+    program, counts per status) in the framework's order, and ``most_unmet``: requirements
+    not met in at least one program, most often first.
+    """
+    assessed = [r for r in rows if r["result"] == "assessed"]
+    requirements: list[dict[str, Any]] = []
+    for req in catalog.framework(framework).requirements:
+        if req.is_group:
+            continue
+        cells = [r.get("statuses", {}).get(req.global_id, "not-assessed") for r in assessed]
+        counts = dict.fromkeys(STATUSES, 0)
+        for status in cells:
+            counts[status] += 1
+        requirements.append(
+            {"id": req.global_id, "title": req.title, "cells": cells, "counts": counts}
+        )
+    order = {item["id"]: n for n, item in enumerate(requirements)}
+    most_unmet = sorted(
+        (item for item in requirements if item["counts"]["not-met"]),
+        key=lambda item: (-item["counts"]["not-met"], order[item["id"]]),
+    )
+    return {"programs": assessed, "requirements": requirements, "most_unmet": most_unmet}
+
+
 def write_index(
     rows: Sequence[dict[str, Any]],
     framework: str,
     path: Path,
     formats: Sequence[str],
     protect: Sequence[Path] = (),
+    catalog: Catalog | None = None,
 ) -> Path:
-    """``index.html`` linking every report."""
+    """``index.html``: every row linked to its report, and a requirement x program heat map."""
     from .report.html import render_template
 
-    order = [(".html", "html"), (".json", "json"), (".md", "markdown"), (".xlsx", "xlsx")]
-    link = next((suffix for suffix, fmt in order if fmt in formats), ".json")
+    if catalog is None:
+        from .catalog import load_catalog
+
+        catalog = load_catalog()
+    link = next(
+        (_SUFFIX[f] for f in ("html", "json", "markdown", "yaml", "xlsx") if f in formats), ""
+    )
     page = render_template(
         "batch.html.j2",
         rows=rows,
         framework=framework,
+        framework_title=catalog.framework(framework).title,
         link=link,
+        heat=heat_map(rows, framework, catalog),
         generated=dt.date.today().isoformat(),
     )
     return write_atomic(path, page, protect=protect)

@@ -83,6 +83,14 @@ class Program(_Model):
     )
     started: dt.date | None = Field(default=None, description="When the program began.")
     period: Period = Field(description="Reporting period of the records.")
+    commitment_months: int | None = Field(
+        default=None,
+        ge=1,
+        le=120,
+        description="The program's own minimum commitment in months, which every match is "
+        "planned to last (EEPM B.2.6, B.2.11). Without it the minimum is the model's "
+        "default: 9 months (a school year) for school programs, 12 for every other model.",
+    )
 
 
 class DocumentRef(_Model):
@@ -176,6 +184,15 @@ class Bundle:
     manifest_sha256: str
     practices: dict[str, Practice] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        tables = ", ".join(f"{name} {len(table)}" for name, table in self.tables.items())
+        period = self.manifest.program.period
+        return (
+            f"<Bundle {self.name!r} ({self.manifest.program.name}, {period.start} to "
+            f"{period.end}): {len(self.documents)} documents, {len(self.practices)} practices, "
+            f"tables: {tables or 'none'}>"
+        )
 
     @property
     def period_end(self) -> dt.date:

@@ -69,34 +69,63 @@ class Catalog:
         evidence_kinds: dict[str, EvidenceKind],
         crosswalk_files: Sequence[tuple[CrosswalkFile, LocatedDoc | None]] = (),
         roots: Sequence[Path] = (),
+        notes: Sequence[str] = (),
     ) -> None:
         self.frameworks: dict[str, Framework] = frameworks
         self.evidence_kinds: dict[str, EvidenceKind] = evidence_kinds
         self.roots: tuple[Path, ...] = tuple(roots)
+        #: What loading wants the user to know, e.g. a user folder overriding a shipped one.
+        self.notes: tuple[str, ...] = tuple(notes)
         self._crosswalk_files = list(crosswalk_files)
 
     def __repr__(self) -> str:
-        return f"<Catalog frameworks={list(self.frameworks)}>"
+        n = sum(len(fw.requirements) for fw in self.frameworks.values())
+        ids = ", ".join(self.frameworks)
+        return f"<Catalog {len(self.frameworks)} frameworks ({ids}), {n} requirements>"
+
+    def __len__(self) -> int:
+        return len(self.frameworks)
+
+    def __iter__(self) -> Iterator[Framework]:
+        """The frameworks, in catalog order."""
+        return iter(self.frameworks.values())
+
+    def __contains__(self, item: object) -> bool:
+        """A framework id (``"eepm"``) or a global requirement id (``"eepm:B.3.1"``)."""
+        if not isinstance(item, str):
+            return False
+        return self.has_requirement(item) if ":" in item else item in self.frameworks
 
     def framework(self, framework_id: str) -> Framework:
-        """The framework with this id (:class:`UnknownIdError` if absent)."""
+        """The framework with this id (:class:`UnknownIdError`, with suggestions, if absent)."""
         try:
             return self.frameworks[framework_id]
         except KeyError:
-            known = ", ".join(self.frameworks) or "none"
-            raise UnknownIdError(f"unknown framework {framework_id!r} (known: {known})") from None
+            raise UnknownIdError(
+                f"unknown framework {framework_id!r}{suggest_framework(self, framework_id)}"
+            ) from None
 
     def requirement(self, global_id: str) -> Requirement:
-        """The requirement with global id ``<framework>:<local id>``."""
+        """The requirement with global id ``<framework>:<local id>``.
+
+        A local id alone (``"B.3.1"``), a framework id in the wrong case or a near-miss raise
+        :class:`UnknownIdError` naming the closest global ids.
+        """
         framework_id, sep, local_id = global_id.partition(":")
         if not sep or not local_id:
             raise UnknownIdError(
                 f"{global_id!r} is not a requirement id: expected <framework>:<local id>, "
-                "e.g. 'eepm:B.3.1'"
+                f"e.g. 'eepm:B.3.1'{suggest_requirement(self, global_id)}"
             )
-        framework = self.framework(framework_id)
-        if local_id not in framework:
-            raise UnknownIdError(f"unknown requirement {global_id!r}")
+        framework = self.frameworks.get(framework_id)
+        if framework is None or local_id not in framework:
+            hint = suggest_requirement(self, global_id)
+            if framework is None and not hint:
+                raise UnknownIdError(
+                    f"unknown framework {framework_id!r} in {global_id!r}"
+                    + suggest_framework(self, framework_id)
+                )
+            raise UnknownIdError(f"unknown requirement {global_id!r}{hint}")
         return framework.requirement(local_id)
 
     def has_requirement(self, global_id: str) -> bool:
@@ -119,12 +148,91 @@ class Catalog:
         return Crosswalk.from_files(self, self._crosswalk_files)
 
 
+# -- suggestions for near-miss ids -------------------------------------------------------------
+
+
+def _did_you_mean(candidates: Sequence[str]) -> str:
+    unique = list(dict.fromkeys(candidates))[:3]
+    if not unique:
+        return ""
+    if len(unique) == 1:
+        return f"; did you mean {unique[0]!r}?"
+    return "; did you mean " + ", ".join(repr(c) for c in unique[:-1]) + f" or {unique[-1]!r}?"
+
+
+def _close(word: str, options: Sequence[str], cutoff: float) -> list[str]:
+    """Options equal to ``word`` ignoring case first, then difflib's close matches."""
+    import difflib
+
+    folded = [o for o in options if o.casefold() == word.casefold()]
+    if folded:
+        return folded
+    by_fold = {o.casefold(): o for o in options}
+    return [
+        by_fold[m] for m in difflib.get_close_matches(word.casefold(), list(by_fold), 3, cutoff)
+    ]
+
+
+def suggest_framework(catalog: Catalog, framework_id: str) -> str:
+    """``"; did you mean 'eepm'? (known: ...)"`` for an unknown framework id.
+
+    A requirement's local id given where a framework is expected (``B.3.1``) suggests the
+    global ids that end in it.
+    """
+    known = f" (known: {', '.join(catalog.frameworks) or 'none'})"
+    close = _close(framework_id, list(catalog.frameworks), 0.6)
+    if close:
+        return _did_you_mean(close) + known
+    as_local = _local_matches(catalog, list(catalog.frameworks), framework_id)
+    if as_local:
+        return (
+            f"; {framework_id!r} looks like a requirement's local id"
+            + _did_you_mean(as_local)
+            + known
+        )
+    return known
+
+
+def _local_matches(
+    catalog: Catalog, framework_ids: Sequence[str], local_id: str, cutoff: float | None = None
+) -> list[str]:
+    """Global ids in these frameworks whose local id is ``local_id`` (ignoring case), or, with
+    ``cutoff``, close to it."""
+    found: list[str] = []
+    for fid in framework_ids:
+        ids = [r.id for r in catalog.frameworks[fid].requirements]
+        matches = (
+            [i for i in ids if i.casefold() == local_id.casefold()]
+            if cutoff is None
+            else _close(local_id, ids, cutoff)
+        )
+        found.extend(f"{fid}:{i}" for i in matches)
+    return found
+
+
+def suggest_requirement(catalog: Catalog, global_id: str) -> str:
+    """``"; did you mean 'eepm:B.3.1'?"`` for an unknown requirement id, or ``""``.
+
+    Tries, in order: the id with the framework's case fixed and the local id's case fixed; a
+    local id alone, in every framework; then close matches (difflib) of the local id.
+    """
+    framework_id, sep, local_id = global_id.partition(":")
+    if not sep:
+        return _did_you_mean(_local_matches(catalog, list(catalog.frameworks), global_id))
+    fids = _close(framework_id, list(catalog.frameworks), 0.6)
+    exact = _local_matches(catalog, fids, local_id)
+    if exact:
+        return _did_you_mean(exact)
+    return _did_you_mean(_local_matches(catalog, fids, local_id, cutoff=0.75))
+
+
 @dataclass
 class LintReport:
     """What ``mentorstd lint`` found."""
 
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     catalog: Catalog | None = None
 
     @property
@@ -133,14 +241,16 @@ class LintReport:
         return not self.problems
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """Per framework: requirements by kind and by provenance."""
+        """Per framework: requirements by kind, by provenance and by id basis (keys
+        ``id-source``, ``id-assigned``, ``id-inferred``)."""
         out: dict[str, dict[str, int]] = {}
         if self.catalog is None:
             return out
         for fid, fw in self.catalog.frameworks.items():
             kinds = Counter[str](r.kind for r in fw.requirements)
             prov = Counter[str](r.provenance for r in fw.requirements)
-            out[fid] = {"requirements": len(fw.requirements), **kinds, **prov}
+            basis = Counter[str](f"id-{r.id_basis}" for r in fw.requirements)
+            out[fid] = {"requirements": len(fw.requirements), **kinds, **prov, **basis}
         return out
 
 
@@ -159,6 +269,13 @@ class _Loader:
         self.crosswalks: list[tuple[CrosswalkFile, LocatedDoc | None]] = []
         self.roots: list[Path] = []
         self.extra_docs: list[tuple[LocatedDoc, Any]] = []
+        self.origins: dict[str, str] = {}  # framework id -> the folder it was loaded from
+        # the two frameworks of a crosswalk -> [(root, display)] of the files loaded for them
+        self.crosswalk_origins: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.kind_origins: dict[str, str] = {}
+        self._seen_paths: set[Path] = set()
+        self.current_root = ""
+        self.overridden: dict[str, dict[str, list[str]]] = {}  # root -> what it replaced
 
     # -- reading -------------------------------------------------------------------------
     def _read(self, path: Path, display: str, schema: str) -> LocatedDoc | None:
@@ -201,6 +318,7 @@ class _Loader:
 
     # -- roots and folders ---------------------------------------------------------------
     def load_root(self, root: Path, display_prefix: str) -> None:
+        self.current_root = display_prefix
         self.roots.append(root)
         kinds_path = root / "evidence-kinds.yaml"
         if kinds_path.is_file():
@@ -212,8 +330,19 @@ class _Loader:
             for path in sorted(cw_dir.glob("*.yaml")):
                 self.load_crosswalk(path, f"{display_prefix}crosswalks/{path.name}")
 
+    def is_new(self, path: Path) -> bool:
+        """False for a folder already loaded (given twice, e.g. by -S and MENTORSTD_PATH)."""
+        resolved = path.resolve()
+        if resolved in self._seen_paths:
+            return False
+        self._seen_paths.add(resolved)
+        return True
+
     def load_path(self, path: Path) -> None:
+        if not self.is_new(path):
+            return
         display = str(path).rstrip("/") + "/"
+        self.current_root = display
         if (path / "framework.yaml").is_file():
             self.load_framework(path, display)
         elif path.is_dir():
@@ -235,13 +364,38 @@ class _Loader:
         )
         if built is None:
             return
+        changed = []
         for i, kind in enumerate(built.kinds):
-            if kind.id in self.kinds:
+            if self.kind_origins.get(kind.id) == display:
                 self.problems.append(
                     doc.problem(["kinds", i, "id"], f"duplicate evidence kind {kind.id!r}")
                 )
+            elif kind.id in self.kinds and self.kinds[kind.id] != kind:
+                changed.append(kind.id)
             self.kinds[kind.id] = kind
+            self.kind_origins[kind.id] = display
+        for kind_id in changed:
+            self._record_override("evidence kinds", kind_id, "")
         self.kind_docs.append((doc, built))
+
+    def _record_override(self, what: str, item: str, earlier: str) -> None:
+        shipped = earlier.startswith("standards/")
+        key = f"{what}|{'shipped' if shipped else 'earlier'}"
+        self.overridden.setdefault(self.current_root, {}).setdefault(key, []).append(item)
+
+    def override_notes(self) -> list[str]:
+        """One note per folder naming everything it replaced."""
+        notes = []
+        for root, replaced in self.overridden.items():
+            parts = []
+            for key, items in replaced.items():
+                what, origin = key.split("|")
+                shown = ", ".join(items[:6]) + (
+                    f" and {len(items) - 6} more" if len(items) > 6 else ""
+                )
+                parts.append(f"{'the shipped ' if origin == 'shipped' else ''}{what} {shown}")
+            notes.append(f"{root} overrides {'; '.join(parts)} (its definitions are used instead)")
+        return notes
 
     def load_framework(self, folder: Path, display: str) -> None:
         meta_doc = self._read(
@@ -259,8 +413,7 @@ class _Loader:
                 )
             )
         if meta.id in self.frameworks:
-            self.problems.append(meta_doc.problem(["id"], f"framework {meta.id!r} loaded twice"))
-            return
+            self._override_framework(meta.id, display)
         requirements: list[Requirement] = []
         docs: list[tuple[LocatedDoc, StandardFile]] = []
         for i, part in enumerate(meta.parts):
@@ -284,6 +437,18 @@ class _Loader:
         )
         self.framework_docs[meta.id] = docs
         self.framework_meta_docs[meta.id] = meta_doc
+        self.origins[meta.id] = display
+
+    def _override_framework(self, framework_id: str, display: str) -> None:
+        """A later folder holding a framework id already loaded replaces it, with a note."""
+        earlier = self.origins.get(framework_id, "?")
+        self._record_override("frameworks", framework_id, earlier)
+        # the entry is replaced in place by the caller, keeping the catalog's order
+        self.framework_docs.pop(framework_id, None)
+        self.framework_meta_docs.pop(framework_id, None)
+        self.extra_docs = [
+            (doc, built) for doc, built in self.extra_docs if not doc.file.startswith(earlier)
+        ]
 
     def load_extra(
         self, folder: Path, display: str, meta_doc: LocatedDoc, name: str, rel: str
@@ -314,8 +479,22 @@ class _Loader:
         if doc is None:
             return
         built: CrosswalkFile | None = self._build(CrosswalkFile, doc, SCHEMA_FOR["crosswalk"])
-        if built is not None:
-            self.crosswalks.append((built, doc))
+        if built is None:
+            return
+        pair = (min(built.source, built.target), max(built.source, built.target))
+        loaded = self.crosswalk_origins.setdefault(pair, [])
+        replaced = {shown for root, shown in loaded if root != self.current_root}
+        if replaced:
+            # a later folder's file for the same two frameworks (either direction) replaces
+            # the earlier folders' files: a user's edited copy. Files of one folder add up.
+            self.crosswalks = [
+                (cw, d) for cw, d in self.crosswalks if d is None or d.file not in replaced
+            ]
+            loaded[:] = [(root, shown) for root, shown in loaded if shown not in replaced]
+            for shown in sorted(replaced):
+                self._record_override("crosswalks", f"{pair[0]}--{pair[1]}", shown)
+        loaded.append((self.current_root, display))
+        self.crosswalks.append((built, doc))
 
     # -- cross-file checks ---------------------------------------------------------------
     def check(self) -> None:
@@ -327,6 +506,7 @@ class _Loader:
             self._check_counts(fid)
         for doc, built in self.extra_docs:
             self._check_extra(doc, built)
+        self.notes[:0] = self.override_notes()
 
     def _check_framework(
         self, framework: Framework, docs: list[tuple[LocatedDoc, StandardFile]]
@@ -417,7 +597,23 @@ class _Loader:
                         )
 
     def catalog(self) -> Catalog:
-        return Catalog(self.frameworks, self.kinds, self.crosswalks, self.roots)
+        # only overrides concern every command; the other notes are for lint
+        return Catalog(
+            self.frameworks, self.kinds, self.crosswalks, self.roots, self.override_notes()
+        )
+
+    def assessability_warnings(self) -> list[str]:
+        """Frameworks holding nothing an assessment could report on (only groups)."""
+        warnings = []
+        for fid, framework in self.frameworks.items():
+            if all(r.is_group for r in framework.requirements):
+                kinds = sorted({r.kind for r in framework.requirements})
+                warnings.append(
+                    f"{self.origins.get(fid, fid)}: framework {fid!r} holds only "
+                    f"{' and '.join(kinds)} entries, which roll up their items; with no items "
+                    "(kind benchmark, indicator, item, ...) nothing can be assessed"
+                )
+        return warnings
 
 
 def metric_check_problems(
@@ -470,6 +666,10 @@ def _as_requirement(spec: RequirementSpec, framework_id: str) -> Requirement:
     )
 
 
+def _shipped_kinds() -> Path:
+    return standards_dir() / "evidence-kinds.yaml"
+
+
 def _env_roots() -> list[Path]:
     value = os.environ.get(PATH_ENV, "")
     return [Path(p) for p in value.split(os.pathsep) if p]
@@ -480,10 +680,15 @@ def _load(
 ) -> _Loader:
     loader = _Loader(strict=strict)
     if builtin:
+        loader.is_new(standards_dir())
         loader.load_root(standards_dir(), "standards/")
+    else:
+        # the evidence vocabulary is shared by every framework, not part of the shipped ones
+        loader.load_kinds(_shipped_kinds(), "standards/evidence-kinds.yaml")
     if entry_points:
         for root in entry_point_roots():
-            loader.load_root(root, f"{root}/")
+            if loader.is_new(root):
+                loader.load_root(root, f"{root}/")
     for path in [*_env_roots(), *map(Path, paths)]:
         loader.load_path(path)
     loader.check()
@@ -522,16 +727,16 @@ def load_catalog(
     from . import _cache
 
     roots = [
-        *([standards_dir()] if builtin else []),
+        *([standards_dir()] if builtin else [_shipped_kinds()]),
         *(entry_point_roots() if entry_points else []),
         *_env_roots(),
         *map(Path, paths),
     ]
     key = _cache.fingerprint(roots)
     cached = _cache.read(key)
-    if cached is not None:
-        frameworks, kinds, crosswalks, loaded_roots = cached
-        catalog = Catalog(frameworks, kinds, [(cw, None) for cw in crosswalks], loaded_roots)
+    if isinstance(cached, tuple) and len(cached) == 5:
+        frameworks, kinds, crosswalks, loaded_roots, notes = cached
+        catalog = Catalog(frameworks, kinds, [(cw, None) for cw in crosswalks], loaded_roots, notes)
     else:
         loader = _load(paths, builtin=builtin, entry_points=entry_points, strict=False)
         if loader.problems:
@@ -544,6 +749,7 @@ def load_catalog(
                 catalog.evidence_kinds,
                 [cw for cw, _ in catalog._crosswalk_files],
                 catalog.roots,
+                catalog.notes,
             ),
         )
     if builtin and roots == [standards_dir()] and _cache.read_rendered(key, "text") is None:
@@ -563,7 +769,11 @@ def lint(
     """Check standards data thoroughly: JSON Schemas, ids, parents, evidence kinds, metrics,
     crosswalk consistency. Returns every problem found (never raises for bad data)."""
     loader = _load(paths, builtin=builtin, entry_points=entry_points, strict=True)
-    report = LintReport(problems=list(loader.problems), notes=list(loader.notes))
+    report = LintReport(
+        problems=list(loader.problems),
+        notes=list(loader.notes),
+        warnings=loader.assessability_warnings(),
+    )
     if not loader.problems:
         catalog = loader.catalog()
         report.catalog = catalog

@@ -25,7 +25,7 @@ from .render import format_threshold, format_value
 if TYPE_CHECKING:
     from .bundle import Bundle
     from .catalog import Catalog
-    from .metrics import MetricContext
+    from .metrics import MetricContext, MetricResult
 
 __all__ = ["MESSAGES", "STATUSES", "CheckContext", "Finding", "Status", "iter_findings"]
 
@@ -258,8 +258,24 @@ def _stale(max_age: int, kinds: list[str], bundle: Bundle) -> Finding | None:
 
 
 def _metric(check: MetricCheck, ctx: MetricContext) -> Iterator[Finding]:
-    spec = METRIC_SPECS[check.metric]
     result = ctx.result(check.metric, dict(check.params))
+    if "threshold" in result.details:  # the metric resolved the program's own threshold
+        check = check.model_copy(update={"threshold": float(result.details["threshold"])})
+    for finding in _metric_findings(check, ctx, result):
+        extra = [result.note] if result.note and result.computable else []
+        if check.interpretation:
+            extra.append(f"(Our reading: {check.interpretation})")
+        yield (
+            finding.model_copy(update={"message": " ".join([finding.message, *extra])})
+            if extra
+            else finding
+        )
+
+
+def _metric_findings(
+    check: MetricCheck, ctx: MetricContext, result: MetricResult
+) -> Iterator[Finding]:
+    spec = METRIC_SPECS[check.metric]
     tables = sorted({c.partition(".")[0] for c in spec.reads})
     evidence = [ctx.bundle.tables[t].file for t in tables if t in ctx.bundle.tables]
     common: dict[str, Any] = {

@@ -1,12 +1,16 @@
 """The ``mentorstd`` command line: a thin typer layer over the public API.
 
 Exit codes: 0 done; 1 the ``--fail-on`` level was reached; 2 bad input or usage (one line per
-problem on stderr, never a traceback).
+problem on stderr, never a traceback), and in ``batch`` some bundles could not be assessed.
+
+Output formats follow one rule for every command (:func:`mentorstd._formats.choose_format`):
+``--format``, else the suffix of ``-o FILE``, else text.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import sys
 from collections.abc import Callable
@@ -28,8 +32,37 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
+
+class _Argument(typer.core.TyperArgument):
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None  # the metavar (BUNDLE, DIR, PATH) says it all
+
+
+def _tidy_params(params: list[Any]) -> list[Any]:
+    """Help without Python types: flags show no ``<bool>``, arguments no ``<path>`` or
+    ``<list[Path]>`` beside their metavar."""
+    for param in params:
+        if isinstance(param, typer.core.TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+        elif type(param) is typer.core.TyperArgument:
+            # typer offers no hook for an argument's type column; the subclass only hides it
+            param.__class__ = _Argument
+    return params
+
+
+class _Command(typer.core.TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _tidy_params(super().get_params(ctx))
+
+
+class _Group(typer.core.TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _tidy_params(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="mentorstd",
+    cls=_Group,
     help="Youth-mentoring quality standards as data: browse frameworks (EEPM, IMA, UK school "
     "schemes, NPSS), crosswalk them, and check a program's evidence bundle against any of them.",
     no_args_is_help=True,
@@ -40,23 +73,86 @@ app = typer.Typer(
 )
 
 
-class TextFormat(StrEnum):
-    """Output formats for data commands."""
+def _command(name: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """``@app.command()`` with tidy help: no ``<bool>`` beside flags, and the docstring's
+    paragraphs reflowed (rich help keeps every line break of a docstring)."""
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        doc = inspect.getdoc(func) or ""
+        text = "\n\n".join(" ".join(part.split()) for part in doc.split("\n\n"))
+        return app.command(name, cls=_Command, help=text)(func)
+
+    return decorate
+
+
+class Format(StrEnum):
+    """Every output format name; each command writes a subset (see :mod:`mentorstd._formats`)."""
 
     text = "text"
     json = "json"
     yaml = "yaml"
+    markdown = "markdown"
+    html = "html"
+    csv = "csv"
+    mermaid = "mermaid"
+    xlsx = "xlsx"
+    sssom = "sssom"
+    oscal_catalog = "oscal-catalog"
+    oscal_mapping = "oscal-mapping"
 
 
+def _format_option(formats: tuple[str, ...], extra: str = "") -> Any:
+    from ._formats import describe
+
+    return typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help=f"Output format: {describe(formats)}. Default: from the -o suffix, else "
+        f"{formats[0]}.{extra}",
+        show_default=False,
+    )
+
+
+_TEXT_DATA = ("text", "json", "yaml")
+FormatOption = Annotated[Format | None, _format_option(_TEXT_DATA)]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE (atomically) instead of the terminal; - is standard output.",
+    ),
+]
 AsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default today)."),
+    typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default: today)."),
 ]
 AllowPersonalDataOption = Annotated[
     bool,
     typer.Option(
         "--allow-personal-data",
         help="Proceed even if tables look like they hold personal data.",
+    ),
+]
+FrameworkOption = Annotated[
+    str,
+    typer.Option(
+        "--framework",
+        "-F",
+        metavar="FW",
+        help="Framework id: eepm, ima, uk_school, npss or one of your own.",
+    ),
+]
+StandardsOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--standards",
+        "-S",
+        metavar="PATH",
+        help="Extra standards folder (a framework folder or a folder of them); repeatable. "
+        "Also read from MENTORSTD_PATH.",
     ),
 ]
 
@@ -77,7 +173,23 @@ def _stderr() -> Console:
 def _stdout() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    class _PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 here; a reader that stops early (| head) is not an error
+            raise BrokenPipeError
+
+    return _PipeConsole(highlight=False, soft_wrap=True)
+
+
+def _capture(draw: Callable[[Console], None]) -> str:
+    """What ``draw`` prints, as plain text (no colours) for a file."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    draw(Console(file=buffer, width=100, color_system=None, highlight=False, soft_wrap=True))
+    return buffer.getvalue()
 
 
 def fail(lines: list[str] | str, code: int = 2) -> NoReturn:
@@ -85,6 +197,19 @@ def fail(lines: list[str] | str, code: int = 2) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
         sys.stderr.write(f"mentorstd: error: {line}\n")
     raise typer.Exit(code)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: send what is left to /dev/null so the exit flush cannot fail."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        return  # not a real file (tests)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -99,25 +224,73 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except BrokenPipeError:
-            sys.stderr.close()
+            _silence_stdout()
             raise typer.Exit(0) from None
 
     return wrapper
 
 
-def _catalog() -> Catalog:
+def _catalog(extra: list[Path] | None = None) -> Catalog:
     from .catalog import load_catalog
 
-    return load_catalog(_state.standards)
+    catalog = load_catalog([*_state.standards, *(extra or [])])
+    for note in catalog.notes:
+        sys.stderr.write(f"mentorstd: note: {note}\n")
+    return catalog
 
 
-def _emit(data: Any, fmt: TextFormat) -> None:
-    if fmt is TextFormat.json:
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    else:
-        import yaml
+def _choose(
+    fmt: Format | None, output: Path | None, supported: tuple[str, ...], command: str
+) -> str:
+    from ._formats import choose_format
 
-        sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    return choose_format(fmt.value if fmt else None, output, supported, command=command)
+
+
+def _dump(data: Any, fmt: str) -> str:
+    """``data`` as JSON or YAML text."""
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _write_or_print(text: str, output: Path | None, protect: list[Path]) -> None:
+    from ._formats import STDOUT
+
+    if output is None or str(output) == STDOUT:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from ._io import write_atomic
+
+    write_atomic(output, text, protect=protect)
+    sys.stderr.write(f"wrote {output}\n")
+
+
+def _deliver_text(
+    draw: Callable[[Console], None], output: Path | None, protect: list[Path] | None = None
+) -> None:
+    """Terminal text: coloured on the terminal, plain in a file."""
+    from ._formats import STDOUT
+
+    if output is None or str(output) == STDOUT:
+        draw(_stdout())
+        return
+    _write_or_print(_capture(draw), output, protect or [])
+
+
+def _write_binary(data: bytes, output: Path | None, protect: list[Path], fmt: str) -> None:
+    from ._formats import STDOUT
+    from .errors import UsageError
+
+    if output is None or str(output) == STDOUT:
+        raise UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
+    from ._io import write_atomic
+
+    write_atomic(output, data, protect=protect)
+    sys.stderr.write(f"wrote {output}\n")
 
 
 def _version_callback(value: bool) -> None:
@@ -137,16 +310,7 @@ def main_callback(
             help="Print the version and exit.",
         ),
     ] = False,
-    standards: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--standards",
-            "-S",
-            metavar="PATH",
-            help="Extra standards folder (a framework folder or a folder of them); "
-            "repeatable. Also read from MENTORSTD_PATH.",
-        ),
-    ] = None,
+    standards: StandardsOption = None,
 ) -> None:
     """Youth-mentoring quality standards as data."""
     _state.standards = tuple(standards or ())
@@ -155,27 +319,24 @@ def main_callback(
 # -- frameworks ----------------------------------------------------------------------------
 
 
-@app.command()
+@_command()
 @handles_errors
 def frameworks(
-    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        TextFormat.text
-    ),
+    fmt: FormatOption = None, output: OutputOption = None, standards: StandardsOption = None
 ) -> None:
     """List the loaded frameworks with their requirement counts."""
     from ._summary import framework_rows, render
 
-    rows = framework_rows(_catalog())
-    if fmt is TextFormat.yaml:
-        _emit(rows, fmt)
-        return
-    sys.stdout.write(render(rows, fmt.value))
+    chosen = _choose(fmt, output, _TEXT_DATA, "frameworks")
+    rows = framework_rows(_catalog(standards))
+    text = _dump(rows, chosen) if chosen == "yaml" else render(rows, chosen)
+    _write_or_print(text, output, [])
 
 
 # -- show ----------------------------------------------------------------------------------
 
 
-@app.command()
+@_command()
 @handles_errors
 def show(
     target: Annotated[
@@ -184,44 +345,50 @@ def show(
             metavar="FW[:ID]", help="A framework id, or a requirement id such as eepm:B.3.1."
         ),
     ],
-    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        TextFormat.text
-    ),
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    standards: StandardsOption = None,
 ) -> None:
     """Show a framework's requirements, or one requirement with its evidence and checks."""
-    cat = _catalog()
+    chosen = _choose(fmt, output, _TEXT_DATA, "show")
+    cat = _catalog(standards)
     if ":" in target:
         req = cat.requirement(target)
-        if fmt is not TextFormat.text:
-            _emit(req.model_dump(mode="json"), fmt)
+        if chosen != "text":
+            _write_or_print(_dump(req.model_dump(mode="json"), chosen), output, [])
             return
-        _print_requirement(cat, req)
+        _deliver_text(lambda console: _print_requirement(console, cat, req), output)
         return
     fw = cat.framework(target)
-    if fmt is not TextFormat.text:
-        _emit([r.model_dump(mode="json") for r in fw.requirements], fmt)
-        return
-    from rich.table import Table
-
-    table = Table(
-        title=f"{fw.id}: {fw.title} ({fw.meta.edition or fw.meta.year})", title_justify="left"
-    )
-    for col in ("id", "kind", "title", "provenance", "checks"):
-        table.add_column(col, overflow="fold")
-    for r in fw.requirements:
-        indent = "" if r.is_group else "  "
-        table.add_row(
-            indent + r.id, r.kind, r.title, r.provenance, str(len(r.checks)) if r.checks else ""
+    if chosen != "text":
+        _write_or_print(
+            _dump([r.model_dump(mode="json") for r in fw.requirements], chosen), output, []
         )
-    _stdout().print(table)
+        return
+
+    def draw(console: Console) -> None:
+        from rich.table import Table
+
+        table = Table(
+            title=f"{fw.id}: {fw.title} ({fw.meta.edition or fw.meta.year})",
+            title_justify="left",
+        )
+        for col in ("id", "kind", "title", "id basis", "provenance", "checks"):
+            table.add_column(col, overflow="fold")
+        for r in fw.requirements:
+            indent = "" if r.is_group else "  "
+            checks = str(len(r.checks)) if r.checks else ""
+            table.add_row(indent + r.id, r.kind, r.title, r.id_basis, r.provenance, checks)
+        console.print(table)
+
+    _deliver_text(draw, output)
 
 
-def _print_requirement(cat: Catalog, req: Requirement) -> None:
+def _print_requirement(console: Console, cat: Catalog, req: Requirement) -> None:
     from rich.markup import escape
 
     from .render import describe_check
 
-    console = _stdout()
     fw = cat.framework(req.framework)
     console.print(f"[bold]{escape(req.global_id)}[/bold]  {escape(req.title)}")
     console.print(
@@ -259,6 +426,7 @@ def _print_requirement(cat: Catalog, req: Requirement) -> None:
             + escape(req.source.document)
             + (f" <{escape(req.source.url)}>" if req.source.url else "")
         )
+    console.print(f"[bold]Id basis[/bold]  {req.id_basis}")
     console.print(f"[bold]Provenance[/bold]  {req.provenance}")
     if req.notes:
         console.print(f"[bold]Notes[/bold]  {escape(req.notes)}")
@@ -269,20 +437,21 @@ def _print_requirement(cat: Catalog, req: Requirement) -> None:
 # -- schema, metrics -------------------------------------------------------------------------
 
 
-@app.command()
+@_command()
 @handles_errors
 def schema(
-    name: Annotated[str | None, typer.Argument(help="Schema name; omit to list them.")] = None,
+    name: Annotated[
+        str | None, typer.Argument(metavar="NAME", help="Schema name; omit to list them.")
+    ] = None,
+    output: OutputOption = None,
     bundle: Annotated[
         Path | None,
         typer.Option(
             "--bundle",
+            metavar="BUNDLE",
             help="With 'datapackage': describe this bundle's tables at their paths "
             "(default: the canonical data/<table>.csv layout).",
         ),
-    ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here (atomically).")
     ] = None,
 ) -> None:
     """Print a JSON Schema (framework, standard, evidence-kinds, crosswalk, nqms, bundle,
@@ -291,8 +460,7 @@ def schema(
     from .schemas import names, read
 
     if name is None:
-        for item in names():  # JSON Schemas only; 'datapackage' is named in the help
-            sys.stdout.write(f"{item}\n")
+        _write_or_print("".join(f"{item}\n" for item in names()), output, [])
         return
     if name == "datapackage":
         _datapackage(bundle, output)
@@ -301,7 +469,7 @@ def schema(
         from .errors import UsageError
 
         raise UsageError("--bundle goes with 'schema datapackage' only")
-    _write_or_print(read(name.removesuffix(".schema.json")), output, protect=[])
+    _write_or_print(read(name.removesuffix(".schema.json")), output, [])
 
 
 def _datapackage(bundle: Path | None, output: Path | None) -> None:
@@ -315,20 +483,16 @@ def _datapackage(bundle: Path | None, output: Path | None) -> None:
     descriptor, notes = to_datapackage(loaded)
     for note in notes:
         sys.stderr.write(f"note: {note}\n")
-    text = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
-    _write_or_print(text, output, protect=[])
+    _write_or_print(_dump(descriptor, "json"), output, [])
 
 
-@app.command()
+@_command()
 @handles_errors
-def metrics(
-    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        TextFormat.text
-    ),
-) -> None:
+def metrics(fmt: FormatOption = None, output: OutputOption = None) -> None:
     """List the metrics checks can use: definition, what each reads, parameters."""
     from ._registry import METRIC_SPECS
 
+    chosen = _choose(fmt, output, _TEXT_DATA, "metrics")
     rows: list[dict[str, Any]] = [
         {
             "name": s.name,
@@ -352,34 +516,31 @@ def metrics(
         }
         for s in METRIC_SPECS.values()
     ]
-    if fmt is not TextFormat.text:
-        _emit(rows, fmt)
+    if chosen != "text":
+        _write_or_print(_dump(rows, chosen), output, [])
         return
-    console = _stdout()
-    for row in rows:
-        console.print(
-            f"[bold]{row['name']}[/bold] ({row['kind']}, per {row['entity']}, {row['unit']})"
-        )
-        console.print(f"  {row['definition']}")
-        console.print(f"  reads: {', '.join(row['reads'])}")
-        for p in row["params"]:
-            extra = f" one of {', '.join(p['choices'])}" if p["choices"] else ""
-            default = f" (default {p['default']})" if p["default"] is not None else ""
-            need = " (required)" if p["required"] else ""
-            console.print(f"  param {p['name']}: {p['description']}{extra}{default}{need}")
+
+    def draw(console: Console) -> None:
+        from rich.markup import escape
+
+        for row in rows:
+            console.print(
+                f"[bold]{row['name']}[/bold] ({row['kind']}, per {row['entity']}, {row['unit']})"
+            )
+            console.print(f"  {escape(row['definition'])}")
+            console.print(f"  reads: {', '.join(row['reads'])}")
+            for p in row["params"]:
+                extra = f" one of {', '.join(p['choices'])}" if p["choices"] else ""
+                default = f" (default {p['default']})" if p["default"] is not None else ""
+                need = " (required)" if p["required"] else ""
+                console.print(
+                    f"  param {p['name']}: {escape(p['description'])}{extra}{default}{need}"
+                )
+
+    _deliver_text(draw, output)
 
 
 # -- validate --------------------------------------------------------------------------------
-
-
-class ReportFormatOpt(StrEnum):
-    """Report formats."""
-
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-    html = "html"
-    xlsx = "xlsx"
 
 
 class FailOn(StrEnum):
@@ -389,39 +550,17 @@ class FailOn(StrEnum):
     partially_met = "partially-met"
 
 
-_SUFFIX_FORMAT = {
-    ".json": "json",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-    ".xlsx": "xlsx",
-}
-#: Formats named by a double suffix, checked before the last suffix.
-_NAME_SUFFIX_FORMAT = {".sssom.tsv": "sssom"}
+FailOnOption = Annotated[
+    FailOn | None,
+    typer.Option(
+        "--fail-on",
+        metavar="LEVEL",
+        help="Exit 1 when any requirement is at this level or worse: not-met or partially-met.",
+        show_default=False,
+    ),
+]
 
-
-def _suffix_format(output: Path | None, allowed: set[str]) -> str | None:
-    """The format an output file's name implies, if it is one of ``allowed``."""
-    if output is None:
-        return None
-    name = output.name.lower()
-    for suffix, fmt in _NAME_SUFFIX_FORMAT.items():
-        if name.endswith(suffix) and fmt in allowed:
-            return fmt
-    by_suffix = _SUFFIX_FORMAT.get(output.suffix.lower())
-    return by_suffix if by_suffix in allowed else None
-
-
-def _write_binary(data: bytes, output: Path | None, protect: list[Path], fmt: str) -> None:
-    from .errors import UsageError
-
-    if output is None:
-        raise UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
-    from ._io import write_atomic
-
-    write_atomic(output, data, protect=protect)
-    sys.stderr.write(f"wrote {output}\n")
+_REPORT_FORMATS = ("text", "json", "yaml", "markdown", "html", "xlsx")
 
 
 class ConfidenceOpt(StrEnum):
@@ -445,48 +584,39 @@ def _parse_date(value: str | None, option: str) -> Any:
         raise UsageError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _choose_format(fmt: ReportFormatOpt | None, output: Path | None) -> str:
-    if fmt is not None:
-        return fmt.value
-    if output is not None:
-        return _SUFFIX_FORMAT.get(output.suffix.lower(), "json")
-    return "text"
+def fail_levels(fail_on: FailOn | None) -> tuple[str, ...]:
+    """The statuses that reach the --fail-on level."""
+    if fail_on is None:
+        return ()
+    return ("not-met",) if fail_on is FailOn.not_met else ("not-met", "partially-met")
 
 
 def fail_level_reached(summary: dict[str, int], fail_on: FailOn | None) -> bool:
     """True when the report has a status at or beyond the --fail-on level."""
-    if fail_on is None:
-        return False
-    levels = ["not-met"] if fail_on is FailOn.not_met else ["not-met", "partially-met"]
-    return any(summary.get(level, 0) for level in levels)
+    return any(summary.get(level, 0) for level in fail_levels(fail_on))
 
 
-@app.command()
+def _failing_line(ids: list[str], fail_on: FailOn, limit: int = 10) -> str:
+    shown = ", ".join(ids[:limit]) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    levels = " or ".join(fail_levels(fail_on))
+    noun = "requirement is" if len(ids) == 1 else "requirements are"
+    return f"--fail-on {fail_on.value}: {len(ids)} {noun} {levels}: {shown}"
+
+
+@_command()
 @handles_errors
 def validate(
-    bundle: Annotated[Path, typer.Argument(help="Evidence bundle folder (with bundle.yaml).")],
-    framework: Annotated[
-        str,
-        typer.Option(
-            "--framework", "-F", help="Framework to assess against: eepm, ima, uk_school, npss."
-        ),
+    bundle: Annotated[
+        Path,
+        typer.Argument(metavar="BUNDLE", help="Evidence bundle folder (with bundle.yaml)."),
     ],
+    framework: FrameworkOption,
     fmt: Annotated[
-        ReportFormatOpt | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="text (terminal summary), json, markdown, html or xlsx (one row per "
-            "requirement). Default: from the -o suffix, else text.",
-        ),
+        Format | None,
+        _format_option(_REPORT_FORMATS, " Text is a terminal summary."),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here (atomically).")
-    ] = None,
-    fail_on: Annotated[
-        FailOn | None,
-        typer.Option("--fail-on", help="Exit 1 when any requirement is at this level or worse."),
-    ] = None,
+    output: OutputOption = None,
+    fail_on: FailOnOption = None,
     as_of: AsOfOption = None,
     no_crosswalk: Annotated[
         bool,
@@ -497,18 +627,22 @@ def validate(
     min_confidence: Annotated[
         ConfidenceOpt,
         typer.Option(
-            "--min-confidence", help="Lowest confidence of crosswalk links used for projection."
+            "--min-confidence",
+            metavar="LEVEL",
+            help="Lowest confidence of crosswalk links used for projection: low, medium, high.",
         ),
     ] = ConfidenceOpt.medium,
     allow_personal_data: AllowPersonalDataOption = False,
+    standards: StandardsOption = None,
 ) -> None:
     """Assess an evidence bundle against a framework and report each requirement's status,
     what it rests on, and what to fix first."""
     from .assessment import assess
     from .bundle import load_bundle
 
+    chosen = _choose(fmt, output, _REPORT_FORMATS, "validate")
     day = _parse_date(as_of, "--as-of")
-    cat = _catalog()
+    cat = _catalog(standards)
     cat.framework(framework)
     loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
     report = assess(
@@ -519,45 +653,31 @@ def validate(
         use_crosswalk=not no_crosswalk,
         min_confidence=min_confidence.value,
     )
-    chosen = _choose_format(fmt, output)
     if chosen == "text":
-        if output is not None:
-            from .errors import UsageError
-
-            raise UsageError(
-                "--format text prints to the terminal; choose json, markdown, html or xlsx for -o"
-            )
-        _print_report_summary(report)
+        _deliver_text(lambda console: _print_report_summary(console, report), output, [bundle])
+    elif chosen == "yaml":
+        _write_or_print(_dump(json.loads(report.to_json()), "yaml"), output, [bundle])
     elif chosen == "xlsx":
         from .report.xlsx import report_xlsx
 
-        _write_binary(report_xlsx(report), output, protect=[bundle], fmt="xlsx")
+        _write_binary(report_xlsx(report), output, [bundle], "xlsx")
     else:
         from .report import render_report
 
         text = render_report(report, chosen)  # type: ignore[arg-type]
-        _write_or_print(text, output, protect=[bundle])
-    if fail_level_reached(report.summary, fail_on):
+        _write_or_print(text, output, [bundle])
+    failing = [r.requirement for r in report.results if r.status in fail_levels(fail_on)]
+    if failing and fail_on is not None:
+        sys.stderr.write(f"mentorstd: {_failing_line(failing, fail_on)}\n")
         raise typer.Exit(1)
 
 
-def _write_or_print(text: str, output: Path | None, protect: list[Path]) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from ._io import write_atomic
-
-    write_atomic(output, text, protect=protect)
-    sys.stderr.write(f"wrote {output}\n")
-
-
-def _print_report_summary(report: Any) -> None:
+def _print_report_summary(console: Console, report: Any) -> None:
     from rich.markup import escape
     from rich.table import Table
 
     from .render import BASIS_LABEL
 
-    console = _stdout()
     colours = {
         "met": "green",
         "partially-met": "yellow",
@@ -616,19 +736,20 @@ def _print_report_summary(report: Any) -> None:
 # -- crosswalk -------------------------------------------------------------------------------
 
 
-class CrosswalkFormatOpt(StrEnum):
-    """Crosswalk table formats."""
+_CROSSWALK_FORMATS = (
+    "text",
+    "json",
+    "yaml",
+    "markdown",
+    "html",
+    "csv",
+    "mermaid",
+    "sssom",
+    "oscal-mapping",
+)
 
-    csv = "csv"
-    markdown = "markdown"
-    html = "html"
-    json = "json"
-    mermaid = "mermaid"
-    sssom = "sssom"
-    oscal_mapping = "oscal-mapping"
 
-
-@app.command()
+@_command()
 @handles_errors
 def crosswalk(
     fw_a: Annotated[str, typer.Argument(metavar="FW_A", help="Source framework (or 'import').")],
@@ -636,12 +757,11 @@ def crosswalk(
         str, typer.Argument(metavar="FW_B", help="Target framework (or, after 'import', a file).")
     ],
     fmt: Annotated[
-        CrosswalkFormatOpt | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="markdown (default), csv, html, json, mermaid, sssom (SSSOM/TSV; also from "
-            "a .sssom.tsv -o suffix) or oscal-mapping (OSCAL mapping collection JSON).",
+        Format | None,
+        _format_option(
+            _CROSSWALK_FORMATS,
+            " sssom is an SSSOM/TSV mapping set (also from a .sssom.tsv name), oscal-mapping an "
+            "OSCAL mapping collection.",
         ),
     ] = None,
     inferred: Annotated[
@@ -650,57 +770,60 @@ def crosswalk(
     ] = False,
     min_confidence: Annotated[
         ConfidenceOpt,
-        typer.Option("--min-confidence", help="Leave out links below this confidence."),
+        typer.Option(
+            "--min-confidence",
+            metavar="LEVEL",
+            help="Leave out links below this confidence: low, medium or high.",
+        ),
     ] = ConfidenceOpt.low,
     coverage: Annotated[
         bool, typer.Option("--coverage", help="Print only the coverage figures.")
     ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")
-    ] = None,
+    output: OutputOption = None,
+    standards: StandardsOption = None,
     author: Annotated[
         str | None,
         typer.Option(
-            "--author", help="With 'import': the crosswalk's author (default: from the file)."
+            "--author",
+            metavar="NAME",
+            help="With 'import': the crosswalk's author (default: from the file).",
         ),
     ] = None,
 ) -> None:
     """Table of links between two frameworks (stored, and with --inferred, inferred), with
     coverage both ways. `crosswalk import FILE.sssom.tsv [-o FILE.yaml]` turns an SSSOM
     mapping set into a crosswalk file and lints it."""
+    from .errors import UsageError
     from .report.crosswalk import build_table, render_crosswalk
 
     if fw_a == "import":
-        _crosswalk_import(Path(fw_b), output, author)
+        _crosswalk_import(Path(fw_b), output, author, standards)
         return
-    cat = _catalog()
+    cat = _catalog(standards)
     cat.framework(fw_a)
     cat.framework(fw_b)
+    if fw_a == fw_b:
+        raise UsageError(
+            f"crosswalk {fw_a} {fw_b}: a crosswalk links two different frameworks; "
+            f"name another one (known: {', '.join(f for f in cat.frameworks if f != fw_a)})"
+        )
+    supported = ("text", "json", "yaml") if coverage else _CROSSWALK_FORMATS
+    chosen = _choose(fmt, output, supported, "crosswalk --coverage" if coverage else "crosswalk")
     table = build_table(cat, fw_a, fw_b, inferred=inferred, min_confidence=min_confidence.value)
-    chosen = fmt.value if fmt is not None else _suffix_format(output, {"sssom"}) or "markdown"
-    if chosen == "sssom" and not coverage:
-        from .interop.sssom import to_sssom
-
-        _write_or_print(to_sssom(table), output, protect=[])
-        return
-    if chosen == "oscal-mapping" and not coverage:
-        from .interop.oscal import to_oscal_mapping
-
-        doc = to_oscal_mapping(table)
-        if not doc["mapping-collection"]["mappings"][0]["maps"]:
-            from .errors import UsageError
-
-            raise UsageError(
-                f"no links between controls of {fw_a} and {fw_b} at this confidence: an OSCAL "
-                "mapping needs at least one"
+    if inferred:
+        added = sum(1 for link in table.links if link.inferred)
+        if added == 0:
+            sys.stderr.write(
+                f"mentorstd: note: --inferred adds no link from {fw_a} to {fw_b}: every path "
+                "through other frameworks ends at a requirement already linked directly, or "
+                "composes to no relation\n"
             )
-        _write_or_print(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output, [])
-        return
-    fmt = CrosswalkFormatOpt(chosen)
+        else:
+            sys.stderr.write(f"mentorstd: note: --inferred adds {added} inferred links\n")
     if coverage:
         data: list[dict[str, Any]] = [table.coverage_ab.to_dict(), table.coverage_ba.to_dict()]
-        if fmt is CrosswalkFormatOpt.json:
-            text = json.dumps(data, indent=2) + "\n"
+        if chosen != "text":
+            text = _dump(data, chosen)
         else:
             text = "".join(
                 f"{c['a']} -> {c['b']}: {c['covered']} of {c['total']} linked "
@@ -708,27 +831,47 @@ def crosswalk(
                 f"{len(c['unmapped'])} unmapped\n"
                 for c in data
             )
+    elif chosen == "text":
+        _deliver_text(lambda console: _print_crosswalk(console, table), output)
+        return
+    elif chosen == "yaml":
+        text = _dump(table.to_dict(), "yaml")
+    elif chosen == "sssom":
+        from .interop.sssom import to_sssom
+
+        text = to_sssom(table)
+    elif chosen == "oscal-mapping":
+        from .interop.oscal import to_oscal_mapping
+
+        doc = to_oscal_mapping(table)
+        if not doc["mapping-collection"]["mappings"][0]["maps"]:
+            raise UsageError(
+                f"no links between controls of {fw_a} and {fw_b} at this confidence: an OSCAL "
+                "mapping needs at least one"
+            )
+        text = _dump(doc, "json")
     else:
-        text = render_crosswalk(table, fmt.value)  # type: ignore[arg-type]
-    _write_or_print(text, output, protect=[])
+        text = render_crosswalk(table, chosen)  # type: ignore[arg-type]
+    _write_or_print(text, output, [])
 
 
-def _crosswalk_import(path: Path, output: Path | None, author: str | None) -> None:
+def _crosswalk_import(
+    path: Path, output: Path | None, author: str | None, standards: list[Path] | None
+) -> None:
+    import tempfile
+
+    from .errors import UsageError
     from .interop._lint import lint_in_place_of
     from .interop.sssom import crosswalk_from_sssom
 
     if not path.is_file():
-        from .errors import UsageError
-
         raise UsageError(f"{path}: no such file")
-    imported = crosswalk_from_sssom(path, _catalog(), author=author)
+    imported = crosswalk_from_sssom(path, _catalog(standards), author=author)
     cw = imported.crosswalk
     text = imported.to_yaml()
     for note in imported.notes:
         sys.stderr.write(f"note: {note}\n")
     name = f"{cw.source}--{cw.target}.yaml"
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="mentorstd-import-") as tmp:
         scratch = Path(tmp) / name
         scratch.write_text(text, encoding="utf-8")
@@ -739,7 +882,7 @@ def _crosswalk_import(path: Path, output: Path | None, author: str | None) -> No
         )
     shown = str(output) if output is not None else name
     problems = [p.replace(str(scratch), shown) for p in problems]
-    _write_or_print(text, output, protect=[path])
+    _write_or_print(text, output, [path])
     sys.stderr.write(
         f"{len(cw.mappings)} mappings {cw.source} -> {cw.target}; lint: "
         + ("ok" if not problems else f"{len(problems)} problem(s)")
@@ -749,23 +892,47 @@ def _crosswalk_import(path: Path, output: Path | None, author: str | None) -> No
         fail(problems)
 
 
+def _print_crosswalk(console: Console, table: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    console.print(f"[bold]Crosswalk {table.a} -> {table.b}[/bold]")
+    for c in (table.coverage_ab, table.coverage_ba):
+        console.print(
+            f"  {c.a} -> {c.b}: {len(c.covered)} of {c.total} linked ({c.share:.0%}); "
+            f"{len(c.no_counterpart)} with no counterpart; {len(c.unmapped)} unmapped"
+        )
+    grid = Table(show_edge=False, pad_edge=False)
+    for col in ("source", "relation", "target", "confidence"):
+        grid.add_column(col, overflow="fold")
+    for link in table.links:
+        grid.add_row(
+            f"{link.source} {escape(table.title_of(link.source))}",
+            link.relation + (" (inferred)" if link.inferred else ""),
+            f"{link.target} {escape(table.title_of(link.target))}",
+            link.confidence,
+        )
+    console.print(grid)
+
+
 # -- demo --------------------------------------------------------------------------------------
 
 
-@app.command()
+@_command()
 @handles_errors
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the reports.")] = Path(
-        "mentorstd-demo"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for the reports.")
+    ] = Path("mentorstd-demo"),
     as_of: AsOfOption = None,
+    standards: StandardsOption = None,
 ) -> None:
     """Assess the shipped example bundles against every framework; write reports (JSON,
     Markdown, HTML), crosswalk tables and an index page."""
     from .demo import run_demo
 
     day = _parse_date(as_of, "--as-of")
-    result = run_demo(_catalog(), out, as_of=day)
+    result = run_demo(_catalog(standards), out, as_of=day)
     console = _stdout()
     from rich.table import Table
 
@@ -787,64 +954,51 @@ def demo(
     console.print(f"Open {result.index} in a browser.")
 
 
-@app.command()
+@_command()
 @handles_errors
-def codes(
-    fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        TextFormat.text
-    ),
-) -> None:
+def codes(fmt: FormatOption = None, output: OutputOption = None) -> None:
     """List the finding codes and their message templates."""
     from .checks import MESSAGES
 
-    if fmt is not TextFormat.text:
-        _emit([{"code": k, "message": v} for k, v in MESSAGES.items()], fmt)
+    chosen = _choose(fmt, output, _TEXT_DATA, "codes")
+    if chosen != "text":
+        data = [{"code": k, "message": v} for k, v in MESSAGES.items()]
+        _write_or_print(_dump(data, chosen), output, [])
         return
-    for code, message in MESSAGES.items():
-        sys.stdout.write(f"{code}\n    {message}\n")
+    _write_or_print(
+        "".join(f"{code}\n    {message}\n" for code, message in MESSAGES.items()), output, []
+    )
 
 
 # -- plan, diff, batch ------------------------------------------------------------------------
 
-
-class PlanFormat(StrEnum):
-    """Plan formats."""
-
-    text = "text"
-    markdown = "markdown"
-    html = "html"
-    json = "json"
-    yaml = "yaml"
-    xlsx = "xlsx"
+_PLAN_FORMATS = ("text", "json", "yaml", "markdown", "html", "xlsx")
 
 
-@app.command()
+@_command()
 @handles_errors
 def plan(
-    bundle: Annotated[Path, typer.Argument(help="Evidence bundle folder.")],
-    framework: Annotated[str, typer.Option("--framework", "-F", help="Framework to plan for.")],
+    bundle: Annotated[Path, typer.Argument(metavar="BUNDLE", help="Evidence bundle folder.")],
+    framework: FrameworkOption,
     fmt: Annotated[
-        PlanFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="text, markdown, html, json, yaml (goals ready to paste into the "
-            "bundle's nqms.plan_goals) or xlsx (one row per goal; also from a .xlsx -o "
-            "suffix). Default: text.",
+        Format | None,
+        _format_option(
+            _PLAN_FORMATS, " YAML gives goals ready to paste into the bundle's nqms.plan_goals."
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here (atomically).")
-    ] = None,
+    output: OutputOption = None,
     as_of: AsOfOption = None,
     min_confidence: Annotated[
         ConfidenceOpt,
         typer.Option(
             "--min-confidence",
-            help="Lowest confidence of crosswalk links used for projection and leverage.",
+            metavar="LEVEL",
+            help="Lowest confidence of crosswalk links used for projection and leverage: "
+            "low, medium, high.",
         ),
     ] = ConfidenceOpt.medium,
     allow_personal_data: AllowPersonalDataOption = False,
+    standards: StandardsOption = None,
 ) -> None:
     """An improvement plan: every gap as a goal with what to do, ranked by safety, leverage
     across frameworks and size of the gap."""
@@ -852,83 +1006,96 @@ def plan(
     from .bundle import load_bundle
     from .plan import build_plan, plan_html, plan_text
 
+    chosen = _choose(fmt, output, _PLAN_FORMATS, "plan")
     day = _parse_date(as_of, "--as-of")
-    cat = _catalog()
+    cat = _catalog(standards)
     cat.framework(framework)
     loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
     report = assess(loaded, framework, cat, as_of=day, min_confidence=min_confidence.value)
     result = build_plan(report, cat)
-    fmt = fmt or PlanFormat(_suffix_format(output, {"xlsx"}) or "text")
-    if fmt is PlanFormat.xlsx:
+    if chosen == "xlsx":
         from .report.xlsx import plan_xlsx
 
-        _write_binary(plan_xlsx(result), output, protect=[bundle], fmt="xlsx")
+        _write_binary(plan_xlsx(result), output, [bundle], "xlsx")
         return
-    if fmt is PlanFormat.html:
+    if chosen == "html":
         text = plan_html(result)
-    elif fmt is PlanFormat.json:
+    elif chosen == "json":
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    elif fmt is PlanFormat.yaml:
+    elif chosen == "yaml":
         import yaml
 
         text = "# Paste under nqms: in bundle.yaml (mentorstd plan, ranked)\n" + yaml.safe_dump(
             {"plan_goals": result.to_plan_goals()}, sort_keys=False, allow_unicode=True, width=100
         )
     else:
-        text = plan_text(result, markdown=fmt is PlanFormat.markdown)
-    _write_or_print(text, output, protect=[bundle])
+        text = plan_text(result, markdown=chosen == "markdown")
+    _write_or_print(text, output, [bundle])
 
 
-class DiffFormat(StrEnum):
-    """Diff formats."""
-
-    text = "text"
-    markdown = "markdown"
-    json = "json"
+_DIFF_FORMATS = ("text", "json", "yaml", "markdown")
 
 
-@app.command()
+@_command()
 @handles_errors
 def diff(
-    old: Annotated[Path, typer.Argument(metavar="OLD.json", help="The earlier JSON report.")],
-    new: Annotated[Path, typer.Argument(metavar="NEW.json", help="The later JSON report.")],
-    fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        DiffFormat.text
-    ),
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+    old: Annotated[Path, typer.Argument(metavar="OLD", help="The earlier JSON report.")],
+    new: Annotated[Path, typer.Argument(metavar="NEW", help="The later JSON report.")],
+    fmt: Annotated[Format | None, _format_option(_DIFF_FORMATS)] = None,
+    output: OutputOption = None,
 ) -> None:
     """Compare two assessments of the same program: requirements improved, regressed and
     unchanged, metric deltas, plan goals completed."""
     from .diff import diff_reports, diff_text, load_report
 
+    chosen = _choose(fmt, output, _DIFF_FORMATS, "diff")
     result = diff_reports(load_report(old), load_report(new))
-    if fmt is DiffFormat.json:
-        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if chosen in {"json", "yaml"}:
+        text = _dump(result.to_dict(), chosen)
     else:
-        text = diff_text(result, markdown=fmt is DiffFormat.markdown)
-    _write_or_print(text, output, protect=[old, new])
+        text = diff_text(result, markdown=chosen == "markdown")
+    _write_or_print(text, output, [old, new])
 
 
-@app.command()
+_BATCH_FORMATS = ("json", "yaml", "markdown", "html", "xlsx")
+
+
+@_command()
 @handles_errors
 def batch(
     folder: Annotated[
         Path, typer.Argument(metavar="DIR", help="Folder holding bundles (any depth).")
     ],
-    framework: Annotated[str, typer.Option("--framework", "-F", help="Framework.")],
+    framework: FrameworkOption,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPU count).")
-    ] = 0,
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            min=1,
+            help="Worker processes. Default: the number of CPUs.",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for reports, summary.csv and index.html.")
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="DIR",
+            help="Folder for the reports, summary.csv and index.html.",
+        ),
     ] = Path("mentorstd-batch"),
     fmt: Annotated[
-        list[str] | None,
+        list[Format] | None,
         typer.Option(
             "--format",
             "-f",
-            help="Report formats to write per bundle (json, markdown, html, xlsx; xlsx also "
-            "writes summary.xlsx); repeatable. Default: json and html.",
+            metavar="FORMAT",
+            help="Report format to write for each bundle: json, yaml, markdown, html or xlsx "
+            "(xlsx also writes summary.xlsx); repeatable. Default: json and html.",
+            show_default=False,
         ),
     ] = None,
     as_of: AsOfOption = None,
@@ -936,12 +1103,23 @@ def batch(
     fail_on: Annotated[
         FailOn | None,
         typer.Option(
-            "--fail-on", help="Exit 1 when any bundle has a requirement at this level or worse."
+            "--fail-on",
+            metavar="LEVEL",
+            help="Exit 1 when any bundle has a requirement at this level or worse: not-met or "
+            "partially-met.",
+            show_default=False,
         ),
     ] = None,
+    standards: StandardsOption = None,
 ) -> None:
     """Assess every bundle under DIR in parallel; write each report, summary.csv (one row per
-    bundle) and index.html. A bad bundle becomes an error row and never stops the batch."""
+    folder) and index.html (with a requirement x program heat map).
+
+    A bad bundle becomes an error row and never stops the batch; folders holding no bundle are
+    listed as skipped, with the reason. Exit codes: 0 every bundle assessed; 1 all assessed
+    and the --fail-on level reached; 2 some bundles could not be assessed (the others'
+    reports are still written) or bad usage.
+    """
     import os
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -949,12 +1127,13 @@ def batch(
     from .batch import run_batch
     from .errors import UsageError
 
-    formats = fmt or ["json", "html"]
+    formats = [f.value for f in fmt] if fmt else ["json", "html"]
     for item in formats:
-        if item not in {"json", "markdown", "html", "xlsx"}:
-            raise UsageError(f"--format: {item!r} is not one of json, markdown, html, xlsx")
+        if item not in _BATCH_FORMATS:
+            raise UsageError(f"--format {item}: batch writes {', '.join(_BATCH_FORMATS)}")
     day = _parse_date(as_of, "--as-of")
-    cat = _catalog()
+    extra = [*_state.standards, *(standards or [])]
+    cat = _catalog(standards)
     cat.framework(framework)
     workers = jobs or os.cpu_count() or 1
     with Progress(
@@ -975,96 +1154,107 @@ def batch(
             framework,
             out,
             jobs=workers,
-            standards=[str(p) for p in _state.standards],
+            standards=[str(p) for p in extra],
             as_of=day,
             allow_personal_data=allow_personal_data,
             formats=formats,
             progress=tick,
+            catalog=cat,
         )
-    assessed = len(result.rows) - result.errors
-    also = f" and {result.summary_xlsx}" if result.summary_xlsx else ""
+    for row in result.rows:
+        if row["result"] == "skipped":
+            sys.stdout.write(f"skipped {row['path']}: {row['error']}\n")
+        elif row["result"] == "error":
+            sys.stdout.write(f"error   {row['path']}: {row['error']}\n")
     sys.stdout.write(
-        f"{assessed} assessed, {result.errors} with errors; summary "
-        f"{result.summary_csv}{also}; index {result.index_html}\n"
+        f"{result.assessed} assessed, {result.errors} with errors, {result.skipped} skipped; "
+        f"summary {result.summary_csv}"
+        + (f" and {result.summary_xlsx}" if result.summary_xlsx else "")
+        + f"; index {result.index_html}\n"
     )
-    if fail_on is not None and any(
-        fail_level_reached({s: int(r[s] or 0) for s in ("not-met", "partially-met")}, fail_on)
+    if result.errors:
+        raise typer.Exit(2)
+    levels = fail_levels(fail_on)
+    failing = [
+        r["bundle"]
         for r in result.rows
-        if r["result"] == "assessed"
-    ):
+        if r["result"] == "assessed" and any(int(r[s] or 0) for s in levels)
+    ]
+    if failing and fail_on is not None:
+        shown = ", ".join(failing[:10]) + (
+            f" and {len(failing) - 10} more" if len(failing) > 10 else ""
+        )
+        sys.stderr.write(
+            f"mentorstd: --fail-on {fail_on.value}: {len(failing)} bundles have requirements "
+            f"{' or '.join(levels)}: {shown}\n"
+        )
         raise typer.Exit(1)
 
 
 # -- export, import ----------------------------------------------------------------------
 
-
-class ExportFormat(StrEnum):
-    """Framework export formats."""
-
-    oscal_catalog = "oscal-catalog"
-    xlsx = "xlsx"
+#: json is the OSCAL catalog too, so that ``-o ima.json`` works
+_EXPORT_FORMATS = ("oscal-catalog", "xlsx", "json")
 
 
-@app.command()
+@_command()
 @handles_errors
 def export(
     framework: Annotated[str, typer.Argument(metavar="FW", help="Framework to export.")],
     fmt: Annotated[
-        ExportFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="oscal-catalog (OSCAL catalog JSON, the default) or xlsx (a workbook to edit "
-            "and bring back with `mentorstd import`; also from a .xlsx -o suffix).",
+        Format | None,
+        _format_option(
+            _EXPORT_FORMATS,
+            " oscal-catalog (or json) is an OSCAL catalog; xlsx a workbook to edit and bring "
+            "back with `mentorstd import`.",
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here (atomically).")
-    ] = None,
+    output: OutputOption = None,
+    standards: StandardsOption = None,
 ) -> None:
     """Export a framework in a neutral format: an OSCAL catalog, or a workbook."""
-    cat = _catalog()
-    fw = cat.framework(framework)
-    fmt = fmt or ExportFormat(_suffix_format(output, {"xlsx"}) or "oscal-catalog")
-    if fmt is ExportFormat.xlsx:
+    chosen = _choose(fmt, output, _EXPORT_FORMATS, "export")
+    fw = _catalog(standards).framework(framework)
+    if chosen == "xlsx":
         from .interop.workbook import to_workbook
 
-        _write_binary(to_workbook(fw), output, protect=[], fmt="xlsx")
+        _write_binary(to_workbook(fw), output, [], "xlsx")
         return
     from .interop.oscal import to_oscal_catalog
 
-    text = json.dumps(to_oscal_catalog(fw), indent=2, ensure_ascii=False) + "\n"
-    _write_or_print(text, output, protect=[])
+    _write_or_print(_dump(to_oscal_catalog(fw), "json"), output, [])
 
 
-@app.command("import")
+@_command("import")
 @handles_errors
 def import_(
     workbook: Annotated[
-        Path, typer.Argument(metavar="FILE.xlsx", help="A workbook from `mentorstd export`.")
+        Path, typer.Argument(metavar="WORKBOOK", help="An .xlsx from `mentorstd export`.")
     ],
     output: Annotated[
         Path,
         typer.Option(
-            "--output", "-o", help="Framework folder to write (framework.yaml and parts)."
+            "--output",
+            "-o",
+            metavar="DIR",
+            help="Framework folder to write (framework.yaml and parts).",
         ),
     ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would change; write nothing.")
     ] = False,
+    standards: StandardsOption = None,
 ) -> None:
     """Bring a framework workbook back as a framework folder and lint it. By id: a new id is
     added, a listed id is changed, a row with action 'delete' is deleted, and requirements the
     sheet leaves out are kept."""
     from .errors import UsageError
     from .interop._lint import lint_in_place_of
-    from .interop.workbook import base_parts, from_workbook
+    from .interop.workbook import base_parts, from_workbook, read_framework_id
 
     if not workbook.is_file():
         raise UsageError(f"{workbook}: no such file")
-    cat = _catalog()
-    from .interop.workbook import read_framework_id
-
+    cat = _catalog(standards)
     fid = read_framework_id(workbook)
     base = cat.frameworks.get(fid)
     folder = next((r / fid for r in cat.roots if (r / fid / "framework.yaml").is_file()), None)
@@ -1085,22 +1275,36 @@ def import_(
 # -- lint ----------------------------------------------------------------------------------
 
 
-@app.command()
+@_command()
 @handles_errors
 def lint(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Extra standards folders to check with the shipped ones."),
+        typer.Argument(
+            metavar="PATH",
+            help="Standards folders to check (with the shipped ones, unless --no-builtin).",
+            show_default=False,
+        ),
     ] = None,
     no_builtin: Annotated[
-        bool, typer.Option("--no-builtin", help="Check only PATH, not the shipped data.")
+        bool,
+        typer.Option(
+            "--no-builtin",
+            help="Check only PATH, not the shipped frameworks (the shipped evidence "
+            "vocabulary is still used).",
+        ),
     ] = False,
+    standards: StandardsOption = None,
 ) -> None:
     """Check standards data: schemas, ids, parents, evidence kinds, metrics, crosswalks."""
     from .catalog import lint as run_lint
 
-    report = run_lint([*_state.standards, *(paths or [])], builtin=not no_builtin)
+    report = run_lint(
+        [*_state.standards, *(standards or []), *(paths or [])], builtin=not no_builtin
+    )
     if report.problems:
+        for warning in report.warnings:
+            sys.stderr.write(f"mentorstd: warning: {warning}\n")
         fail([str(p) for p in report.problems])
     counts = report.counts()
     parts = []
@@ -1108,12 +1312,19 @@ def lint(
         prov = "/".join(
             f"{c.get(k, 0)} {k}" for k in ("verified", "derived", "provisional") if c.get(k)
         )
-        parts.append(f"{fid} {c['requirements']} ({prov})")
+        ids = "/".join(
+            f"{c.get('id-' + k, 0)} {k}"
+            for k in ("source", "assigned", "inferred")
+            if c.get("id-" + k)
+        )
+        parts.append(f"{fid} {c['requirements']} ({prov}; ids {ids})")
     cw = ""
     if report.catalog is not None and report.catalog._crosswalk_files:
         n = sum(len(f.mappings) for f, _ in report.catalog._crosswalk_files)
         cw = f"; {n} crosswalk mappings in {len(report.catalog._crosswalk_files)} files"
     sys.stdout.write(f"ok: {len(counts)} frameworks: {'; '.join(parts)}{cw}\n")
+    for warning in report.warnings:
+        sys.stdout.write(f"warning: {warning}\n")
     for note in report.notes:
         sys.stdout.write(f"note: {note}\n")
 

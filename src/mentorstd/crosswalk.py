@@ -14,6 +14,12 @@ nothing, so no chain through ``intersects`` or through both ``subset`` and ``sup
 claimed. An inferred link carries its path, the relations on it and a confidence no higher than
 its weakest step; a stored link always wins over an inferred one.
 
+A stored mapping may be *topical* (``transfers_evidence: false``): the two requirements share a
+subject, but meeting one says nothing about meeting the other (a practice and an outcome
+target, say). Such links still show in tables, marked, and an inferred link transfers evidence
+only when every step does. A *joint* mapping states that a set of requirements together answer
+one requirement: when every member is satisfied, so is the target (:class:`JointLink`).
+
 Examples
 --------
 >>> from mentorstd import load_catalog
@@ -26,8 +32,7 @@ True
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -46,6 +51,7 @@ __all__ = [
     "RELATIONS",
     "Coverage",
     "Crosswalk",
+    "JointLink",
     "Link",
     "compose",
     "compose_path",
@@ -153,6 +159,49 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class JointLink:
+    """A set of requirements that together answer one requirement of another framework.
+
+    ``sources`` are the members as stated; ``members`` are what must be satisfied: each
+    assessable member itself, and for a group member (a standard or section) every required
+    item below it (enhancements, optional by the source's own definition, are not required).
+    Satisfied(all members) implies satisfied(target) for ``equal`` and ``superset``.
+    """
+
+    sources: tuple[str, ...]
+    members: tuple[str, ...]
+    target: str
+    relation: Relation
+    confidence: Confidence
+    rationale: str
+    author: str | None = None
+    date: str | None = None
+
+    @property
+    def source_framework(self) -> str:
+        """Framework id of the members."""
+        return self.sources[0].partition(":")[0]
+
+    @property
+    def target_framework(self) -> str:
+        """Framework id of the target."""
+        return self.target.partition(":")[0]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for JSON output."""
+        return {
+            "sources": list(self.sources),
+            "members": list(self.members),
+            "target": self.target,
+            "relation": self.relation,
+            "confidence": self.confidence,
+            "rationale": self.rationale,
+            "author": self.author,
+            "date": self.date,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Coverage:
     """How much of framework ``a`` links into framework ``b``."""
 
@@ -202,6 +251,7 @@ class Crosswalk:
     graph: nx.DiGraph
     structure: nx.DiGraph
     no_counterpart: dict[tuple[str, str], str] = field(default_factory=dict)
+    joint: list[JointLink] = field(default_factory=list)
     max_path: int = MAX_PATH
     _inferred: dict[str, dict[str, Link]] = field(default_factory=dict, repr=False)
 
@@ -220,6 +270,7 @@ class Crosswalk:
             if req.parent is not None:
                 structure.add_edge(f"{req.framework}:{req.parent}", req.global_id)
         no_counterpart: dict[tuple[str, str], str] = {}
+        joint: list[JointLink] = []
         for cw, _doc in files:
             for m in cw.mappings:
                 src, dst = f"{cw.source}:{m.source}", f"{cw.target}:{m.target}"
@@ -239,7 +290,8 @@ class Crosswalk:
                 no_counterpart[(f"{cw.source}:{item.id}", cw.target)] = item.reason
             for item in cw.no_counterpart.target:
                 no_counterpart[(f"{cw.target}:{item.id}", cw.source)] = item.reason
-        return cls(graph=graph, structure=structure, no_counterpart=no_counterpart)
+            joint.extend(_joint_links(catalog, cw))
+        return cls(graph=graph, structure=structure, no_counterpart=no_counterpart, joint=joint)
 
     # -- queries --------------------------------------------------------------------------
     def _check(self, requirement_id: str) -> None:
@@ -269,13 +321,22 @@ class Crosswalk:
         direct = set(self.graph.successors(source))
         best: dict[str, Link] = {}
         # Depth-first over simple paths, extending only while the composition is defined.
-        stack: list[tuple[str, tuple[str, ...], tuple[Relation, ...], Relation, Confidence]] = []
+        stack: list[
+            tuple[str, tuple[str, ...], tuple[Relation, ...], Relation, Confidence, bool]
+        ] = []
         for _, nxt, data in self.graph.out_edges(source, data=True):
             stack.append(
-                (nxt, (source, nxt), (data["relation"],), data["relation"], data["confidence"])
+                (
+                    nxt,
+                    (source, nxt),
+                    (data["relation"],),
+                    data["relation"],
+                    data["confidence"],
+                    data.get("transfers_evidence", True),
+                )
             )
         while stack:
-            node, path, rels, composed, conf = stack.pop()
+            node, path, rels, composed, conf, transfers = stack.pop()
             if len(path) > 2 and node not in direct and node != source:
                 fw = self.graph.nodes[node]["framework"]
                 if fw != own_fw:
@@ -291,11 +352,7 @@ class Crosswalk:
                         + " then ".join(rels)
                         + " via "
                         + " -> ".join(path[1:-1]),
-                        # a path transfers evidence only when every step does
-                        transfers_evidence=all(
-                            self.graph.edges[u, v].get("transfers_evidence", True)
-                            for u, v in itertools.pairwise(path)
-                        ),
+                        transfers_evidence=transfers,
                     )
                     if _better(link, best.get(node)):
                         best[node] = link
@@ -314,6 +371,7 @@ class Crosswalk:
                         (*rels, data["relation"]),
                         step,
                         weakest((conf, data["confidence"])),
+                        transfers and data.get("transfers_evidence", True),
                     )
                 )
         self._inferred[source] = best
@@ -341,6 +399,8 @@ class Crosswalk:
         True
         """
         self._check(requirement_id)
+        if target is not None:
+            self._framework_nodes(target)  # an unknown framework is an error, not no links
         links = list(self._stored(requirement_id))
         if inferred:
             links.extend(self._infer_from(requirement_id).values())
@@ -378,6 +438,25 @@ class Crosswalk:
             raise UnknownIdError(f"unknown framework {framework_id!r}")
         return nodes
 
+    def joint_into(self, requirement_id: str) -> list[JointLink]:
+        """Joint mappings whose target is ``requirement_id``.
+
+        Examples
+        --------
+        >>> from mentorstd import load_catalog
+        >>> (link,) = load_catalog().crosswalk.joint_into("npss:placement-eepm-standards")
+        >>> link.sources
+        ('eepm:1', 'eepm:2', 'eepm:3', 'eepm:4', 'eepm:5', 'eepm:6')
+        """
+        self._check(requirement_id)
+        return [j for j in self.joint if j.target == requirement_id]
+
+    def joint_table(self, a: str, b: str) -> list[JointLink]:
+        """Joint mappings from members of framework ``a`` into framework ``b``."""
+        self._framework_nodes(a)
+        self._framework_nodes(b)
+        return [j for j in self.joint if j.source_framework == a and j.target_framework == b]
+
     def is_related(self, a: str, b: str, inferred: bool = True) -> bool:
         """True when some link joins ``a`` to ``b``."""
         return any(link.target == b for link in self.related(a, inferred=inferred))
@@ -393,11 +472,56 @@ _RELATION_STRENGTH = {"equal": 3, "subset": 2, "superset": 2, "intersects": 1}
 def _better(new: Link, old: Link | None) -> bool:
     if old is None:
         return True
-    key_new = (CONFIDENCE_ORDER[new.confidence], -len(new.path), _RELATION_STRENGTH[new.relation])
-    key_old = (CONFIDENCE_ORDER[old.confidence], -len(old.path), _RELATION_STRENGTH[old.relation])
+    key_new = (
+        new.transfers_evidence,
+        CONFIDENCE_ORDER[new.confidence],
+        -len(new.path),
+        _RELATION_STRENGTH[new.relation],
+    )
+    key_old = (
+        old.transfers_evidence,
+        CONFIDENCE_ORDER[old.confidence],
+        -len(old.path),
+        _RELATION_STRENGTH[old.relation],
+    )
     if key_new != key_old:
         return key_new > key_old
     return new.path < old.path  # deterministic tie-break
+
+
+def _joint_links(catalog: Catalog, cw: CrosswalkFile) -> Iterator[JointLink]:
+    """The joint mappings of one file whose ids all exist (lint reports the others)."""
+    from .models import GROUP_KINDS
+
+    for jm in cw.joint_mappings:
+        sources = tuple(f"{cw.source}:{s}" for s in jm.sources)
+        target = f"{cw.target}:{jm.target}"
+        if not all(map(catalog.has_requirement, (*sources, target))):
+            continue
+        fw = catalog.framework(cw.source)
+        members: list[str] = []
+        for gid in sources:
+            req = catalog.requirement(gid)
+            if req.kind not in GROUP_KINDS:
+                members.append(gid)
+                continue
+            stack = [req.id]
+            while stack:
+                for child in fw.children(stack.pop()):
+                    if child.kind in GROUP_KINDS:
+                        stack.append(child.id)
+                    elif child.kind != "enhancement":
+                        members.append(child.global_id)
+        yield JointLink(
+            sources=sources,
+            members=tuple(dict.fromkeys(members)),
+            target=target,
+            relation=jm.relation,
+            confidence=jm.confidence,
+            rationale=jm.rationale,
+            author=cw.author,
+            date=cw.date,
+        )
 
 
 # -- consistency lint ---------------------------------------------------------------------
@@ -420,6 +544,7 @@ def consistency_problems(catalog: Catalog) -> list[Problem]:
     # (a, b) -> (relation of a to b, where it was stated)
     stated: dict[tuple[str, str], tuple[Relation, Problem]] = {}
     mapped_into: dict[tuple[str, str], Problem] = {}
+    topical: set[tuple[str, str]] = set()
     subset_graph = nx.DiGraph()
     for cw, doc in _located(catalog):
         for side in ("source", "target"):
@@ -475,6 +600,16 @@ def consistency_problems(catalog: Catalog) -> list[Problem]:
                             f"{src} -> {dst} is {rel!r} here but {prev_rel!r} at {where}",
                         )
                     )
+            if not m.transfers_evidence:
+                topical.update({(src, dst), (dst, src)})
+                if m.relation != "intersects":
+                    problems.append(
+                        doc.problem(
+                            [*at, "transfers_evidence"],
+                            f"{src} -> {dst} is {m.relation!r} but marked as not transferring "
+                            "evidence: a topical link can only be 'intersects'",
+                        )
+                    )
             mapped_into.setdefault((src, cw.target), doc.problem([*at, "source"], ""))
             mapped_into.setdefault((dst, cw.source), doc.problem([*at, "target"], ""))
             if m.relation == "subset":
@@ -507,6 +642,8 @@ def consistency_problems(catalog: Catalog) -> list[Problem]:
                             f"at {mapped.file}:{mapped.line}",
                         )
                     )
+    problems.extend(_contained_contradictions(catalog, mapped_into, stated, topical))
+    problems.extend(_joint_problems(catalog))
     # strict-subset cycles longer than two (two-cycles are reported above)
     for found in nx.simple_cycles(subset_graph, length_bound=6):
         if len(found) > 2:
@@ -520,4 +657,164 @@ def consistency_problems(catalog: Catalog) -> list[Problem]:
                     "standards/crosswalks",
                 )
             )
+    return problems
+
+
+def _descendants(catalog: Catalog) -> dict[str, list[str]]:
+    """Global id -> global ids of every requirement below it in its own framework."""
+    children: dict[str, list[str]] = {}
+    for req in catalog.iter_requirements():
+        if req.parent is not None:
+            children.setdefault(f"{req.framework}:{req.parent}", []).append(req.global_id)
+    out: dict[str, list[str]] = {}
+    for req in catalog.iter_requirements():
+        found, stack = [], list(children.get(req.global_id, ()))
+        while stack:
+            node = stack.pop()
+            found.append(node)
+            stack.extend(children.get(node, ()))
+        out[req.global_id] = sorted(found)
+    return out
+
+
+def _contained_contradictions(
+    catalog: Catalog,
+    mapped_into: dict[tuple[str, str], Problem],
+    stated: dict[tuple[str, str], tuple[Relation, Problem]],
+    topical: set[tuple[str, str]],
+) -> list[Problem]:
+    """Claims of "no counterpart" that containment and a mapping contradict.
+
+    ``C`` is within ``A`` when C is below A in A's framework, or C is ``equal`` to or a
+    ``subset`` of A by a stored mapping, or any chain of these. Every stored relation means
+    overlap, so when a requirement within X is mapped to one within some A of framework F, X
+    overlaps A, and "X has no counterpart in F" cannot hold. Two kinds are reported: a part of
+    X mapped straight into F, and overlaps that go through containment stated in other files.
+    Topical links (``transfers_evidence: false``) claim a shared subject, not shared content,
+    so they take no part in the chains.
+    """
+    below = _descendants(catalog)
+    direct_parent = {
+        req.global_id: f"{req.framework}:{req.parent}"
+        for req in catalog.iter_requirements()
+        if req.parent is not None
+    }
+    # one step "within": structural parent, or a stored equal/subset target
+    up_step: dict[str, list[tuple[str, Problem | None]]] = {}
+    down_step: dict[str, list[tuple[str, Problem | None]]] = {}
+    for child, parent in direct_parent.items():
+        up_step.setdefault(child, []).append((parent, None))
+        down_step.setdefault(parent, []).append((child, None))
+    neighbours: dict[str, list[tuple[str, Problem]]] = {}
+    for (a, b), (rel, where) in stated.items():
+        if (a, b) in topical:
+            continue
+        neighbours.setdefault(a, []).append((b, where))
+        if rel in ("equal", "subset"):
+            up_step.setdefault(a, []).append((b, where))
+            down_step.setdefault(b, []).append((a, where))
+
+    def closure(
+        start: str, step: dict[str, list[tuple[str, Problem | None]]]
+    ) -> dict[str, list[str]]:
+        # node -> the chain of "file:line" (or "parent") steps that reach it from start
+        seen: dict[str, list[str]] = {start: []}
+        queue = [start]
+        while queue:
+            node = queue.pop(0)
+            for nxt, where in step.get(node, ()):
+                if nxt not in seen:
+                    how = f"{where.file}:{where.line}" if where is not None else "hierarchy"
+                    seen[nxt] = [*seen[node], how]
+                    queue.append(nxt)
+        return seen
+
+    problems: list[Problem] = []
+    for cw, doc in _located(catalog):
+        for side, other in (("source", cw.target), ("target", cw.source)):
+            fid = getattr(cw, side)
+            for j, item in enumerate(getattr(cw.no_counterpart, side)):
+                gid = f"{fid}:{item.id}"
+                if gid not in below or (gid, other) in mapped_into:
+                    continue  # unknown ids and direct mappings are reported elsewhere
+                witness = _overlap_witness(gid, other, closure, down_step, up_step, neighbours)
+                if witness is None:
+                    continue
+                part, counterpart, target, place = witness
+                at: list[str | int] = ["no_counterpart", side, j, "id"]
+                if part in below[gid] and counterpart == target:
+                    text = (
+                        f"{gid} is listed as having no counterpart in {other!r} but its part "
+                        f"{part} is mapped to {target} at {place}"
+                    )
+                else:
+                    text = (
+                        f"{gid} is listed as having no counterpart in {other!r} but "
+                        f"{part} (within {gid}) is mapped to {counterpart} at {place}, which "
+                        f"is within {target}: they overlap"
+                    )
+                problems.append(doc.problem(at, text))
+    return problems
+
+
+def _overlap_witness(
+    gid: str,
+    other: str,
+    closure: Callable[[str, dict[str, list[tuple[str, Problem | None]]]], dict[str, list[str]]],
+    down_step: dict[str, list[tuple[str, Problem | None]]],
+    up_step: dict[str, list[tuple[str, Problem | None]]],
+    neighbours: dict[str, list[tuple[str, Problem]]],
+) -> tuple[str, str, str, str] | None:
+    """(part within gid, its mapped counterpart, a requirement of ``other`` containing that
+    counterpart, where the mapping is), or ``None`` when gid overlaps nothing in ``other``.
+    A part mapped straight into ``other`` is preferred as the simplest witness."""
+    parts = sorted(closure(gid, down_step))
+    for part in parts:
+        for counterpart, where in sorted(neighbours.get(part, ()), key=lambda n: n[0]):
+            if counterpart.partition(":")[0] == other:
+                return part, counterpart, counterpart, f"{where.file}:{where.line}"
+    for part in parts:
+        for counterpart, where in sorted(neighbours.get(part, ()), key=lambda n: n[0]):
+            ups = closure(counterpart, up_step)
+            hits = sorted(n for n in ups if n.partition(":")[0] == other)
+            if hits:
+                # prefer the counterpart itself, then the nearest container
+                target = min(hits, key=lambda n: (len(ups[n]), n))
+                return part, counterpart, target, f"{where.file}:{where.line}"
+    return None
+
+
+def _joint_problems(catalog: Catalog) -> list[Problem]:
+    """Joint mappings: unknown ids, members listed twice, members within other members."""
+    problems: list[Problem] = []
+    for cw, doc in _located(catalog):
+        fw = catalog.frameworks.get(cw.source)
+        for i, jm in enumerate(cw.joint_mappings):
+            at: list[str | int] = ["joint_mappings", i]
+            target = f"{cw.target}:{jm.target}"
+            if not catalog.has_requirement(target):
+                problems.append(doc.problem([*at, "target"], f"unknown requirement {target!r}"))
+            seen: set[str] = set()
+            for k, local in enumerate(jm.sources):
+                gid = f"{cw.source}:{local}"
+                if fw is None or local not in fw:
+                    problems.append(
+                        doc.problem([*at, "sources", k], f"unknown requirement {gid!r}")
+                    )
+                    continue
+                if local in seen:
+                    problems.append(doc.problem([*at, "sources", k], f"{gid} is listed twice"))
+                seen.add(local)
+                node = fw.requirement(local).parent
+                while node is not None and node in fw:
+                    if node in jm.sources:
+                        problems.append(
+                            doc.problem(
+                                [*at, "sources", k],
+                                f"{gid} lies within member {cw.source}:{node}: list one or "
+                                "the other",
+                            )
+                        )
+                        break
+                    node = fw.requirement(node).parent
     return problems

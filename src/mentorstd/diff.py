@@ -21,8 +21,10 @@ __all__ = ["ReportDiff", "diff_reports", "load_report"]
 STATUS_ORDER = {"not-assessed": 0, "not-met": 1, "partially-met": 2, "met": 3}
 
 
-def load_report(path: Path) -> Report:
-    """Read a JSON report written by ``mentorstd validate --format json``."""
+def load_report(path: str | Path) -> Report:
+    """Read a JSON report written by ``mentorstd validate --format json`` (or
+    :meth:`Report.to_json`)."""
+    path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
@@ -60,6 +62,21 @@ class ReportDiff:
     summary: dict[str, tuple[int, int]] = field(default_factory=dict)
     goals_completed: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return (
+            f"<ReportDiff {self.framework} {self.old.get('assessed_on')} -> "
+            f"{self.new.get('assessed_on')}: {len(self.improved)} improved, "
+            f"{len(self.regressed)} regressed, {len(self.unchanged)} unchanged>"
+        )
+
+    def to_text(self) -> str:
+        """Plain text (what ``mentorstd diff`` prints)."""
+        return diff_text(self)
+
+    def to_markdown(self) -> str:
+        """Markdown (``mentorstd diff --format markdown``)."""
+        return diff_text(self, markdown=True)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON output)."""

@@ -224,10 +224,15 @@ class MetricContext:
         sorted by row, person and month."""
         if self._contact_counts is None:
             matches = self.match_months()
-            contacts = self.frame("contacts").select("match_id", "date", "with")
-            # every match_id of contacts is one of matches' (the loader checked)
-            contacts = _with_calendar(contacts, "date", "day").with_columns(
-                row=pl.col("match_id").replace_strict(matches["match_id"], matches["row"])
+            table = self.bundle.table("contacts")
+            assert table is not None
+            # the loader resolved each contact's match_id to its row of matches
+            contacts = _with_calendar(
+                table.frame.select("date", "with").with_columns(
+                    row=table.referenced_rows["match_id"]
+                ),
+                "date",
+                "day",
             )
             start = matches.select("start_ym", "start_dom")
             contacts = contacts.with_columns(
@@ -334,9 +339,12 @@ def _entities(ids: pl.Series, values: pl.Series) -> pl.DataFrame:
 
 @metric("pair-completion-rate")
 def pair_completion_rate(ctx: MetricContext, params: Params) -> MetricResult:
-    """Completed matches over matches that have ended or are past their planned end."""
+    """Completed matches over matches that have ended or are past their planned end (with
+    ``denominator: all``, over every match: open pairs count as not completed)."""
+    matches = ctx.frame("matches")
     overdue = (pl.col("planned_end_date") < ctx.period_end).fill_null(False)
-    scope = ctx.frame("matches").filter(ctx.ended() | overdue)
+    every = params.get("denominator") == "all"
+    scope = matches if every else matches.filter(ctx.ended() | overdue)
     return _rate(
         "pair-completion-rate",
         params,
@@ -366,9 +374,40 @@ def satisfaction_rate(ctx: MetricContext, params: Params) -> MetricResult:
 
 @metric("success-rate")
 def success_rate(ctx: MetricContext, params: Params) -> MetricResult:
-    """Share of a role's survey responses reporting success."""
+    """Share of a role's survey responses reporting success (with ``denominator: matched``,
+    mentors or mentees in the matches table who gave no answer count as not reporting it)."""
     good = pl.col("reports_success") == "yes"
-    return _survey_rate("success-rate", ctx, params, "reports_success", good)
+    result = _survey_rate("success-rate", ctx, params, "reports_success", good)
+    role = params["role"]
+    if params.get("denominator") != "matched" or role not in ("mentor", "mentee"):
+        return result
+    matches = ctx.table("matches")
+    if matches is None:
+        return MetricResult("success-rate", params, missing=("matches",), note="no matches table")
+    answered = ctx.frame("surveys").filter(
+        (pl.col("role") == role) & pl.col("reports_success").is_not_null()
+    )["respondent_id"]
+    people = matches[f"{role}_id"]
+    silent = people.filter(~people.is_in(answered.implode())).unique()
+    total = (result.denominator or 0) + silent.len()
+    if total == 0:
+        return MetricResult(
+            "success-rate",
+            params,
+            numerator=0,
+            denominator=0,
+            note=f"no {role} in a match and no {role} survey response",
+        )
+    good_count = result.numerator or 0
+    failing = pl.concat([pl.Series(list(result.failing), dtype=pl.String), silent])
+    return MetricResult(
+        "success-rate",
+        params,
+        value=good_count / total,
+        numerator=good_count,
+        denominator=total,
+        failing=_sorted_ids(failing),
+    )
 
 
 @metric("outcome-improvement-rate")
@@ -479,15 +518,50 @@ def references_checked(ctx: MetricContext, params: Params) -> MetricResult:
     )
 
 
+#: Minimum commitment in months when the program declares none, by program model: a school
+#: year for school programs (about 9 months of term, September to June in the US, 39 teaching
+#: weeks in England), else the one year of EEPM's default (B.2.6).
+DEFAULT_COMMITMENT_MONTHS: dict[str, int] = {"school": 9}
+DEFAULT_COMMITMENT_OTHER = 12
+
+
+def program_commitment(bundle: Bundle) -> tuple[int, str]:
+    """The minimum commitment a bundle's matches are judged against, and why that one."""
+    program = bundle.manifest.program
+    if program.commitment_months is not None:
+        return program.commitment_months, "declared by the program (program.commitment_months)"
+    months = DEFAULT_COMMITMENT_MONTHS.get(program.model, DEFAULT_COMMITMENT_OTHER)
+    why = (
+        "the school-year default for a school program"
+        if program.model == "school"
+        else f"the one-year default for a {program.model} program"
+    )
+    return months, why + "; no program.commitment_months declared"
+
+
 @metric("planned-commitment-months")
 def planned_commitment_months(ctx: MetricContext, params: Params) -> MetricResult:
-    """Whole months from start to planned end, per match (0 without a planned end)."""
+    """Whole months from start to planned end, per match (0 without a planned end).
+
+    With ``minimum: program`` the check's threshold is replaced by the program's own minimum
+    (:func:`program_commitment`), reported in ``details`` and the note.
+    """
+    details: dict[str, Any] = {}
+    note = None
+    if params.get("minimum") == "program":
+        minimum, why = program_commitment(ctx.bundle)
+        details = {"threshold": float(minimum), "minimum_months": minimum, "minimum_basis": why}
+        note = f"Minimum commitment used: {minimum} months, {why}."
     matches = ctx.frame("matches").select("match_id", "start_date", "planned_end_date")
     matches = _with_calendar(matches, "start_date", "start")
     matches = _with_calendar(matches, "planned_end_date", "planned")
     months = matches.select(_months("start", "planned").fill_null(0)).to_series()
     return MetricResult(
-        "planned-commitment-months", params, values=_entities(matches["match_id"], months)
+        "planned-commitment-months",
+        params,
+        values=_entities(matches["match_id"], months),
+        details=details,
+        note=note,
     )
 
 

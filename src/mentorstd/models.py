@@ -25,6 +25,8 @@ __all__ = [
     "EvidenceKindsFile",
     "Framework",
     "FrameworkFile",
+    "IdBasis",
+    "JointMapping",
     "Mapping",
     "MetricCheck",
     "NoCounterpart",
@@ -50,6 +52,8 @@ KEBAB_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 FRAMEWORK_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 Provenance = Literal["verified", "derived", "provisional"]
+#: Where a requirement's local id comes from (see DESIGN.md, "Id basis").
+IdBasis = Literal["source", "assigned", "inferred"]
 RequirementKind = Literal[
     "standard",
     "section",
@@ -137,6 +141,12 @@ class MetricCheck(_Model):
         description="Metric parameters, e.g. role, measure, with, first_month_min.",
     )
     description: str | None = Field(default=None, description="The rule in words.")
+    interpretation: str | None = Field(
+        default=None,
+        description="Our reading of a source term that the check depends on (e.g. 'multiple' "
+        "read as at least 2); findings repeat it so that nobody mistakes it for the source's "
+        "own figure.",
+    )
 
     @computed_field(description="Table columns the metric reads (from the metric registry).")
     def reads(self) -> list[str]:
@@ -172,9 +182,16 @@ class RequirementSpec(_Model):
         default_factory=list, description="Free labels, e.g. 'safety' (ranked first in plans)."
     )
     source: Source = Field(description="Where it comes from.")
+    id_basis: IdBasis = Field(
+        description="source: the id is printed in the framework's own source (or its "
+        "pre-publication draft); assigned: the source has no ids, so we numbered or named the "
+        "items in source order; inferred: the source has ids, but ours were reconstructed "
+        "from a restatement that gives none, so they may differ from the source's."
+    )
     provenance: Provenance = Field(
-        description="verified: id and content seen in a source; derived: content from a "
-        "source, id or wording inferred; provisional: unconfirmed background."
+        description="How certain the content is (not the id): verified: the content was seen "
+        "in the framework's own text; derived: the content comes from a restatement, summary "
+        "or draft of it; provisional: background knowledge not seen in any reachable source."
     )
     notes: str | None = Field(default=None, description="Caveats, e.g. about provenance.")
 
@@ -186,8 +203,12 @@ class Requirement(RequirementSpec):
 
     @property
     def global_id(self) -> str:
-        """``<framework>:<local id>``."""
+        """``<framework>:<local id>``: the id that catalogs, reports and crosswalks look up
+        (``id`` is the local id, as numbered in the source)."""
         return f"{self.framework}:{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<Requirement {self.global_id} ({self.kind}): {self.title}>"
 
     @property
     def is_group(self) -> bool:
@@ -250,12 +271,35 @@ class Framework(_Model):
         """The framework's full title."""
         return self.meta.title
 
-    def requirement(self, local_id: str) -> Requirement:
-        """The requirement with this local id (``KeyError`` if absent)."""
-        return self._index[local_id]
+    def requirement(self, requirement_id: str) -> Requirement:
+        """The requirement with this local id (``"B.3.1"``) or global id (``"eepm:B.3.1"``);
+        ``KeyError``, naming the closest ids, if absent."""
+        try:
+            return self._index[self._local(requirement_id)]
+        except KeyError:
+            import difflib
 
-    def __contains__(self, local_id: object) -> bool:
-        return local_id in self._index
+            local = self._local(requirement_id)
+            close = [i for i in self._index if i.casefold() == local.casefold()]
+            close += difflib.get_close_matches(local, list(self._index), 3, 0.75)
+            hint = ", ".join(repr(i) for i in dict.fromkeys(close))
+            raise KeyError(
+                f"no requirement {requirement_id!r} in {self.id}"
+                + (f"; did you mean {hint}?" if hint else "")
+            ) from None
+
+    def _local(self, requirement_id: str) -> str:
+        prefix = f"{self.id}:"
+        return (
+            requirement_id[len(prefix) :] if requirement_id.startswith(prefix) else requirement_id
+        )
+
+    def __contains__(self, requirement_id: object) -> bool:
+        """A local id, or a global id of this framework."""
+        return isinstance(requirement_id, str) and self._local(requirement_id) in self._index
+
+    def __repr__(self) -> str:
+        return f"<Framework {self.id}: {self.title}, {len(self.requirements)} requirements>"
 
     def children(self, local_id: str | None) -> list[Requirement]:
         """Requirements whose parent is ``local_id`` (``None``: the top level)."""
@@ -309,12 +353,36 @@ class Mapping(_Model):
     rationale: str = Field(min_length=1, description="One line, in our own words.")
     transfers_evidence: bool = Field(
         default=True,
-        description="False for a topical-only link: it shows in crosswalk tables but never "
-        "carries a status from one requirement to the other.",
+        description="False for a topical link: the two requirements are about the same "
+        "subject, but meeting one is no evidence about the other (e.g. a practice and an "
+        "outcome target), so assessments do not project statuses along it.",
     )
     author: str | None = Field(default=None, description="Overrides the file's author.")
     date: str | None = Field(
         default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="Overrides the file's date."
+    )
+
+
+class JointMapping(_Model):
+    """A set of source requirements that together answer one target requirement.
+
+    ``relation`` reads "(all sources together) <relation> target". Only ``equal`` and
+    ``superset`` are allowed: the point of a joint mapping is that satisfying every member
+    satisfies the target, which no single member does. A member that is a group (a standard or
+    section) counts as satisfied when every required item under it is (enhancements, which the
+    source makes optional, are not required).
+    """
+
+    sources: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(
+        min_length=2, description="Local ids in the source framework, all of which are needed."
+    )
+    target: str = Field(pattern=ID_PATTERN, description="Local id in the target framework.")
+    relation: Literal["equal", "superset"] = Field(
+        description="Set relation of the members taken together to the target."
+    )
+    confidence: Confidence = Field(description="How sure the mapping is.")
+    rationale: str = Field(
+        min_length=1, description="One line: why the members together answer the target."
     )
 
 
@@ -348,6 +416,10 @@ class CrosswalkFile(_Model):
     )
     description: str | None = Field(default=None, description="Scope and approach.")
     mappings: list[Mapping] = Field(default_factory=list, description="The stored links.")
+    joint_mappings: list[JointMapping] = Field(
+        default_factory=list,
+        description="Sets of source requirements that together answer one target requirement.",
+    )
     no_counterpart: NoCounterparts = Field(
         default_factory=NoCounterparts, description="Requirements deliberately left unmapped."
     )
@@ -388,6 +460,11 @@ class NqmsBadge(_Model):
     requires_badge: str | None = Field(default=None, description="Badge that must be held.")
     goals_done_min: int | None = Field(
         default=None, ge=0, description="Plan goals with status done needed."
+    )
+    interpretation: str | None = Field(
+        default=None,
+        description="Our reading of the source's rule where it is not exact (e.g. a range "
+        "read as a minimum).",
     )
     description: str = Field(description="The rule in words.")
 

@@ -179,7 +179,7 @@ def _actions(result: Result, catalog: Catalog) -> tuple[float, list[str], list[s
     req = catalog.requirement(result.requirement)
     gap = _BASE_GAP[result.status]
     actions: list[str] = []
-    failing: list[str] = []
+    failing: list[list[str]] = []
     measured = False
     for finding in result.findings:
         if finding.status in {"met", "not-applicable"}:
@@ -190,7 +190,8 @@ def _actions(result: Result, catalog: Catalog) -> tuple[float, list[str], list[s
             gap = max(gap if measured else 0.0, distance)
             measured = True
             actions.append(text)
-            failing.extend(finding.failing)
+            if finding.failing:
+                failing.append(finding.failing)
         elif finding.code in {"attested-planned", "attested-not-implemented"}:
             state = finding.code.removeprefix("attested-").replace("-", " ")
             actions.append(f"Put the practice in place: the program attests it is {state}.")
@@ -222,7 +223,9 @@ def _actions(result: Result, catalog: Catalog) -> tuple[float, list[str], list[s
             )
     if not actions:
         actions.append(_evidence_action(req))
-    return gap, actions, sorted(set(failing))
+    # each finding's failing ids are sorted and distinct already
+    ids = failing[0] if len(failing) == 1 else sorted(set().union(*failing))
+    return gap, actions, list(ids)
 
 
 def _evidence_action(req: Requirement, *, documented: bool = False) -> str:

@@ -98,40 +98,46 @@ _SUSPECT_WORDS = r"(?i)@|[ \t]|dob|born|birth|d\.o\.b"
 _NAME_CANDIDATE = r"^[A-Za-z][a-z]+(?:[._ -][A-Za-z][a-z]+){1,2}$"
 
 
-def _candidates(values: pl.Series, is_id: bool) -> list[str]:
-    digits = values.str.count_matches(r"[0-9]")
-    suspect = values.str.contains(_SUSPECT_WORDS) | (digits >= 9)
-    if is_id:
-        suspect = suspect | values.str.contains(_NAME_CANDIDATE)
-    return sorted(values.filter(suspect).to_list())
+def _suspect(values: pl.Series, is_id: bool) -> pl.Series:
+    suspect = values.str.contains(_SUSPECT_WORDS) | (values.str.count_matches(r"[0-9]") >= 9)
+    return suspect | values.str.contains(_NAME_CANDIDATE) if is_id else suspect
 
 
 def scan_tables(tables: dict[str, Table], *, is_id: bool) -> BundleError | None:
     """The problem to raise when an id (or free-text) value of the tables looks personal.
 
-    Each column's distinct values are scanned; a hit is traced back to its first row.
+    Each column's distinct values (as validation found them, for ids) are prefiltered by
+    polars; only candidates reach :func:`looks_personal`, and a hit is traced back to its
+    first row.
     """
     kind = "id" if is_id else "text"
     for name, table in tables.items():
-        for column in TABLES[name]:
-            # a referencing column holds only ids of the column it references, scanned there
-            if column.type != kind or not table.has(column.name):
-                continue
-            if column.references and column.references.partition(".")[0] in tables:
-                continue
-            values = table[column.name]
-            for value in _candidates(values.drop_nulls().unique(), is_id):
+        # a referencing column holds only ids of the column it references, scanned there
+        columns = [
+            c.name
+            for c in TABLES[name]
+            if c.type == kind
+            and table.has(c.name)
+            and not (c.references and c.references.partition(".")[0] in tables)
+        ]
+        for column in columns:
+            # validation kept each id column's distinct values
+            values = table.distinct.get(column)
+            if values is None:
+                values = table[column].drop_nulls().unique()
+            suspects = values.filter(_suspect(values, is_id))
+            for value in sorted(suspects.to_list()):
                 what = looks_personal(value, is_id=is_id)
                 if what is None:
                     continue
-                row = int((values == value).arg_true()[0])
+                row = int((table[column] == value).arg_true()[0])
                 return BundleError(
                     Problem(
                         f"{excerpt(value)} looks like {what}: {PRIVACY_HELP}",
                         table.file,
                         table.line_of(row),
-                        table.positions[column.name],
-                        column.name,
+                        table.positions[column],
+                        column,
                     )
                 )
     return None

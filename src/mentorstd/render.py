@@ -69,6 +69,8 @@ def describe_check(check: Check) -> list[str]:
     lines = [line]
     if check.description:
         lines.append(check.description)
+    if check.interpretation:
+        lines.append("our reading: " + check.interpretation)
     if spec is not None:
         lines.append("reads " + ", ".join(spec.reads))
     return lines

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -176,6 +177,10 @@ class Table:
     path: Path
     positions: dict[str, int] = field(default_factory=dict)
     lines: pl.Series | None = field(default=None, repr=False)  # None: row i is on line i + 2
+    #: An id column's distinct values, as validation found them.
+    distinct: dict[str, pl.Series] = field(default_factory=dict, repr=False)
+    #: A referencing column's row in the referenced table, per row (``Column.references``).
+    referenced_rows: dict[str, pl.Series] = field(default_factory=dict, repr=False)
 
     @property
     def n_rows(self) -> int:
@@ -194,9 +199,12 @@ class Table:
 
     def line_of(self, row: int) -> int:
         """File line (1-based) of data row ``row`` (0-based)."""
-        if self.lines is None:
-            return row + 2
-        return int(self.lines[row])
+        return line_of(self.lines, row)
+
+
+def line_of(lines: pl.Series | None, row: int) -> int:
+    """File line of data row ``row`` given each row's line (``None``: row i on line i + 2)."""
+    return row + 2 if lines is None else int(lines[row])
 
 
 # -- problems ----------------------------------------------------------------------------------
@@ -234,9 +242,6 @@ class _Problems:
     ) -> None:
         self.items.append(Problem(message, self.display, line, column, name))
 
-    def line_of(self, row: int) -> int:
-        return row + 2 if self.lines is None else int(self.lines[row])
-
     def rows(
         self,
         rows: pl.Series,
@@ -251,7 +256,7 @@ class _Problems:
         if total == 0:
             return
         head = rows.head(1 + SHOWN_LINES).to_list()
-        lines = [self.line_of(r) for r in head]
+        lines = [line_of(self.lines, r) for r in head]
         if values is not None:
             message = message.replace("{value}", excerpt(str(values[head[0]])))
         self.items.append(
@@ -290,6 +295,15 @@ def _header(raw: bytes, separator: str, display: str) -> list[str]:
         raise BundleError(utf8_problem(raw, err, display, "; save the file as UTF-8")) from err
     if not text.strip():
         raise BundleError(Problem("empty file: expected a header row", display, 1))
+    if "\r" in text.rstrip("\r"):
+        raise BundleError(
+            Problem(
+                "lines end with a carriage return alone (an old Mac format); "
+                "save the file with LF or CRLF line ends",
+                display,
+                1,
+            )
+        )
     try:
         row = next(csv.reader([text.rstrip("\r")], delimiter=separator, strict=True))
     except csv.Error as err:
@@ -300,28 +314,15 @@ def _header(raw: bytes, separator: str, display: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class _Layout:
     """Where the records of a text file are: per data record its first line, its field count
-    and whether it is a blank line. ``None`` fields: the regular case (row i on line i + 2)."""
+    and whether it is a blank line."""
 
-    lines: pl.Series | None
-    fields: pl.Series | None
-    blank: pl.Series | None
-
-
-_REGULAR = _Layout(None, None, None)
+    lines: pl.Series
+    fields: pl.Series
+    blank: pl.Series
 
 
 def _layout(raw: bytes, separator: str, width: int, display: str) -> _Layout:
     """The records of the file (see :class:`_Layout`); the header is the first record."""
-    sep = separator.encode()
-    if b'"' not in raw:
-        # Without quotes every line is a record. One C-level pass keeps only separators and
-        # newlines; when they repeat the header's pattern, every line has the header's width.
-        keep = bytes(c for c in range(256) if c not in sep + b"\n")
-        pattern = raw.translate(None, keep)
-        if not pattern.endswith(b"\n"):
-            pattern += b"\n"
-        if pattern == (sep * (width - 1) + b"\n") * pattern.count(b"\n"):
-            return _REGULAR
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -361,6 +362,37 @@ def _layout(raw: bytes, separator: str, width: int, display: str) -> _Layout:
         .slice(1)  # the header
     )
     return _Layout(records["line"], records["fields"], records["blank"])
+
+
+def _plain_read(raw: bytes, separator: str, width: int) -> pl.DataFrame | None:
+    """The file parsed by polars when it is plain, else ``None``.
+
+    Plain: no quotes, and every line a record of the header's width. polars refuses a row
+    with too many fields and gives every other line a row (a blank one too); when none has
+    too many, the separators add up to (width - 1) per line only if none has too few (a
+    blank line has none). One byte count proves it, and row ``i`` is then on line ``i + 2``.
+    """
+    if b'"' in raw:
+        return None
+    try:
+        frame = pl.read_csv(
+            raw,
+            has_header=True,
+            separator=separator,
+            quote_char=None,
+            infer_schema=False,
+            new_columns=[f"c{i}" for i in range(width)],
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    lines = frame.height + 1  # polars gives a blank line a row of its own
+    # only a carriage return on its own could make polars see a line break that is not one
+    if b"\r" in raw and raw.count(b"\n") + (not raw.endswith(b"\n")) != lines:
+        return None
+    if raw.count(separator.encode()) != (width - 1) * lines:
+        return None
+    return frame
 
 
 def _polars_csv(raw: bytes, separator: str, width: int, display: str) -> pl.DataFrame:
@@ -490,34 +522,71 @@ Known = tuple[pl.Series, str]
 """A referenced column's values and the file they come from."""
 
 
+def _candidates(column: Column, values: pl.Series) -> pl.Series:
+    """The distinct values of a column that its checks must look at.
+
+    Free text is only checked for its length; an enumeration only where a value is not one
+    of its choices; other columns every distinct value. (A referencing column is checked only
+    where a value is not among the referenced ones, which are valid ids already.)
+    """
+    if column.type == "text":
+        if not (values.str.len_bytes() > MAX_FIELD_CHARS).any():  # bytes >= characters
+            return values.clear()
+        return values.filter(values.str.len_chars() > MAX_FIELD_CHARS).unique()
+    if column.type == "enum":
+        return values.filter(~values.is_in(list(column.choices))).unique()
+    return values.unique()
+
+
+def _rows_in(target: pl.Series, values: pl.Series) -> pl.Series:
+    """Each value's row in ``target`` (null where it is not there)."""
+    rows = pl.int_range(target.len(), dtype=pl.UInt32, eager=True)
+    return values.replace_strict(target, rows, default=None, return_dtype=pl.UInt32)
+
+
 def _validate_columns(
     raw: pl.DataFrame,
     spec: tuple[Column, ...],
     index: dict[str, int],
     problems: _Problems,
     references: dict[str, Known],
-) -> pl.DataFrame:
-    """The typed frame, with a problem for every bad cell (grouped per column and kind).
+    *,
+    quoted: bool = True,
+) -> tuple[pl.DataFrame, dict[str, pl.Series], dict[str, pl.Series]]:
+    """The typed frame, with a problem for every bad cell (grouped per column and kind), each
+    id column's distinct values and each referencing column's rows in the referenced table.
 
-    Values are checked once each: the checks run on every column's distinct values (one
-    parallel polars pass), and rows are looked up only for the values that fail.
+    Values are checked once each: the checks run on a column's distinct values (see
+    :func:`_candidates`), and rows are looked up only for the values that fail.
     """
     present = [c for c in spec if c.name in index]
-    # a blank cell (empty, or quoted "") is null
+    # a blank cell is null: polars reads an empty cell as null, a quoted "" as ""
     strings = raw.select(
-        pl.col(f"c{index[c.name]}").replace("", None).alias(c.name) for c in present
+        (
+            pl.col(f"c{index[c.name]}").replace("", None) if quoted else pl.col(f"c{index[c.name]}")
+        ).alias(c.name)
+        for c in present
     )
-    distinct = strings.select(pl.col(c.name).drop_nulls().unique().implode() for c in present)
     nulls = strings.null_count().row(0, named=True)
-    failed: set[str] = set()
+    typed: list[pl.Series] = []
+    distinct: dict[str, pl.Series] = {}
+    referenced: dict[str, pl.Series] = {}
     for column in present:
         name, col_no = column.name, index[column.name] + 1
         values = strings.get_column(name)
+        failed = False
         if column.required and nulls[name]:
-            failed.add(name)
+            failed = True
             problems.rows(values.is_null().arg_true(), "a value is required", col_no, name)
         checks = _cell_checks(column, pl.col("v"))
-        unique = distinct.get_column(name).explode().drop_nulls()
+        known = references.get(name)
+        if known is not None:
+            # each value's row in the referenced table; a value missing there is a candidate
+            found = _rows_in(known[0], values)
+            referenced[name] = found
+            unique = values.filter(found.is_null() & values.is_not_null()).unique()
+        else:
+            unique = _candidates(column, values.drop_nulls())
         verdicts = pl.DataFrame({"v": unique}).select(
             pl.col("v"),
             *(expr.fill_null(False).alias(f"k{n}") for n, (expr, _) in enumerate(checks)),
@@ -527,24 +596,27 @@ def _validate_columns(
             bad = verdicts.filter(pl.col(f"k{n}") & ~claimed).get_column("v")
             claimed = claimed | pl.col(f"k{n}")
             if bad.len():
-                failed.add(name)
+                failed = True
                 rows = values.is_in(bad.implode()).arg_true()
                 problems.rows(rows, message, col_no, name, values)
-        if name in failed:
-            continue
-        if column.unique and unique.len() + nulls[name] != values.len():
+        if not failed and column.unique and unique.len() + nulls[name] != values.len():
             rows = (values.is_not_null() & ~values.is_first_distinct()).arg_true()
             problems.rows(rows, "{value} appears more than once", col_no, name, values)
-        known = references.get(name)
-        if known is not None:
-            target, target_file = known
-            unknown = unique.filter(~unique.is_in(target.implode()))
-            if unknown.len():
-                suffix = f" ({unknown.len()} unknown ids in all)" if unknown.len() > 1 else ""
-                rows = values.is_in(unknown.implode()).arg_true()
-                message = f"{{value}} is not a {name} in {target_file}{suffix}"
-                problems.rows(rows, message, col_no, name, values)
-    return strings.select(_typed(c, pl.col(c.name)).alias(c.name) for c in present)
+        if not failed and known is not None and unique.len():
+            # every candidate passed the id checks: what is left is not in the target
+            suffix = f" ({unique.len()} unknown ids in all)" if unique.len() > 1 else ""
+            rows = values.is_in(unique.implode()).arg_true()
+            message = f"{{value}} is not a {name} in {known[1]}{suffix}"
+            problems.rows(rows, message, col_no, name, values)
+        if column.type == "id" and known is None:
+            distinct[name] = unique
+        if column.type == "date" and not failed:
+            # each distinct date is parsed once
+            dates = unique.str.strptime(pl.Date, "%Y-%m-%d")
+            typed.append(values.replace_strict(unique, dates, default=None, return_dtype=pl.Date))
+        else:
+            typed.append(strings.select(_typed(column, pl.col(name))).to_series())
+    return pl.DataFrame(typed), distinct, referenced
 
 
 def _check_matches(table: pl.DataFrame, index: dict[str, int], problems: _Problems) -> None:
@@ -575,6 +647,56 @@ def _check_matches(table: pl.DataFrame, index: dict[str, int], problems: _Proble
 
 
 # -- the reader --------------------------------------------------------------------------------
+
+
+def _parse(
+    raw: bytes,
+    spec: tuple[Column, ...],
+    display: str,
+    personal_column: Callable[[str], bool] | None,
+    privacy_help: str | None,
+) -> tuple[pl.DataFrame, pl.Series | None, _Problems, dict[str, int]]:
+    """The file's cells as text (``c0``, ``c1`` ... in file order), the line of each row
+    (``None``: row i is on line i + 2), the problems so far and each known column's position.
+
+    Raises the problems that leave cells unplaceable: NUL bytes, a wrong header, ragged rows.
+    """
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise BundleError(
+            Problem("contains a NUL byte (is this really a CSV text file?)", display, line)
+        )
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    separator = ","
+    header = _header(body, separator, display)
+    width = len(header)
+    problems = _Problems(display)
+    index = _check_header(header, spec, problems, personal_column, privacy_help)
+    if problems.items:
+        raise BundleError(problems.sorted())
+    frame = _plain_read(body, separator, width)
+    if frame is not None:
+        return frame, None, problems, index
+    layout = _layout(body, separator, width, display)
+    problems.lines = layout.lines
+    ragged = ((layout.fields != width) & ~layout.blank).arg_true()
+    if ragged.len():
+        first = layout.fields[ragged[0]]
+        problems.rows(ragged, f"row has {first} fields, the header has {width}")
+        raise BundleError(problems.sorted())
+    frame = _polars_csv(body, separator, width, display)
+    if frame.height != layout.blank.len():  # pragma: no cover - polars and we disagree
+        raise BundleError(
+            Problem(
+                f"cannot be read consistently ({frame.height} rows parsed, "
+                f"{layout.blank.len()} records found)",
+                display,
+            )
+        )
+    keep = ~layout.blank
+    lines = layout.lines.filter(keep)
+    problems.lines = lines
+    return frame.filter(keep), lines, problems, index
 
 
 def read_table(
@@ -616,57 +738,27 @@ def read_table(
     display = display or str(path)
     spec = TABLES[name]
     raw = _read_bytes(path, display, MAX_TABLE_BYTES if max_bytes is None else max_bytes)
-    digest = hashlib.sha256(raw).hexdigest()
-    if b"\x00" in raw:
-        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
-        raise BundleError(
-            Problem("contains a NUL byte (is this really a CSV text file?)", display, line)
+    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs beside polars
+        digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
+        frame, lines, problems, index = _parse(raw, spec, display, personal_column, privacy_help)
+        quoted = b'"' in raw
+        typed, distinct, referenced = _validate_columns(
+            frame, spec, index, problems, references or {}, quoted=quoted
         )
-    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    separator = ","
-    header = _header(body, separator, display)
-    problems = _Problems(display)
-    index = _check_header(header, spec, problems, personal_column, privacy_help)
-    layout = _layout(body, separator, len(header), display)
-    problems.lines = layout.lines
-    if layout.fields is not None and layout.blank is not None:
-        fields, width = layout.fields, len(header)
-        ragged = ((fields != width) & ~layout.blank).arg_true()
-        if ragged.len():
-            first = fields[ragged[0]]
-            problems.rows(ragged, f"row has {first} fields, the header has {width}")
-    if problems.items:
-        # a wrong header or ragged rows: cells cannot be trusted to be in their columns
-        raise BundleError(problems.sorted())
-    frame = _polars_csv(body, separator, len(header), display)
-    lines = layout.lines
-    if layout.blank is not None:
-        if frame.height != layout.blank.len():  # pragma: no cover - polars and we disagree
-            raise BundleError(
-                Problem(
-                    f"cannot be read consistently ({frame.height} rows parsed, "
-                    f"{layout.blank.len()} records found)",
-                    display,
-                )
-            )
-        keep = ~layout.blank
-        if not keep.all():
-            frame = frame.filter(keep)
-            assert lines is not None
-            lines = lines.filter(keep)
-        problems.lines = lines
-    typed = _validate_columns(frame, spec, index, problems, references or {})
-    if name == "matches" and not problems.items:
-        _check_matches(typed, index, problems)
-    if problems.items:
-        raise BundleError(problems.sorted())
+        del frame
+        if name == "matches" and not problems.items:
+            _check_matches(typed, index, problems)
+        if problems.items:
+            raise BundleError(problems.sorted())
     return Table(
         name=name,
         file=display,
         frame=typed,
-        sha256=digest,
+        sha256=digest.result(),
         size=len(raw),
         path=path,
         positions={n: i + 1 for n, i in index.items()},
         lines=lines,
+        distinct=distinct,
+        referenced_rows=referenced,
     )

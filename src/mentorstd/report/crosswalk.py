@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..crosswalk import CONFIDENCE_ORDER
@@ -12,7 +12,7 @@ from .text import csv_text, md_cell, md_text
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
-    from ..crosswalk import Coverage, Link
+    from ..crosswalk import Coverage, JointLink, Link
 
 __all__ = ["CrosswalkFormat", "CrosswalkTable", "build_table", "render_crosswalk"]
 
@@ -33,6 +33,7 @@ class CrosswalkTable:
     coverage_ba: Coverage
     inferred: bool
     min_confidence: str
+    joint: list[JointLink] = field(default_factory=list)
 
     def title_of(self, gid: str) -> str:
         """A requirement's title."""
@@ -46,6 +47,7 @@ class CrosswalkTable:
             "inferred": self.inferred,
             "min_confidence": self.min_confidence,
             "links": [link.to_dict() for link in self.links],
+            "joint": [j.to_dict() for j in self.joint],
             "coverage": [self.coverage_ab.to_dict(), self.coverage_ba.to_dict()],
         }
 
@@ -70,6 +72,7 @@ def build_table(
         cw.coverage(b, a, inferred=inferred),
         inferred,
         min_confidence,
+        [j for j in cw.joint_table(a, b) if CONFIDENCE_ORDER[j.confidence] >= floor],
     )
 
 
@@ -94,8 +97,8 @@ def _csv(t: CrosswalkTable) -> str:
         "relation",
         "confidence",
         "inferred",
-        "path",
         "transfers_evidence",
+        "path",
         "rationale",
     ]
     rows = [
@@ -107,8 +110,8 @@ def _csv(t: CrosswalkTable) -> str:
             link.relation,
             link.confidence,
             "yes" if link.inferred else "no",
+            "yes" if link.transfers_evidence else "no",
             " > ".join(link.path),
-            "yes" if link.transfers_evidence else "no (topical only)",
             link.rationale,
         ]
         for link in t.links
@@ -134,13 +137,25 @@ def _markdown(t: CrosswalkTable) -> str:
     ]
     for link in t.links:
         rel = link.relation + (" (inferred)" if link.inferred else "")
-        if not link.transfers_evidence:
-            rel += " (topical only: transfers no evidence)"
+        rel += "" if link.transfers_evidence else " (topical)"
         lines.append(
             f"| {md_cell(link.source)} {md_cell(t.title_of(link.source))} | "
             f"{md_cell(link.target)} {md_cell(t.title_of(link.target))} | {rel} | "
             f"{link.confidence} | {md_cell(link.rationale)} |"
         )
+    if t.joint:
+        lines += ["", "Sets that together answer one requirement (joint mappings):", ""]
+        lines += [
+            f"- {md_text(' + '.join(j.sources))} together {j.relation} {md_text(j.target)} "
+            f"({j.confidence}; {len(j.members)} required items): {md_text(j.rationale)}"
+            for j in t.joint
+        ]
+    if any(not link.transfers_evidence for link in t.links):
+        lines += [
+            "",
+            "(topical): the two share a subject, but meeting one is no evidence about the "
+            "other, so assessments do not project statuses along the link.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -169,7 +184,8 @@ def _mermaid(t: CrosswalkTable) -> str:
             lines.append(f'    {_node_id(gid)}["{_label(short)}: {_label(title[:48])}"]')
         lines.append("  end")
     for link in t.links:
-        arrow = f"-. {link.relation} .->" if link.inferred else f"-- {link.relation} -->"
+        rel = link.relation + ("" if link.transfers_evidence else " (topical)")
+        arrow = f"-. {rel} .->" if link.inferred else f"-- {rel} -->"
         lines.append(f"  {_node_id(link.source)} {arrow} {_node_id(link.target)}")
     return "\n".join(lines) + "\n"
 
