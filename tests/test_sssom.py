@@ -261,10 +261,11 @@ def test_an_author_contributed_set_becomes_a_linted_crosswalk(cli: Any, tmp_path
         cli,
         tmp_path,
         [
-            "ima:III-1\tskos:narrowMatch\tnpss:recruitment\tsemapv:ManualMappingCuration\t0.85\t"
-            "Written selection criteria cover more than recruiting",
-            "ima:IV-1\tskos:closeMatch\tnpss:training\tsemapv:ManualMappingCuration\t0.5\t"
-            "Both train before the match",
+            # two links the shipped ima--npss file also states, so lint has nothing to add
+            "ima:II\tskos:narrowMatch\tnpss:leadership\tsemapv:ManualMappingCuration\t0.6\t"
+            "Program leadership covers more than the NPSS leadership component",
+            "ima:I-5\tskos:closeMatch\tnpss:recruitment-fit\tsemapv:ManualMappingCuration\t0.85\t"
+            "Both choose mentors who fit",
             "ima:IV-1\tskos:exactMatch\tnpss:training\tsemapv:MappingChaining\t0.2\tpath x",
         ],
     )
@@ -273,18 +274,18 @@ def test_an_author_contributed_set_becomes_a_linted_crosswalk(cli: Any, tmp_path
     assert data["source"] == "ima" and data["target"] == "npss"
     assert data["mappings"] == [
         {
-            "source": "III-1",
-            "target": "recruitment",
+            "source": "II",
+            "target": "leadership",
             "relation": "superset",
-            "confidence": "high",
-            "rationale": "Written selection criteria cover more than recruiting",
+            "confidence": "medium",
+            "rationale": "Program leadership covers more than the NPSS leadership component",
         },
         {
-            "source": "IV-1",
-            "target": "training",
+            "source": "I-5",
+            "target": "recruitment-fit",
             "relation": "intersects",
-            "confidence": "medium",
-            "rationale": "Both train before the match",
+            "confidence": "high",
+            "rationale": "Both choose mentors who fit",
         },
     ]
     assert "1 inferred (chaining) mapping(s) left out" in result.stderr

@@ -661,7 +661,9 @@ def crosswalk(
     author: Annotated[
         str | None,
         typer.Option(
-            "--author", help="With 'import': the crosswalk's author (default: from the file)."
+            "--author",
+            metavar="NAME",
+            help="With 'import': the crosswalk's author (default: from the file).",
         ),
     ] = None,
 ) -> None:
@@ -1041,7 +1043,7 @@ def export(
 @handles_errors
 def import_(
     workbook: Annotated[
-        Path, typer.Argument(metavar="FILE.xlsx", help="A workbook from `mentorstd export`.")
+        Path, typer.Argument(metavar="WORKBOOK", help="An .xlsx from `mentorstd export`.")
     ],
     output: Annotated[
         Path,

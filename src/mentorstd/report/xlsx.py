@@ -182,14 +182,20 @@ def plan_xlsx(plan: Plan) -> bytes:
 
 
 def summary_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    """A batch summary (one row per bundle) as a one-sheet workbook; counts stay numbers."""
-    counts = {h for h in header if h not in {"bundle", "path", "result", "error", "unmet"}}
-    data: dict[str, list[Any]] = {h: [] for h in header}
+    """A batch summary (one row per bundle) as a one-sheet workbook; a column whose every
+    filled cell is a whole number (the counts) is written as numbers."""
+    cells: dict[str, list[str]] = {h: [] for h in header}
     for row in rows:
         for h, value in zip(header, row, strict=True):
-            if h in counts:
-                data[h].append(None if value in ("", None) else int(value))
-            else:
-                data[h].append("" if value is None else str(value))
+            cells[h].append("" if value is None else str(value))
+    counts = {
+        h
+        for h, values in cells.items()
+        if any(values) and all(v.isdigit() for v in values if v != "")
+    }
+    data: dict[str, list[Any]] = {
+        h: [int(v) if v != "" else None for v in values] if h in counts else values
+        for h, values in cells.items()
+    }
     frame = pl.DataFrame(data, schema={h: pl.Int64 if h in counts else pl.String for h in header})
     return write_workbook([("Summary", frame)])
