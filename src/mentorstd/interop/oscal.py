@@ -15,7 +15,9 @@ In a mapping collection, relations become OSCAL relationships: equal ``equivalen
 statements are paraphrased, so "same effective meaning", not "same words"), subset
 ``subset-of``, superset ``superset-of``, intersects ``intersects-with``. OSCAL maps controls
 and statements, not groups, so links from or to a group are left out, and the collection's
-remarks say how many.
+remarks say how many. A joint mapping (a set of requirements that together answer one) is one
+map with several sources: the items that must all hold (a group member stands for its required
+items), the members as stated kept in ``stated-member`` properties.
 """
 
 from __future__ import annotations
@@ -187,6 +189,32 @@ def to_oscal_mapping(table: CrosswalkTable) -> dict[str, Any]:
                 "remarks": remarks,
             }
         )
+    joint_left_out = 0
+    for j in table.joint:
+        # a joint mapping names groups as members; what must hold is every required item below
+        # them (``members``), and those are controls
+        sources = [m for m in j.members if not cat.requirement(m).is_group]
+        if not sources or cat.requirement(j.target).is_group:
+            joint_left_out += 1
+            continue
+        maps.append(
+            {
+                "uuid": _uuid("joint", j.target, *j.members),
+                "props": [
+                    {"name": "joint", "ns": _NS, "value": "true"},
+                    *(
+                        {"name": "stated-member", "ns": _NS, "value": member}
+                        for member in j.sources
+                    ),
+                ],
+                "relationship": RELATIONSHIP[j.relation],
+                "sources": [{"type": "control", "id-ref": oscal_id(m)} for m in sources],
+                "targets": [{"type": "control", "id-ref": oscal_id(j.target)}],
+                "confidence-score": {"category": j.confidence},
+                "remarks": f"All sources together: {j.rationale}",
+            }
+        )
+    left_out += joint_left_out
     methods = {
         cw.method for cw, _ in cat._crosswalk_files if {cw.source, cw.target} == {fa.id, fb.id}
     }
