@@ -12,10 +12,30 @@ from pathlib import Path
 
 from .errors import UsageError
 
-__all__ = ["FORMATS", "STDOUT", "SUFFIXES", "choose_format", "describe", "suffix_for"]
+__all__ = [
+    "FORMATS",
+    "NAME_SUFFIXES",
+    "STDOUT",
+    "SUFFIXES",
+    "choose_format",
+    "describe",
+    "suffix_for",
+]
 
 #: Every format name a command may accept, in the order help texts list them.
-FORMATS: tuple[str, ...] = ("text", "json", "yaml", "markdown", "html", "csv", "mermaid")
+FORMATS: tuple[str, ...] = (
+    "text",
+    "json",
+    "yaml",
+    "markdown",
+    "html",
+    "csv",
+    "mermaid",
+    "xlsx",
+    "sssom",
+    "oscal-catalog",
+    "oscal-mapping",
+)
 
 #: File suffix -> format (lower case, with the dot).
 SUFFIXES: dict[str, str] = {
@@ -31,7 +51,10 @@ SUFFIXES: dict[str, str] = {
     ".csv": "csv",
     ".mmd": "mermaid",
     ".mermaid": "mermaid",
+    ".xlsx": "xlsx",
 }
+#: Formats named by a double suffix (checked before the last suffix).
+NAME_SUFFIXES: dict[str, str] = {".sssom.tsv": "sssom"}
 
 #: ``-o -`` writes to standard output.
 STDOUT = "-"
@@ -88,13 +111,17 @@ def choose_format(
         how = f"--format {fmt}"
     elif output is not None and str(output) != STDOUT and output.suffix:
         suffix = output.suffix.lower()
-        if suffix not in SUFFIXES:
-            known = " ".join(sorted(SUFFIXES))
+        for double in NAME_SUFFIXES:
+            if output.name.lower().endswith(double):
+                suffix = double
+                break
+        if suffix not in SUFFIXES and suffix not in NAME_SUFFIXES:
+            known = " ".join(sorted([*SUFFIXES, *NAME_SUFFIXES]))
             raise UsageError(
                 f"-o {output}: cannot tell the format from {output.suffix!r} (known suffixes: "
                 f"{known}); give --format {'|'.join(supported)}"
             )
-        chosen = SUFFIXES[suffix]
+        chosen = SUFFIXES.get(suffix) or NAME_SUFFIXES[suffix]
         how = f"-o {output}"
     else:
         return "text" if "text" in supported else supported[0]

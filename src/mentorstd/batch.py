@@ -50,7 +50,7 @@ EXIT_CODES = {
     2: "some bundles could not be assessed (the others' reports are written), or bad usage",
 }
 
-_SUFFIX = {"json": ".json", "yaml": ".yaml", "markdown": ".md", "html": ".html"}
+_SUFFIX = {"json": ".json", "yaml": ".yaml", "markdown": ".md", "html": ".html", "xlsx": ".xlsx"}
 
 
 @dataclass
@@ -60,6 +60,7 @@ class BatchResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     summary_csv: Path | None = None
     index_html: Path | None = None
+    summary_xlsx: Path | None = None  # with the xlsx format
 
     @property
     def assessed(self) -> int:
@@ -185,7 +186,12 @@ def _assess_one(
         day = dt.date.fromisoformat(as_of) if as_of else None
         report = assess(bundle, framework, _CATALOG, as_of=day)
         for fmt in formats:
-            if fmt == "yaml":
+            text: str | bytes
+            if fmt == "xlsx":
+                from .report.xlsx import report_xlsx
+
+                text = report_xlsx(report)
+            elif fmt == "yaml":
                 import json
 
                 import yaml
@@ -330,6 +336,14 @@ def run_batch(
         catalog = load_catalog(standards)
     protect = [*bundles, *(folder for folder, _ in skipped)]
     result.summary_csv = write_summary(result.rows, out / "summary.csv", protect=protect)
+    if "xlsx" in formats:
+        from .report.xlsx import summary_xlsx
+
+        result.summary_xlsx = write_atomic(
+            out / "summary.xlsx",
+            summary_xlsx(SUMMARY_HEADER, list(iter_summary_rows(result.rows))),
+            protect=protect,
+        )
     result.index_html = write_index(
         result.rows, framework, out / "index.html", formats, protect=protect, catalog=catalog
     )
@@ -391,7 +405,9 @@ def write_index(
         from .catalog import load_catalog
 
         catalog = load_catalog()
-    link = next((_SUFFIX[f] for f in ("html", "json", "markdown", "yaml") if f in formats), "")
+    link = next(
+        (_SUFFIX[f] for f in ("html", "json", "markdown", "yaml", "xlsx") if f in formats), ""
+    )
     page = render_template(
         "batch.html.j2",
         rows=rows,

@@ -95,6 +95,10 @@ class Format(StrEnum):
     html = "html"
     csv = "csv"
     mermaid = "mermaid"
+    xlsx = "xlsx"
+    sssom = "sssom"
+    oscal_catalog = "oscal-catalog"
+    oscal_mapping = "oscal-mapping"
 
 
 def _format_option(formats: tuple[str, ...], extra: str = "") -> Any:
@@ -281,6 +285,18 @@ def _deliver_text(
         draw(_stdout())
         return
     _write_or_print(_capture(draw), output, protect or [])
+
+
+def _write_binary(data: bytes, output: Path | None, protect: list[Path], fmt: str) -> None:
+    from ._formats import STDOUT
+    from .errors import UsageError
+
+    if output is None or str(output) == STDOUT:
+        raise UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
+    from ._io import write_atomic
+
+    write_atomic(output, data, protect=protect)
+    sys.stderr.write(f"wrote {output}\n")
 
 
 def _version_callback(value: bool) -> None:
@@ -490,15 +506,46 @@ def schema(
         str | None, typer.Argument(metavar="NAME", help="Schema name; omit to list them.")
     ] = None,
     output: OutputOption = None,
+    bundle: Annotated[
+        Path | None,
+        typer.Option(
+            "--bundle",
+            metavar="BUNDLE",
+            help="With 'datapackage': describe this bundle's tables at their paths "
+            "(default: the canonical data/<table>.csv layout).",
+        ),
+    ] = None,
 ) -> None:
     """Print a JSON Schema (framework, standard, evidence-kinds, crosswalk, nqms, bundle,
-    report), or list the names."""
+    report), or with 'datapackage' a Frictionless Data Package descriptor of the bundle
+    tables; or list the names."""
     from .schemas import names, read
 
     if name is None:
         _write_or_print("".join(f"{item}\n" for item in names()), output, [])
         return
+    if name == "datapackage":
+        _datapackage(bundle, output)
+        return
+    if bundle is not None:
+        from .errors import UsageError
+
+        raise UsageError("--bundle goes with 'schema datapackage' only")
     _write_or_print(read(name.removesuffix(".schema.json")), output, [])
+
+
+def _datapackage(bundle: Path | None, output: Path | None) -> None:
+    from .interop.datapackage import to_datapackage
+
+    loaded = None
+    if bundle is not None:
+        from .bundle import load_bundle
+
+        loaded = load_bundle(bundle, catalog=_catalog(), allow_personal_data=True)
+    descriptor, notes = to_datapackage(loaded)
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")
+    _write_or_print(_dump(descriptor, "json"), output, [])
 
 
 @_command()
@@ -575,7 +622,7 @@ FailOnOption = Annotated[
     ),
 ]
 
-_REPORT_FORMATS = ("text", "json", "yaml", "markdown", "html")
+_REPORT_FORMATS = ("text", "json", "yaml", "markdown", "html", "xlsx")
 
 
 class ConfidenceOpt(StrEnum):
@@ -673,6 +720,10 @@ def validate(
         _deliver_text(lambda console: _print_report_summary(console, report), output, [bundle])
     elif chosen == "yaml":
         _write_or_print(_dump(json.loads(report.to_json()), "yaml"), output, [bundle])
+    elif chosen == "xlsx":
+        from .report.xlsx import report_xlsx
+
+        _write_binary(report_xlsx(report), output, [bundle], "xlsx")
     else:
         from .report import render_report
 
@@ -752,15 +803,34 @@ def _print_report_summary(console: Console, report: Any) -> None:
 # -- crosswalk -------------------------------------------------------------------------------
 
 
-_CROSSWALK_FORMATS = ("text", "json", "yaml", "markdown", "html", "csv", "mermaid")
+_CROSSWALK_FORMATS = (
+    "text",
+    "json",
+    "yaml",
+    "markdown",
+    "html",
+    "csv",
+    "mermaid",
+    "sssom",
+    "oscal-mapping",
+)
 
 
 @_command()
 @handles_errors
 def crosswalk(
-    fw_a: Annotated[str, typer.Argument(metavar="FW_A", help="Source framework.")],
-    fw_b: Annotated[str, typer.Argument(metavar="FW_B", help="Target framework.")],
-    fmt: Annotated[Format | None, _format_option(_CROSSWALK_FORMATS)] = None,
+    fw_a: Annotated[str, typer.Argument(metavar="FW_A", help="Source framework (or 'import').")],
+    fw_b: Annotated[
+        str, typer.Argument(metavar="FW_B", help="Target framework (or, after 'import', a file).")
+    ],
+    fmt: Annotated[
+        Format | None,
+        _format_option(
+            _CROSSWALK_FORMATS,
+            " sssom is an SSSOM/TSV mapping set (also from a .sssom.tsv name), oscal-mapping an "
+            "OSCAL mapping collection.",
+        ),
+    ] = None,
     inferred: Annotated[
         bool,
         typer.Option("--inferred", help="Add links inferred along paths through other frameworks."),
@@ -778,12 +848,24 @@ def crosswalk(
     ] = False,
     output: OutputOption = None,
     standards: StandardsOption = None,
+    author: Annotated[
+        str | None,
+        typer.Option(
+            "--author",
+            metavar="NAME",
+            help="With 'import': the crosswalk's author (default: from the file).",
+        ),
+    ] = None,
 ) -> None:
     """Table of links between two frameworks (stored, and with --inferred, inferred), with
-    coverage both ways."""
+    coverage both ways. `crosswalk import FILE.sssom.tsv [-o FILE.yaml]` turns an SSSOM
+    mapping set into a crosswalk file and lints it."""
     from .errors import UsageError
     from .report.crosswalk import build_table, render_crosswalk
 
+    if fw_a == "import":
+        _crosswalk_import(Path(fw_b), output, author, standards)
+        return
     cat = _catalog(standards)
     cat.framework(fw_a)
     cat.framework(fw_b)
@@ -821,9 +903,60 @@ def crosswalk(
         return
     elif chosen == "yaml":
         text = _dump(table.to_dict(), "yaml")
+    elif chosen == "sssom":
+        from .interop.sssom import to_sssom
+
+        text = to_sssom(table)
+    elif chosen == "oscal-mapping":
+        from .interop.oscal import to_oscal_mapping
+
+        doc = to_oscal_mapping(table)
+        if not doc["mapping-collection"]["mappings"][0]["maps"]:
+            raise UsageError(
+                f"no links between controls of {fw_a} and {fw_b} at this confidence: an OSCAL "
+                "mapping needs at least one"
+            )
+        text = _dump(doc, "json")
     else:
         text = render_crosswalk(table, chosen)  # type: ignore[arg-type]
     _write_or_print(text, output, [])
+
+
+def _crosswalk_import(
+    path: Path, output: Path | None, author: str | None, standards: list[Path] | None
+) -> None:
+    import tempfile
+
+    from .errors import UsageError
+    from .interop._lint import lint_in_place_of
+    from .interop.sssom import crosswalk_from_sssom
+
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    imported = crosswalk_from_sssom(path, _catalog(standards), author=author)
+    cw = imported.crosswalk
+    text = imported.to_yaml()
+    for note in imported.notes:
+        sys.stderr.write(f"note: {note}\n")
+    name = f"{cw.source}--{cw.target}.yaml"
+    with tempfile.TemporaryDirectory(prefix="mentorstd-import-") as tmp:
+        scratch = Path(tmp) / name
+        scratch.write_text(text, encoding="utf-8")
+        problems = lint_in_place_of(
+            f"crosswalks/{name}",
+            scratch,
+            also_replaces=(f"crosswalks/{cw.target}--{cw.source}.yaml",),
+        )
+    shown = str(output) if output is not None else name
+    problems = [p.replace(str(scratch), shown) for p in problems]
+    _write_or_print(text, output, [path])
+    sys.stderr.write(
+        f"{len(cw.mappings)} mappings {cw.source} -> {cw.target}; lint: "
+        + ("ok" if not problems else f"{len(problems)} problem(s)")
+        + "\n"
+    )
+    if problems:
+        fail(problems)
 
 
 def _print_crosswalk(console: Console, table: Any) -> None:
@@ -906,7 +1039,7 @@ def codes(fmt: FormatOption = None, output: OutputOption = None) -> None:
 
 # -- plan, diff, batch ------------------------------------------------------------------------
 
-_PLAN_FORMATS = ("text", "json", "yaml", "markdown", "html")
+_PLAN_FORMATS = ("text", "json", "yaml", "markdown", "html", "xlsx")
 
 
 @_command()
@@ -948,6 +1081,11 @@ def plan(
     print_notes(loaded.warnings)
     report = assess(loaded, framework, cat, as_of=day, min_confidence=min_confidence.value)
     result = build_plan(report, cat)
+    if chosen == "xlsx":
+        from .report.xlsx import plan_xlsx
+
+        _write_binary(plan_xlsx(result), output, [bundle], "xlsx")
+        return
     if chosen == "html":
         text = plan_html(result)
     elif chosen == "json":
@@ -987,7 +1125,7 @@ def diff(
     _write_or_print(text, output, [old, new])
 
 
-_BATCH_FORMATS = ("json", "yaml", "markdown", "html")
+_BATCH_FORMATS = ("json", "yaml", "markdown", "html", "xlsx")
 
 
 @_command()
@@ -1023,8 +1161,8 @@ def batch(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="Report format to write for each bundle: json, yaml, markdown or html; "
-            "repeatable. Default: json and html.",
+            help="Report format to write for each bundle: json, yaml, markdown, html or xlsx "
+            "(xlsx also writes summary.xlsx); repeatable. Default: json and html.",
             show_default=False,
         ),
     ] = None,
@@ -1098,7 +1236,9 @@ def batch(
             sys.stdout.write(f"error   {row['path']}: {row['error']}\n")
     sys.stdout.write(
         f"{result.assessed} assessed, {result.errors} with errors, {result.skipped} skipped; "
-        f"summary {result.summary_csv}; index {result.index_html}\n"
+        f"summary {result.summary_csv}"
+        + (f" and {result.summary_xlsx}" if result.summary_xlsx else "")
+        + f"; index {result.index_html}\n"
     )
     if result.errors:
         raise typer.Exit(2)
@@ -1117,6 +1257,87 @@ def batch(
             f"{' or '.join(levels)}: {shown}\n"
         )
         raise typer.Exit(1)
+
+
+# -- export, import ----------------------------------------------------------------------
+
+#: json is the OSCAL catalog too, so that ``-o ima.json`` works
+_EXPORT_FORMATS = ("oscal-catalog", "xlsx", "json")
+
+
+@_command()
+@handles_errors
+def export(
+    framework: Annotated[str, typer.Argument(metavar="FW", help="Framework to export.")],
+    fmt: Annotated[
+        Format | None,
+        _format_option(
+            _EXPORT_FORMATS,
+            " oscal-catalog (or json) is an OSCAL catalog; xlsx a workbook to edit and bring "
+            "back with `mentorstd import`.",
+        ),
+    ] = None,
+    output: OutputOption = None,
+    standards: StandardsOption = None,
+) -> None:
+    """Export a framework in a neutral format: an OSCAL catalog, or a workbook."""
+    chosen = _choose(fmt, output, _EXPORT_FORMATS, "export")
+    fw = _catalog(standards).framework(framework)
+    if chosen == "xlsx":
+        from .interop.workbook import to_workbook
+
+        _write_binary(to_workbook(fw), output, [], "xlsx")
+        return
+    from .interop.oscal import to_oscal_catalog
+
+    _write_or_print(_dump(to_oscal_catalog(fw), "json"), output, [])
+
+
+@_command("import")
+@handles_errors
+def import_(
+    workbook: Annotated[
+        Path, typer.Argument(metavar="WORKBOOK", help="An .xlsx from `mentorstd export`.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="DIR",
+            help="Framework folder to write (framework.yaml and parts).",
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would change; write nothing.")
+    ] = False,
+    standards: StandardsOption = None,
+) -> None:
+    """Bring a framework workbook back as a framework folder and lint it. By id: a new id is
+    added, a listed id is changed, a row with action 'delete' is deleted, and requirements the
+    sheet leaves out are kept."""
+    from .errors import UsageError
+    from .interop._lint import lint_in_place_of
+    from .interop.workbook import base_parts, from_workbook, read_framework_id
+
+    if not workbook.is_file():
+        raise UsageError(f"{workbook}: no such file")
+    cat = _catalog(standards)
+    fid = read_framework_id(workbook)
+    base = cat.frameworks.get(fid)
+    folder = next((r / fid for r in cat.roots if (r / fid / "framework.yaml").is_file()), None)
+    update = from_workbook(workbook, base, base_parts(folder))
+    sys.stdout.write(update.summary() + "\n")
+    if dry_run:
+        return
+    try:
+        update.write(output, base_folder=folder)
+    except OSError as err:
+        raise UsageError(f"{output}: cannot write: {err.strerror or err}") from None
+    problems = lint_in_place_of(fid, output)
+    sys.stdout.write(f"wrote {output}; lint: {'ok' if not problems else 'problems'}\n")
+    if problems:
+        fail(problems)
 
 
 # -- lint ----------------------------------------------------------------------------------
