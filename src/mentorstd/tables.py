@@ -27,7 +27,7 @@ import difflib
 import hashlib
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -895,6 +895,22 @@ def _rows_in(target: pl.Series, values: pl.Series) -> pl.Series:
     return values.replace_strict(target, rows, default=None, return_dtype=pl.UInt32)
 
 
+def _failures(
+    unique: pl.Series, checks: list[tuple[pl.Expr, str]]
+) -> Iterator[tuple[str, pl.Series]]:
+    """(message template, values) for each check that some of ``unique`` fail first."""
+    if not unique.len():
+        return
+    first = pl.coalesce(
+        pl.when(expr.fill_null(False)).then(pl.lit(n)) for n, (expr, _) in enumerate(checks)
+    )
+    flagged = pl.DataFrame({"v": unique}).select("v", first.alias("k")).drop_nulls("k")
+    if not flagged.height:
+        return
+    for n, (_, template) in enumerate(checks):
+        yield template, flagged.filter(pl.col("k") == n).get_column("v")
+
+
 def _validate_columns(
     raw: pl.DataFrame,
     spec: tuple[Column, ...],
@@ -955,14 +971,7 @@ def _validate_columns(
             unique = values.filter(found.is_null() & values.is_not_null()).unique()
         else:
             unique = _candidates(column, values.drop_nulls())
-        verdicts = pl.DataFrame({"v": unique}).select(
-            pl.col("v"),
-            *(expr.fill_null(False).alias(f"k{n}") for n, (expr, _) in enumerate(checks)),
-        )
-        claimed = pl.lit(False)
-        for n, (_, template) in enumerate(checks):
-            bad = verdicts.filter(pl.col(f"k{n}") & ~claimed).get_column("v")
-            claimed = claimed | pl.col(f"k{n}")
+        for template, bad in _failures(unique, checks):
             if bad.len():
                 failed = True
                 message = template.replace("{date_hint}", "").replace("{number_hint}", "")
