@@ -565,9 +565,21 @@ def _layout(raw: bytes, separator: str, width: int, display: str) -> _Layout:
     return _Layout(records["line"], records["fields"], records["blank"])
 
 
-def _plain_read(raw: bytes, separator: str, width: int) -> pl.DataFrame | None:
-    """The file parsed by polars when every line is one record of the header's width, else
-    ``None`` (the caller then works out where each record is).
+def _read_csv(raw: bytes, separator: str, width: int) -> pl.DataFrame:
+    """Every cell as text, the columns named ``c0``, ``c1`` ... by position."""
+    return pl.read_csv(
+        raw,
+        has_header=True,
+        separator=separator,
+        quote_char='"',
+        infer_schema=False,
+        new_columns=[f"c{i}" for i in range(width)],
+        raise_if_empty=False,
+    )
+
+
+def _is_plain(raw: bytes, frame: pl.DataFrame, separator: str, width: int) -> bool:
+    """True when every line of the file is one record of the header's width.
 
     polars refuses a row with too many fields, and gives every other record a row (a blank
     line too). So when the file has one line per row (no newline inside a quoted field:
@@ -575,45 +587,16 @@ def _plain_read(raw: bytes, separator: str, width: int) -> pl.DataFrame | None:
     cells (counted in the parsed cells), no row has too few fields either, no line is blank,
     and row ``i`` is on line ``i + 2``.
     """
-    try:
-        frame = pl.read_csv(
-            raw,
-            has_header=True,
-            separator=separator,
-            quote_char='"',
-            infer_schema=False,
-            new_columns=[f"c{i}" for i in range(width)],
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError:
-        return None
     lines = frame.height + 1
     quoted = b'"' in raw
     # a quoted field can hold a newline; a carriage return alone could break a line
     if (quoted or b"\r" in raw) and raw.count(b"\n") + (not raw.endswith(b"\n")) != lines:
-        return None
+        return False
     inside = 0
     if quoted:  # separators inside quoted cells
         counts = [pl.col(c).str.count_matches(separator, literal=True).sum() for c in frame.columns]
         inside = int(frame.select(pl.sum_horizontal(counts)).item() or 0)
-    if raw.count(separator.encode()) != (width - 1) * lines + inside:
-        return None
-    return frame
-
-
-def _polars_csv(raw: bytes, separator: str, width: int, display: str) -> pl.DataFrame:
-    try:
-        return pl.read_csv(
-            raw,
-            has_header=True,
-            separator=separator,
-            quote_char='"',
-            infer_schema=False,
-            new_columns=[f"c{i}" for i in range(width)],
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError as err:
-        raise BundleError(_malformed(raw, separator, display, err)) from err
+    return raw.count(separator.encode()) == (width - 1) * lines + inside
 
 
 def _malformed(raw: bytes, separator: str, display: str, err: Exception) -> Problem:
@@ -1076,9 +1059,14 @@ def _parse(
     if problems.items:
         raise BundleError(problems.sorted())
     quoted = b'"' in body
-    frame = _plain_read(body, separator, width)
-    if frame is not None:
+    frame: pl.DataFrame | None = None
+    try:
+        frame = _read_csv(body, separator, width)
+    except pl.exceptions.PolarsError as err:
+        error: Exception = err
+    if frame is not None and _is_plain(body, frame, separator, width):
         return frame, None, problems, index, quoted
+    # not one record per line: where each record is, to place every row on its lines
     layout = _layout(body, separator, width, display)
     problems.lines = layout.lines
     ragged = ((layout.fields != width) & ~layout.blank).arg_true()
@@ -1086,7 +1074,8 @@ def _parse(
         first = layout.fields[ragged[0]]
         problems.rows(ragged, f"row has {first} fields, the header has {width}")
         raise BundleError(problems.sorted())
-    frame = _polars_csv(body, separator, width, display)
+    if frame is None:  # the records are in place, yet polars could not parse them
+        raise BundleError(_malformed(body, separator, display, error))
     if frame.height != layout.blank.len():  # pragma: no cover - polars and we disagree
         raise BundleError(
             Problem(
