@@ -27,7 +27,7 @@ import difflib
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -854,44 +854,56 @@ Known = tuple[pl.Series, str]
 """A referenced column's values and the file they come from."""
 
 
-def _candidates(column: Column, values: pl.Series) -> pl.Series:
+def _candidates(column: Column) -> pl.Expr:
     """The distinct values of a column that its checks must look at.
 
     Free text is only checked for its length; an enumeration only where a value is not one
     of its choices; other columns every distinct value. (A referencing column is checked only
-    where a value is not among the referenced ones, which are valid ids already.)
+    where a value is not among the referenced ones, which are valid ids already: see
+    :func:`_validate_columns`.)
     """
-    if column.type == "text":
-        if not (values.str.len_bytes() > MAX_FIELD_CHARS).any():  # bytes >= characters
-            return values.clear()
-        return values.filter(values.str.len_chars() > MAX_FIELD_CHARS).unique()
+    value = pl.col(column.name)
+    if column.type == "text":  # bytes >= characters: the check itself counts characters
+        return value.filter(value.str.len_bytes() > MAX_FIELD_CHARS).unique()
     if column.type == "enum":
-        return values.filter(~values.is_in(list(column.choices))).unique()
-    return values.unique()
+        return value.filter(value.is_not_null() & ~value.is_in(list(column.choices))).unique()
+    return value.drop_nulls().unique()
 
 
-def _rows_in(target: pl.Series, values: pl.Series) -> pl.Series:
+def _rows_in(target: pl.Series, value: pl.Expr) -> pl.Expr:
     """Each value's row in ``target`` (null where it is not there)."""
-    if target.len() == 0:  # polars would map to text with an empty mapping
-        return pl.Series(values.name, [None] * values.len(), dtype=pl.UInt32)
+    if target.len() == 0:
+        return pl.repeat(None, pl.len(), dtype=pl.UInt32)
     rows = pl.int_range(target.len(), dtype=pl.UInt32, eager=True)
-    return values.replace_strict(target, rows, default=None, return_dtype=pl.UInt32)
+    return value.replace_strict(target, rows, default=None, return_dtype=pl.UInt32)
 
 
-def _failures(
-    unique: pl.Series, checks: list[tuple[pl.Expr, str]]
-) -> Iterator[tuple[str, pl.Series]]:
-    """(message template, values) for each check that some of ``unique`` fail first."""
-    if not unique.len():
-        return
-    first = pl.coalesce(
+def _first_failed(checks: list[tuple[pl.Expr, str]]) -> pl.Expr:
+    """The number of the first check that a value fails (null: it passes them all)."""
+    return pl.coalesce(
         pl.when(expr.fill_null(False)).then(pl.lit(n)) for n, (expr, _) in enumerate(checks)
     )
-    flagged = pl.DataFrame({"v": unique}).select("v", first.alias("k")).drop_nulls("k")
-    if not flagged.height:
-        return
-    for n, (_, template) in enumerate(checks):
-        yield template, flagged.filter(pl.col("k") == n).get_column("v")
+
+
+def _mapped(
+    strings: pl.DataFrame, present: list[Column], tspec: TableSpec, outside: dict[str, pl.Series]
+) -> pl.DataFrame:
+    """``strings`` with the spec's value maps and lenient enumerations applied, worked out on
+    distinct values only: a column's ``outside`` values (an enumeration's values outside its
+    choices), or all of them where the spec maps the column's values."""
+    replace: list[pl.Expr] = []
+    for column in present:
+        given = tspec.values.get(column.name)
+        if given:
+            values = strings.get_column(column.name).drop_nulls().unique()
+        elif column.name in outside:
+            values = outside[column.name]
+        else:
+            continue
+        mapping = _value_map(column, values.to_list(), given)
+        if mapping:
+            replace.append(pl.col(column.name).replace(mapping))
+    return strings.with_columns(replace) if replace else strings
 
 
 def _validate_columns(
@@ -908,7 +920,8 @@ def _validate_columns(
     id column's distinct values and each referencing column's rows in the referenced table.
 
     Values are checked once each: the checks run on a column's distinct values (see
-    :func:`_candidates`), and rows are looked up only for the values that fail.
+    :func:`_candidates`), and rows are looked up only for the values that fail. A table
+    without problems costs two polars queries, each over all its columns at once.
     """
     present = [c for c in spec if c.name in index]
     # a blank cell is null: polars reads an empty cell as null, a quoted "" as ""
@@ -918,26 +931,59 @@ def _validate_columns(
         ).alias(c.name)
         for c in present
     )
-    # lenient enumerations and the spec's value maps: worked out on distinct values only (an
-    # enumeration's values outside its choices), so a canonical table costs nothing more
-    replace: list[pl.Expr] = []
-    for column in present:
-        given = tspec.values.get(column.name)
-        if column.type != "enum" and not given:
-            continue
-        values = strings.get_column(column.name).drop_nulls()
-        if not given:
-            values = values.filter(~values.is_in(list(column.choices)))
-        mapping = _value_map(column, values.unique().to_list(), given)
-        if mapping:
-            replace.append(pl.col(column.name).replace(mapping))
-    if replace:
-        strings = strings.with_columns(replace)
+    if any(tspec.values.get(c.name) for c in present):
+        strings = _mapped(strings, present, tspec, {})
     date_format = tspec.date_format
+    refs = {c.name: references[c.name] for c in present if c.name in references}
+
+    def summary() -> tuple[pl.DataFrame, dict[str, pl.Series]]:
+        """Typed columns and rows found in referenced tables (full length), and each
+        column's candidate values (see :func:`_candidates`)."""
+        full = strings.lazy().select(
+            *(_typed(c, pl.col(c.name), date_format) for c in present),
+            *(_rows_in(known[0], pl.col(n)).alias(f"__rows/{n}") for n, known in refs.items()),
+        )
+        agg = strings.lazy().select(_candidates(c).implode() for c in present if c.name not in refs)
+        typed_rows, lists = pl.collect_all([full, agg])
+        unique = {n: lists.get_column(n)[0] for n in lists.columns}
+        return typed_rows, unique
+
+    typed_rows, unique = summary()
+    lenient = {
+        c.name: unique[c.name]
+        for c in present
+        if c.type == "enum" and not tspec.values.get(c.name) and unique[c.name].len()
+    }
+    if lenient:  # enumeration values outside the choices: synonyms, case, spaces
+        mapped = _mapped(strings, present, tspec, lenient)
+        if mapped is not strings:
+            strings = mapped
+            typed_rows, unique = summary()
+    typed = typed_rows.select(c.name for c in present)
+    referenced = {n: typed_rows.get_column(f"__rows/{n}").alias(n) for n in refs}
+    for name, found in referenced.items():  # a value missing there is a candidate
+        values = strings.get_column(name)
+        if found.null_count() == values.null_count():
+            unique[name] = values.clear()
+        else:
+            unique[name] = values.filter(found.is_null() & values.is_not_null()).unique()
+    # each column's candidates through its checks, all columns in one query
+    checks = {c.name: _cell_checks(c, pl.col("v"), date_format) for c in present}
+    looked = [c.name for c in present if unique[c.name].len()]
+    flagged = dict(
+        zip(
+            looked,
+            pl.collect_all(
+                pl.LazyFrame({"v": unique[n]})
+                .select("v", _first_failed(checks[n]).alias("k"))
+                .drop_nulls("k")
+                for n in looked
+            ),
+            strict=True,
+        )
+    )
     nulls = strings.null_count().row(0, named=True)
-    typed: list[pl.Series] = []
     distinct: dict[str, pl.Series] = {}
-    referenced: dict[str, pl.Series] = {}
     for column in present:
         name, col_no = column.name, index[column.name] + 1
         values = strings.get_column(name)
@@ -945,43 +991,34 @@ def _validate_columns(
         if column.required and nulls[name]:
             failed = True
             problems.rows(values.is_null().arg_true(), "a value is required", col_no, name)
-        checks = _cell_checks(column, pl.col("v"), date_format)
-        known = references.get(name)
-        if known is not None:
-            # each value's row in the referenced table; a value missing there is a candidate
-            found = _rows_in(known[0], values)
-            referenced[name] = found
-            unique = values.filter(found.is_null() & values.is_not_null()).unique()
-        else:
-            unique = _candidates(column, values.drop_nulls())
-        for template, bad in _failures(unique, checks):
-            if bad.len():
-                failed = True
+        bad_values = flagged.get(name)
+        if bad_values is not None and bad_values.height:
+            failed = True
+            for n, (_, template) in enumerate(checks[name]):
+                bad = bad_values.filter(pl.col("k") == n).get_column("v")
+                if not bad.len():
+                    continue
                 message = template.replace("{date_hint}", "").replace("{number_hint}", "")
                 if "{date_hint}" in template:
-                    message = template.replace("{date_hint}", _date_hint(unique))
+                    message = template.replace("{date_hint}", _date_hint(unique[name]))
                 if "{number_hint}" in template:
                     message = template.replace("{number_hint}", _number_hint(bad))
                 rows = values.is_in(bad.implode()).arg_true()
                 problems.rows(rows, message, col_no, name, values)
-        if not failed and column.unique and unique.len() + nulls[name] != values.len():
+        candidates = unique[name]
+        if not failed and column.unique and candidates.len() + nulls[name] != values.len():
             rows = (values.is_not_null() & ~values.is_first_distinct()).arg_true()
             problems.rows(rows, "{value} appears more than once", col_no, name, values)
-        if not failed and known is not None and unique.len():
+        known = refs.get(name)
+        if not failed and known is not None and candidates.len():
             # every candidate passed the id checks: what is left is not in the target
-            suffix = f" ({unique.len()} unknown ids in all)" if unique.len() > 1 else ""
-            rows = values.is_in(unique.implode()).arg_true()
+            suffix = f" ({candidates.len()} unknown ids in all)" if candidates.len() > 1 else ""
+            rows = values.is_in(candidates.implode()).arg_true()
             message = f"{{value}} is not a {name} in {known[1]}{suffix}"
             problems.rows(rows, message, col_no, name, values)
         if column.type == "id" and known is None:
-            distinct[name] = unique
-        if column.type == "date" and not failed:
-            # each distinct date is parsed once
-            dates = unique.str.strptime(pl.Date, date_format or "%Y-%m-%d", strict=False)
-            typed.append(values.replace_strict(unique, dates, default=None, return_dtype=pl.Date))
-        else:
-            typed.append(strings.select(_typed(column, pl.col(name), date_format)).to_series())
-    return pl.DataFrame(typed), distinct, referenced
+            distinct[name] = candidates
+    return typed, distinct, referenced
 
 
 def _check_matches(table: pl.DataFrame, index: dict[str, int], problems: _Problems) -> None:
