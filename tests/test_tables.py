@@ -209,6 +209,46 @@ def test_oversized_table_is_refused_before_it_is_read(tmp_path: Path) -> None:
         read_table(path, "matches", max_bytes=64)
 
 
+def test_a_header_wider_than_the_cap_is_one_line(tmp_path: Path) -> None:
+    # 6,000 copies of the header: without the cap, 17,997 "appears twice" lines
+    (line,) = _problems(tmp_path, "contacts", "match_id,date,with," * 6000 + "\n")
+    assert line == "data/contacts.csv:1: the header has 18001 columns; at most 1000 are accepted"
+
+
+def test_doubled_and_personal_columns_are_grouped(tmp_path: Path) -> None:
+    header = "match_id,date,with," * 5 + "full_name,guardian_name"
+    text = header + "\n" + "M1,2025-01-10,mentor," * 5 + "x,y\n"
+    known = {"match_id": (pl.Series(["M1"]), "data/matches.csv")}
+    lines = _problems(
+        tmp_path,
+        "contacts",
+        text,
+        references=known,
+        personal_column=lambda name: name.endswith("_name"),
+        privacy_help="keep names out",
+    )
+    assert lines == [
+        "data/contacts.csv:1:4: match_id: column 'match_id' appears twice; "
+        "3 more columns like it, at columns 7, 10, 13",
+        "data/contacts.csv:1:5: date: column 'date' appears twice; "
+        "3 more columns like it, at columns 8, 11, 14",
+        "data/contacts.csv:1:6: with: column 'with' appears twice; "
+        "3 more columns like it, at columns 9, 12, 15",
+        "data/contacts.csv:1:16: full_name: column 'full_name' looks like personal data: "
+        "keep names out; 1 more column like it, at column 17",
+    ]
+
+
+def test_a_long_unknown_header_is_quoted_as_an_excerpt(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("match_id,date,with," + "x" * 100_000 + "\nM1,2025-01-10,mentor,\n")
+    known = {"match_id": (pl.Series(["M1"]), "data/matches.csv")}
+    table = read_table(path, "contacts", display="data/contacts.csv", references=known)
+    (note,) = table.notes
+    assert note.endswith("'... (100000 characters)")
+    assert len(note) < 200
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     start=st.dates(dt.date(1950, 1, 1), dt.date(2080, 12, 31)),

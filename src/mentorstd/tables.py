@@ -60,6 +60,8 @@ MAX_TABLE_BYTES = 512 * 1024 * 1024
 MAX_FIELD_CHARS = 10_000
 #: Longest id accepted (characters).
 MAX_ID_CHARS = 100
+#: Widest header accepted (a table's own columns are at most 7; exports add their own).
+MAX_COLUMNS = 1_000
 #: Lines named in a grouped problem besides the first.
 SHOWN_LINES = 3
 #: Longest excerpt of a value quoted in a message (characters).
@@ -509,7 +511,19 @@ def _header(raw: bytes, separator: str, display: str) -> list[str]:
         row = next(csv.reader([text.rstrip("\r")], delimiter=separator, strict=True))
     except csv.Error as err:
         raise BundleError(Problem(f"the header row is malformed: {err}", display, 1)) from err
-    return [name.strip() for name in row]
+    return _width_checked([name.strip() for name in row], display)
+
+
+def _width_checked(header: list[str], display: str) -> list[str]:
+    if len(header) > MAX_COLUMNS:
+        raise BundleError(
+            Problem(
+                f"the header has {len(header)} columns; at most {MAX_COLUMNS} are accepted",
+                display,
+                1,
+            )
+        )
+    return header
 
 
 @dataclass(frozen=True, slots=True)
@@ -631,6 +645,18 @@ def _closest(name: str, candidates: list[str]) -> str | None:
     return None
 
 
+def _more_columns(message: str, positions: list[int]) -> str:
+    """``message`` for the first of ``positions`` (0-based), saying where the others are."""
+    others = positions[1:]
+    if not others:
+        return message
+    shown = ", ".join(str(p + 1) for p in others[:SHOWN_LINES])
+    more = len(others) - min(len(others), SHOWN_LINES)
+    tail = f" and {more} more" if more else ""
+    word = "column" if len(others) == 1 else "columns"
+    return f"{message}; {len(others)} more {word} like it, at {word} {shown}{tail}"
+
+
 def _check_header(
     header: list[str],
     spec: tuple[Column, ...],
@@ -661,6 +687,8 @@ def _check_header(
     lenient = {_header_key(c.name): c.name for c in spec}
     index: dict[str, int] = {}
     ignored: list[str] = []
+    doubled: dict[str, list[int]] = {}  # our name -> positions of its second, third ... column
+    personal: list[int] = []
     for pos, name in enumerate(header):
         ours = theirs_to_ours.get(name)
         if ours is None and name in known and name not in tspec.columns:
@@ -671,22 +699,26 @@ def _check_header(
                 ours = candidate
         if ours is None:
             if personal_column is not None and personal_column(name) and privacy_help:
-                problems.at(
-                    f"column {name!r} looks like personal data: {privacy_help}", 1, pos + 1, name
-                )
+                personal.append(pos)
             else:
                 ignored.append(name)
             continue
         if ours in index:
-            first = header[index[ours]]
-            message = (
-                f"column {name!r} appears twice"
-                if first == name
-                else f"columns {first!r} and {name!r} are both {ours!r}"
-            )
-            problems.at(message, 1, pos + 1, ours)
+            doubled.setdefault(ours, []).append(pos)
             continue
         index[ours] = pos
+    for ours, positions in doubled.items():
+        first, name = header[index[ours]], header[positions[0]]
+        message = (
+            f"column {excerpt(name)} appears twice"
+            if first == name
+            else f"columns {excerpt(first)} and {excerpt(name)} are both {ours!r}"
+        )
+        problems.at(_more_columns(message, positions), 1, positions[0] + 1, ours)
+    if personal:
+        name = header[personal[0]]
+        message = f"column {excerpt(name)} looks like personal data: {privacy_help}"
+        problems.at(_more_columns(message, personal), 1, personal[0] + 1, name[:EXCERPT_CHARS])
     unused = [h for h in ignored if h]
     for column in spec:
         if column.name in index:
@@ -707,7 +739,7 @@ def _check_header(
             )
         problems.at(message, 1, None, column.name)
     if unused:
-        shown = ", ".join(map(repr, unused[:6])) + (
+        shown = ", ".join(map(excerpt, unused[:6])) + (
             f" and {len(unused) - 6} more" if len(unused) > 6 else ""
         )
         problems.notes.append(
@@ -1071,6 +1103,7 @@ def _parse(
             header, cells = _parquet_frame(raw, display)
         else:
             header, cells = _xlsx_frame(raw, tspec.sheet, display)
+        header = _width_checked(header, display)
         problems = _Problems(display)
         index = _check_header(header, spec, problems, personal_column, privacy_help, tspec)
         if problems.items:
@@ -1172,11 +1205,14 @@ def read_table(
     columns = columns_of(name)
     tspec = spec or _DEFAULT_SPEC
     raw = _read_bytes(path, display, MAX_TABLE_BYTES if max_bytes is None else max_bytes)
+    size = len(raw)
     with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs beside polars
-        digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
+        digest = pool.submit(hashlib.sha256, raw)
         frame, lines, problems, index, quoted = _parse(
             raw, path.suffix.lower(), columns, display, personal_column, privacy_help, tspec
         )
+        sha256 = digest.result().hexdigest()
+        del raw, digest  # the file's bytes are not needed any more: free them before checking
         typed, distinct, referenced = _validate_columns(
             frame, columns, index, problems, references or {}, quoted=quoted, tspec=tspec
         )
@@ -1189,8 +1225,8 @@ def read_table(
         name=name,
         file=display,
         frame=typed,
-        sha256=digest.result(),
-        size=len(raw),
+        sha256=sha256,
+        size=size,
         path=path,
         positions={n: i + 1 for n, i in index.items()},
         lines=lines,
