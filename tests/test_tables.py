@@ -202,6 +202,24 @@ def test_a_bundle_with_problems_in_three_tables_reports_them_all_at_once(
     assert "data/screening.csv:4:3: interview_date: 'yesterday' is not a date" in errors[3]
 
 
+def test_references_left_unchecked_are_said(
+    cli: Callable[..., Any], make_bundle: BundleFactory
+) -> None:
+    matches = [dict(r) for r in MATCHES]
+    matches[0]["start_date"] = "yesterday"
+    contacts = [{"match_id": "NOT-A-MATCH", "date": "2025-01-10", "with": "mentor"}]
+    path = make_bundle(tables={"matches": matches, "contacts": contacts})
+    result = cli("validate", str(path), "--framework", "eepm")
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line]
+    assert len(errors) == 2, errors
+    assert "data/matches.csv:2:4: start_date: 'yesterday' is not a date" in errors[0]
+    assert errors[1].endswith(
+        "data/contacts.csv: match_id: not checked against data/matches.csv, which has "
+        "problems (see above); run again once it is fixed"
+    )
+
+
 def test_oversized_table_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = tmp_path / "matches.csv"
     path.write_text(HEADER + "\n" + "M1,A1,Y1,2025-01-10,,,\n" * 10, encoding="utf-8")
