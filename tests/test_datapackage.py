@@ -1,5 +1,6 @@
-"""The Frictionless descriptor: the shipped example bundles validate with frictionless against
-it, a bundle may carry it, and it catches what mentorstd's table rules catch."""
+"""The Frictionless descriptor: the shipped example bundles (the export-dress one too, described
+as its files are) validate with frictionless against it, a bundle may carry it, and it catches
+what mentorstd's table rules catch."""
 
 from __future__ import annotations
 
@@ -20,21 +21,7 @@ from .conftest import EXAMPLES
 frictionless = pytest.importorskip("frictionless")
 
 
-def _is_canonical(folder: Path) -> bool:
-    """The descriptor describes canonical CSV tables; a bundle in export dress (own headers,
-    xlsx, a profile) is read through its table specs instead."""
-    import yaml
-
-    data = yaml.safe_load((folder / "bundle.yaml").read_text("utf-8")).get("data") or {}
-    return (
-        all(isinstance(v, str) and v.endswith(".csv") for k, v in data.items() if k != "practices")
-        and "profile" not in data
-    )
-
-
-BUNDLES = sorted(
-    p.name for p in EXAMPLES.iterdir() if (p / "bundle.yaml").is_file() and _is_canonical(p)
-)
+BUNDLES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "bundle.yaml").is_file())
 
 
 def _validate(descriptor: Path) -> Any:
@@ -60,8 +47,11 @@ def test_example_bundles_validate_with_frictionless(
     report = _validate(descriptor)
     assert report.valid, _errors(report)[:5]
     data = json.loads(descriptor.read_text("utf-8"))
-    manifest_tables = mentorstd.load_bundle(bundle, catalog=catalog).tables
-    assert [r["name"] for r in data["resources"]] == [t for t in TABLES if t in manifest_tables]
+    tables = mentorstd.load_bundle(bundle, catalog=catalog).tables
+    csv_tables = [t for t in TABLES if t in tables and tables[t].path.suffix == ".csv"]
+    assert [r["name"] for r in data["resources"]] == csv_tables
+    for resource in data["resources"]:  # each file described by its own headers
+        assert [f["name"] for f in resource["schema"]["fields"]] == tables[resource["name"]].header
     # and mentorstd still reads the bundle that carries it
     assert cli("validate", str(bundle), "-F", "ima", "-f", "json").exit_code == 0
 
@@ -156,6 +146,40 @@ def test_optional_columns_a_file_lacks_are_left_out(
     descriptor = bundle / "datapackage.json"
     descriptor.write_text(json.dumps(doc), encoding="utf-8")
     assert _validate(descriptor).valid
+
+
+def test_an_export_dress_bundle_is_described_as_its_files_are(
+    tmp_path: Path, catalog: mentorstd.Catalog
+) -> None:
+    bundle = tmp_path / "export"
+    shutil.copytree(EXAMPLES / "riverside-export", bundle)
+    doc, notes = to_datapackage(mentorstd.load_bundle(bundle, catalog=catalog))
+    res = {r["name"]: r for r in doc["resources"]}
+    assert "contacts" not in res  # a workbook sheet
+    assert any("data/contacts.xlsx is not a CSV file" in n for n in notes)
+    assert res["outcomes"]["dialect"] == {"delimiter": ";"}
+    matches = {f["name"]: f for f in res["matches"]["schema"]["fields"]}
+    assert res["matches"]["schema"]["primaryKey"] == ["Match ID"]
+    assert matches["Match Start Date"]["format"] == "%m/%d/%Y"
+    assert matches["Match Start Date"]["constraints"]["minimum"] == "01/01/1900"
+    # mapped words ('Mentor withdrew') are not in the enumeration: none is stated, and said
+    assert "enum" not in matches["Closure Reason"].get("constraints", {})
+    assert any("'Closure Reason' holds words mentorstd maps" in n for n in notes)
+    assert res["surveys"]["schema"]["foreignKeys"] == [
+        {"fields": ["Match ID"], "reference": {"resource": "matches", "fields": ["Match ID"]}}
+    ]
+    descriptor = bundle / "datapackage.json"
+    descriptor.write_text(json.dumps(doc), encoding="utf-8")
+    assert _validate(descriptor).valid
+    # a date out of the declared format and a survey of an unknown match: both caught
+    path = bundle / "data" / "surveys.csv"
+    text = path.read_text("utf-8-sig")
+    first = text.splitlines()[1]
+    bad = first.replace("RI-0001", "RI-9999", 1).replace("06/30/2026", "2026-06-30", 1)
+    path.write_text(text + bad + "\n", encoding="utf-8-sig")
+    errors = _errors(_validate(descriptor))
+    assert ("surveys", "foreign-key") in errors
+    assert ("surveys", "type-error") in errors
 
 
 def test_bundle_option_goes_with_datapackage_only(cli: Any) -> None:

@@ -29,7 +29,7 @@ import io
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -280,6 +280,12 @@ class Table:
     distinct: dict[str, pl.Series] = field(default_factory=dict, repr=False)
     #: A referencing column's row in the referenced table, per row (``Column.references``).
     referenced_rows: dict[str, pl.Series] = field(default_factory=dict, repr=False)
+    #: The file's header, as it gives it (its own names, in its order).
+    header: list[str] = field(default_factory=list, repr=False)
+    #: Columns whose values were rewritten on reading (synonyms, case, the spec's value maps).
+    mapped: frozenset[str] = frozenset()
+    #: How the file was read (its delimiter as found).
+    spec: TableSpec = field(default_factory=lambda: _DEFAULT_SPEC, repr=False)
 
     @property
     def n_rows(self) -> int:
@@ -918,7 +924,11 @@ def _first_failed(checks: list[tuple[pl.Expr, str]]) -> pl.Expr:
 
 
 def _mapped(
-    strings: pl.DataFrame, present: list[Column], tspec: TableSpec, outside: dict[str, pl.Series]
+    strings: pl.DataFrame,
+    present: list[Column],
+    tspec: TableSpec,
+    outside: dict[str, pl.Series],
+    changed: set[str],
 ) -> pl.DataFrame:
     """``strings`` with the spec's value maps and lenient enumerations applied, worked out on
     distinct values only: a column's ``outside`` values (an enumeration's values outside its
@@ -935,6 +945,7 @@ def _mapped(
         mapping = _value_map(column, values.to_list(), given)
         if mapping:
             replace.append(pl.col(column.name).replace(mapping))
+            changed.add(column.name)
     return strings.with_columns(replace) if replace else strings
 
 
@@ -947,9 +958,10 @@ def _validate_columns(
     *,
     quoted: bool = True,
     tspec: TableSpec = _DEFAULT_SPEC,
-) -> tuple[pl.DataFrame, dict[str, pl.Series], dict[str, pl.Series]]:
+) -> tuple[pl.DataFrame, dict[str, pl.Series], dict[str, pl.Series], frozenset[str]]:
     """The typed frame, with a problem for every bad cell (grouped per column and kind), each
-    id column's distinct values and each referencing column's rows in the referenced table.
+    id column's distinct values, each referencing column's rows in the referenced table, and
+    the columns whose values were mapped (synonyms, case, the spec's value maps).
 
     Values are checked once each: the checks run on a column's distinct values (see
     :func:`_candidates`), and rows are looked up only for the values that fail. A table
@@ -963,8 +975,9 @@ def _validate_columns(
         ).alias(c.name)
         for c in present
     )
+    changed: set[str] = set()  # columns whose values were rewritten
     if any(tspec.values.get(c.name) for c in present):
-        strings = _mapped(strings, present, tspec, {})
+        strings = _mapped(strings, present, tspec, {}, changed)
     date_format = tspec.date_format
     refs = {c.name: references[c.name] for c in present if c.name in references}
 
@@ -987,7 +1000,7 @@ def _validate_columns(
         if c.type == "enum" and not tspec.values.get(c.name) and unique[c.name].len()
     }
     if lenient:  # enumeration values outside the choices: synonyms, case, spaces
-        mapped = _mapped(strings, present, tspec, lenient)
+        mapped = _mapped(strings, present, tspec, lenient, changed)
         if mapped is not strings:
             strings = mapped
             typed_rows, unique = summary()
@@ -1050,7 +1063,7 @@ def _validate_columns(
             problems.rows(rows, message, col_no, name, values)
         if column.type == "id" and known is None:
             distinct[name] = candidates
-    return typed, distinct, referenced
+    return typed, distinct, referenced, frozenset(changed)
 
 
 def _check_matches(table: pl.DataFrame, index: dict[str, int], problems: _Problems) -> None:
@@ -1091,10 +1104,11 @@ def _parse(
     personal_column: Callable[[str], bool] | None,
     privacy_help: str | None,
     tspec: TableSpec,
-) -> tuple[pl.DataFrame, pl.Series | None, _Problems, dict[str, int], bool]:
+) -> tuple[pl.DataFrame, pl.Series | None, _Problems, dict[str, int], bool, list[str], str | None]:
     """The file's cells as text (``c0``, ``c1`` ... in file order), the line of each row
     (``None``: row i is on line i + 2; a sheet's row number for a workbook), the problems so
-    far, each known column's position, and whether a blank cell may read as ``""``.
+    far, each known column's position, whether a blank cell may read as ``""``, the header as
+    the file gives it and its separator (``None`` for a workbook or Parquet).
 
     Raises the problems that leave cells unplaceable: NUL bytes, a wrong header, ragged rows.
     """
@@ -1110,7 +1124,7 @@ def _parse(
             raise BundleError(problems.sorted())
         lines = cells.get_column("__line").cast(pl.Int64)
         problems.lines = lines
-        return cells.drop("__line"), lines, problems, index, True
+        return cells.drop("__line"), lines, problems, index, True, header, None
     if normal_form(tspec.encoding) in ("utf-8", "utf8", "utf-8-sig"):
         _sniff(raw, display)
     else:
@@ -1135,7 +1149,7 @@ def _parse(
     except pl.exceptions.PolarsError as err:
         error: Exception = err
     if frame is not None and _is_plain(body, frame, separator, width):
-        return frame, None, problems, index, quoted
+        return frame, None, problems, index, quoted, header, separator
     # not one record per line: where each record is, to place every row on its lines
     layout = _layout(body, separator, width, display)
     problems.lines = layout.lines
@@ -1157,7 +1171,7 @@ def _parse(
     keep = ~layout.blank
     lines = layout.lines.filter(keep)
     problems.lines = lines
-    return frame.filter(keep), lines, problems, index, quoted
+    return frame.filter(keep), lines, problems, index, quoted, header, separator
 
 
 def read_table(
@@ -1208,12 +1222,12 @@ def read_table(
     size = len(raw)
     with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs beside polars
         digest = pool.submit(hashlib.sha256, raw)
-        frame, lines, problems, index, quoted = _parse(
+        frame, lines, problems, index, quoted, header, separator = _parse(
             raw, path.suffix.lower(), columns, display, personal_column, privacy_help, tspec
         )
         sha256 = digest.result().hexdigest()
         del raw, digest  # the file's bytes are not needed any more: free them before checking
-        typed, distinct, referenced = _validate_columns(
+        typed, distinct, referenced, mapped = _validate_columns(
             frame, columns, index, problems, references or {}, quoted=quoted, tspec=tspec
         )
         del frame
@@ -1233,4 +1247,7 @@ def read_table(
         notes=problems.notes,
         distinct=distinct,
         referenced_rows=referenced,
+        header=header,
+        mapped=mapped,
+        spec=tspec if separator is None else replace(tspec, delimiter=separator),
     )

@@ -7,10 +7,12 @@ required values, enumerations, ranges, id patterns, primary keys and foreign key
 CSV files without mentorstd.
 
 Without a bundle the descriptor describes the canonical layout (``data/<table>.csv`` with every
-column). For a bundle it lists the tables its manifest names, at their paths, and leaves out the
-optional columns its files do not have. It describes canonical CSV files only: mentorstd's own
-reader is more forgiving (case-insensitive enumerations, synonyms, other delimiters), so a file
-that mentorstd accepts may still need those normalised before another tool accepts it.
+column). For a bundle it describes each CSV table as its file is: the file's own headers in its
+order (columns mentorstd ignores as untyped fields), its delimiter and encoding, and dates in the
+table spec's ``date_format``. An enumeration is stated only where mentorstd read the file's values
+as they are: where it mapped them (case, synonyms, a spec's ``values``) the file holds words
+another tool cannot know, so that column is described as text and a note says so. Workbook and
+Parquet tables are left out with a note.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..tables import DATE_MAX, DATE_MIN, ID_PATTERN, TABLES, Column
 
 if TYPE_CHECKING:
     from ..bundle import Bundle
+    from ..tables import Table
 
 __all__ = ["PRIMARY_KEYS", "to_datapackage"]
 
@@ -39,14 +42,18 @@ _TYPES = {
 }
 
 
-def _field(column: Column) -> dict[str, Any]:
+def _field(
+    column: Column, name: str | None = None, date_format: str | None = None, enum: bool = True
+) -> dict[str, Any]:
+    """The Table Schema field of ``column``, named ``name`` (the file's header), with dates
+    in ``date_format`` and, unless ``enum`` is false, its enumeration."""
     constraints: dict[str, Any] = {}
     if column.required:
         constraints["required"] = True
     if column.type == "id":
         # Table Schema patterns are implicitly anchored at both ends
         constraints["pattern"] = ID_PATTERN.removeprefix("^").removesuffix("$")
-    if column.choices:
+    if column.choices and enum:
         constraints["enum"] = list(column.choices)
     if column.minimum is not None:
         constraints["minimum"] = (
@@ -57,37 +64,47 @@ def _field(column: Column) -> dict[str, Any]:
             int(column.maximum) if column.type == "int" else float(column.maximum)
         )
     if column.type == "date":
-        constraints["minimum"] = DATE_MIN.isoformat()
-        constraints["maximum"] = DATE_MAX.isoformat()
-    field: dict[str, Any] = {"name": column.name, "type": _TYPES[column.type]}
+        constraints["minimum"] = DATE_MIN.strftime(date_format or "%Y-%m-%d")
+        constraints["maximum"] = DATE_MAX.strftime(date_format or "%Y-%m-%d")
+    field: dict[str, Any] = {"name": name or column.name, "type": _TYPES[column.type]}
     if column.type == "date":
-        field["format"] = "default"  # ISO 8601, YYYY-MM-DD
+        field["format"] = date_format or "default"  # default: ISO 8601, YYYY-MM-DD
     if constraints:
         field["constraints"] = constraints
     return field
 
 
-def _resource(name: str, path: str, present: set[str] | None, names: set[str]) -> dict[str, Any]:
-    columns = [
-        c for c in TABLES[name] if present is None or not c.optional_column or c.name in present
-    ]
-    schema: dict[str, Any] = {
-        "fields": [_field(c) for c in columns],
-        "missingValues": [""],
-    }
-    if PRIMARY_KEYS[name]:
-        schema["primaryKey"] = PRIMARY_KEYS[name]
-    foreign = []
-    for c in columns:
-        if c.references is None:
+def _canonical(name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"fields": [_field(c) for c in TABLES[name]], "missingValues": [""]}
+    return _resource(name, f"data/{name}.csv", schema)
+
+
+def _as_filed(name: str, table: Table, notes: list[str]) -> dict[str, Any]:
+    """The resource of ``table`` as its file is: its headers, delimiter, encoding, dates."""
+    ours = {pos - 1: column for column in TABLES[name] if (pos := table.positions.get(column.name))}
+    fields: list[dict[str, Any]] = []
+    for pos, header in enumerate(table.header):
+        column = ours.get(pos)
+        if column is None:  # a column mentorstd ignores
+            fields.append({"name": header, "type": "any"})
             continue
-        table, _, column = c.references.partition(".")
-        if table in names:
-            foreign.append(
-                {"fields": [c.name], "reference": {"resource": table, "fields": [column]}}
+        fields.append(
+            _field(column, header, table.spec.date_format, enum=column.name not in table.mapped)
+        )
+        if column.choices and column.name in table.mapped:
+            notes.append(
+                f"{name}: {header!r} holds words mentorstd maps to its own ({column.name}); "
+                "the descriptor does not state its enumeration"
             )
-    if foreign:
-        schema["foreignKeys"] = foreign
+    schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
+    resource = _resource(name, "", schema)
+    if table.spec.delimiter not in (None, ","):
+        resource["dialect"] = {"delimiter": table.spec.delimiter}
+    resource["encoding"] = table.spec.encoding
+    return resource
+
+
+def _resource(name: str, path: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": name,
         "path": path,
@@ -99,6 +116,32 @@ def _resource(name: str, path: str, present: set[str] | None, names: set[str]) -
     }
 
 
+def _keys(resources: list[dict[str, Any]], headers: dict[str, dict[str, str]]) -> None:
+    """Primary and foreign keys, in each file's own header names."""
+    names = {r["name"] for r in resources}
+    for resource in resources:
+        name = resource["name"]
+        own = headers.get(name, {})
+        schema = resource["schema"]
+        if PRIMARY_KEYS[name]:
+            schema["primaryKey"] = [own.get(c, c) for c in PRIMARY_KEYS[name]]
+        foreign = []
+        for c in TABLES[name]:
+            if c.references is None or (own and c.name not in own):
+                continue
+            table, _, column = c.references.partition(".")
+            if table in names:
+                target = headers.get(table, {}).get(column, column)
+                foreign.append(
+                    {
+                        "fields": [own.get(c.name, c.name)],
+                        "reference": {"resource": table, "fields": [target]},
+                    }
+                )
+        if foreign:
+            schema["foreignKeys"] = foreign
+
+
 def to_datapackage(bundle: Bundle | None = None) -> tuple[dict[str, Any], list[str]]:
     """The descriptor (plain data for ``json.dumps``) and notes on tables left out.
 
@@ -107,9 +150,10 @@ def to_datapackage(bundle: Bundle | None = None) -> tuple[dict[str, Any], list[s
     (['matches', 'contacts'], ['match_id'])
     """
     notes: list[str] = []
-    chosen: list[tuple[str, str, set[str] | None]] = []
+    resources: list[dict[str, Any]] = []
+    headers: dict[str, dict[str, str]] = {}  # per table: our column -> the file's header
     if bundle is None:
-        chosen = [(name, f"data/{name}.csv", None) for name in TABLES]
+        resources = [_canonical(name) for name in TABLES]
         title = "A mentorstd evidence bundle's tables"
         pkg_name = "mentorstd-bundle"
     else:
@@ -124,10 +168,13 @@ def to_datapackage(bundle: Bundle | None = None) -> tuple[dict[str, Any], list[s
             if table.path.suffix.lower() != ".csv":
                 notes.append(f"{name}: {rel} is not a CSV file; left out of the descriptor")
                 continue
-            chosen.append((name, rel, set(table.positions)))
+            resource = _as_filed(name, table, notes)
+            resource["path"] = rel
+            resources.append(resource)
+            headers[name] = {c: table.header[p - 1] for c, p in table.positions.items()}
         title = f"{bundle.manifest.program.name}: evidence bundle tables"
         pkg_name = _slug(bundle.name)
-    names = {name for name, _, _ in chosen}
+    _keys(resources, headers)
     descriptor = {
         "profile": "tabular-data-package",
         "name": pkg_name,
@@ -135,7 +182,7 @@ def to_datapackage(bundle: Bundle | None = None) -> tuple[dict[str, Any], list[s
         "description": "Operational records of a mentoring program, in the layout mentorstd "
         "reads (see mentorstd's docs/bundles.md). People are pseudonymous ids.",
         "created_with": f"mentorstd {__version__}",
-        "resources": [_resource(n, p, present, names) for n, p, present in chosen],
+        "resources": resources,
     }
     return descriptor, notes
 
