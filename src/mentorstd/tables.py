@@ -880,7 +880,8 @@ def _value_map(
 
 def _typed(column: Column, value: pl.Expr, date_format: str | None = None) -> pl.Expr:
     if column.type == "date":
-        return value.str.strptime(pl.Date, date_format or "%Y-%m-%d", strict=False)
+        # no cache: polars' per-value cache costs more than it saves on repeated dates
+        return value.str.strptime(pl.Date, date_format or "%Y-%m-%d", strict=False, cache=False)
     if column.type == "int":
         return value.cast(pl.Int64, strict=False)
     if column.type == "number":
@@ -908,12 +909,14 @@ def _candidates(column: Column) -> pl.Expr:
     return value.drop_nulls().unique()
 
 
-def _rows_in(target: pl.Series, value: pl.Expr) -> pl.Expr:
-    """Each value's row in ``target`` (null where it is not there)."""
-    if target.len() == 0:
-        return pl.repeat(None, pl.len(), dtype=pl.UInt32)
-    rows = pl.int_range(target.len(), dtype=pl.UInt32, eager=True)
-    return value.replace_strict(target, rows, default=None, return_dtype=pl.UInt32)
+def _rows_in(frame: pl.LazyFrame, column: str, target: pl.Series, name: str) -> pl.LazyFrame:
+    """``frame`` with column ``name``: each value of ``column``'s row in ``target`` (its first
+    row; null where it is not there). A hash join: polars' ``replace_strict`` with a large
+    mapping is several times slower."""
+    rows = pl.LazyFrame({"__key": target.cast(pl.String)}).with_row_index(name)
+    if target.is_duplicated().any():
+        rows = rows.unique("__key", keep="first", maintain_order=True)
+    return frame.join(rows, left_on=column, right_on="__key", how="left", maintain_order="left")
 
 
 def _first_failed(checks: list[tuple[pl.Expr, str]]) -> pl.Expr:
@@ -984,9 +987,12 @@ def _validate_columns(
     def summary() -> tuple[pl.DataFrame, dict[str, pl.Series]]:
         """Typed columns and rows found in referenced tables (full length), and each
         column's candidate values (see :func:`_candidates`)."""
-        full = strings.lazy().select(
+        full = strings.lazy()
+        for n, known in refs.items():
+            full = _rows_in(full, n, known[0], f"__rows/{n}")
+        full = full.select(
             *(_typed(c, pl.col(c.name), date_format) for c in present),
-            *(_rows_in(known[0], pl.col(n)).alias(f"__rows/{n}") for n, known in refs.items()),
+            *(f"__rows/{n}" for n in refs),
         )
         agg = strings.lazy().select(_candidates(c).implode() for c in present if c.name not in refs)
         typed_rows, lists = pl.collect_all([full, agg])
