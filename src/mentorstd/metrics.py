@@ -186,6 +186,9 @@ class MetricContext:
         self._results: dict[tuple[str, tuple[tuple[str, Any], ...]], MetricResult] = {}
         self._people: dict[str, pl.DataFrame] = {}
         self._match_months: pl.DataFrame | None = None
+        self._contact_keys: pl.Series | None = None
+        self._repeated: pl.DataFrame | None = None  # keys entered more than once: value, len
+        self._cadences: dict[tuple[CadenceProfile, str], pl.DataFrame] = {}
         self._contacts: tuple[pl.DataFrame, int] | None = None
         self._contact_counts: pl.DataFrame | None = None
 
@@ -243,6 +246,25 @@ class MetricContext:
             )
         return self._match_months
 
+    def contact_keys(self) -> pl.Series:
+        """One integer per contact row packing its match row, person and day (equal keys are
+        the same contact entered twice)."""
+        if self._contact_keys is None:
+            table = self.bundle.table("contacts")
+            assert table is not None
+            # the loader resolved each contact's match_id to its row of matches
+            rows = table.referenced_rows["match_id"].cast(pl.Int64)
+            party = pl.col("with").replace_strict(_PARTIES, return_dtype=pl.Int64)
+            day = pl.col("date").cast(pl.Int64) + _DAY_SHIFT  # 1900-2100: 6,201 to 80,614
+            key = (pl.col("row") * len(_PARTIES) + party) * _DAY_SPAN + day
+            self._contact_keys = (
+                table.frame.select("date", "with")
+                .with_columns(row=rows)
+                .select(key.alias("key"))
+                .get_column("key")
+            )
+        return self._contact_keys
+
     def contacts(self) -> tuple[pl.DataFrame, int]:
         """Staff contacts once per match ``row``, person (``with``, as a code of
         :data:`_PARTIES`) and ``date``, with the ``start_date`` of their match; and how many
@@ -252,36 +274,34 @@ class MetricContext:
         double-entered call cannot make up the two contacts of a first month.
         """
         if self._contacts is None:
-            table = self.bundle.table("contacts")
-            assert table is not None
-            matches = self.frame("matches")
-            # the loader resolved each contact's match_id to its row of matches
-            rows = table.referenced_rows["match_id"].cast(pl.Int64)
-            party = pl.col("with").replace_strict(_PARTIES, return_dtype=pl.Int64)
-            day = pl.col("date").cast(pl.Int64) + _DAY_SHIFT  # days since 1900-01-01 and up
-            key = (pl.col("row") * len(_PARTIES) + party) * _DAY_SPAN + day
-            keys = (
-                table.frame.select("date", "with")
-                .with_columns(row=rows)
-                .select(key.alias("key"))
-                .get_column("key")
-            )
-            distinct = keys.unique()
+            keys = self.contact_keys()
+            # sorted, a contact entered n times is one run of n equal keys
+            runs = keys.sort().rle().struct.unnest()
+            self._repeated = runs.filter(pl.col("len") > 1)
             code = pl.col("key")
             frame = (
-                distinct.to_frame()
+                runs.select(key="value")
                 .select(
                     row=code // (_DAY_SPAN * len(_PARTIES)),
                     with_=(code // _DAY_SPAN) % len(_PARTIES),
-                    date=(code % _DAY_SPAN - _DAY_SHIFT).cast(pl.Date),
+                    date=(code % _DAY_SPAN - _DAY_SHIFT).cast(pl.Int32).cast(pl.Date),
                 )
                 .rename({"with_": "with"})
             )
             frame = frame.with_columns(
-                start_date=matches.get_column("start_date").gather(frame.get_column("row"))
+                start_date=self.frame("matches")
+                .get_column("start_date")
+                .gather(frame.get_column("row"))
             )
-            self._contacts = (frame, keys.len() - distinct.len())
+            self._contacts = (frame, keys.len() - runs.height)
         return self._contacts
+
+    def repeated_contacts(self) -> pl.DataFrame:
+        """The keys of :meth:`contact_keys` found more than once (``value``) and how many
+        times (``len``)."""
+        self.contacts()
+        assert self._repeated is not None
+        return self._repeated
 
     def contact_counts(self) -> pl.DataFrame:
         """Staff contacts (distinct days, see :meth:`contacts`) counted per match ``row``,
@@ -688,7 +708,14 @@ def cadence_profile(ctx: MetricContext, params: Params) -> CadenceProfile:
 def _cadence(ctx: MetricContext, profile: CadenceProfile, party: str) -> pl.DataFrame:
     """Per match row with at least one judged period: ``match_id``, periods judged
     (``slots``) and met (``met``), contacts due (``required``) and made, up to what each
-    period needs (``completed``)."""
+    period needs (``completed``); computed once per context, schedule and person."""
+    key = (profile, party)
+    if key not in ctx._cadences:
+        ctx._cadences[key] = _compute_cadence(ctx, profile, party)
+    return ctx._cadences[key]
+
+
+def _compute_cadence(ctx: MetricContext, profile: CadenceProfile, party: str) -> pl.DataFrame:
     matches = ctx.match_months()
     code = _PARTIES[party]
     judged, month, n = pl.col("judged"), pl.col("month"), pl.col("n")
@@ -834,10 +861,10 @@ def duplicate_contacts(ctx: MetricContext, params: Params) -> MetricResult:
     failing: tuple[str, ...] = ()
     groups = 0
     if extra:
-        keys = ["match_id", "date", "with"]
-        repeated = table.frame.select(keys).filter(pl.struct(keys).is_duplicated())
-        groups = repeated.unique().height
-        failing = _sorted_ids(repeated["match_id"])
+        repeated = ctx.repeated_contacts()
+        groups = repeated.height
+        rows = repeated.select(pl.col("value") // (_DAY_SPAN * len(_PARTIES))).to_series()
+        failing = _sorted_ids(ctx.frame("matches").get_column("match_id").gather(rows))
     return MetricResult(
         "duplicate-contacts",
         params,
