@@ -170,7 +170,10 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             "For each match: the share of its monitored months in which staff contacted the "
             "given person at least the required number of times (first_month_min in month 1, "
             "later_month_min in each later month). Months are counted from the match start; "
-            "only whole months before the match ends (or the bundle period ends) are judged.",
+            "only whole months before the match ends (or the bundle period ends) are judged. "
+            "A contact counts once per match, day and person. With profile bbbs (or --cadence "
+            "bbbs) the periods are a first contact within 14 days, each month of year 1 and "
+            "each 3-month period after.",
             (
                 "contacts.match_id",
                 "contacts.date",

@@ -970,6 +970,8 @@ def retention_rate(ctx: MetricContext, params: Params) -> MetricResult:
     )
     scope = matches.filter(pl.col("anniversary") <= ctx.period_end)
     lost = _closed_before(ctx, pl.col("anniversary"))
+    if matches.height == 0:
+        return MetricResult("retention-rate", params, numerator=0, denominator=0, note="no matches")
     if scope.height == 0:
         return MetricResult(
             "retention-rate",
