@@ -315,11 +315,13 @@ class MetricContext:
                 start_ym=start["start_ym"].gather(contacts["row"]),
                 start_dom=start["start_dom"].gather(contacts["row"]),
             )
-            # one integer per (row, person, month); sorted, equal keys are runs to count
+            # one integer per (row, person, month); the contacts come sorted by row, person
+            # and day (see contacts()), and the month never falls as the day grows, so equal
+            # keys are already runs to count
             key = (pl.col("row") * len(_PARTIES) + pl.col("with")) * _MONTH_SPAN + (
                 _months("start", "day") + _MONTH_SPAN // 2
             )
-            runs = contacts.select(key.sort().rle().alias("runs")).unnest("runs")
+            runs = contacts.select(key.rle().alias("runs")).unnest("runs")
             value = pl.col("value")
             self._contact_counts = runs.select(
                 row=value // (_MONTH_SPAN * len(_PARTIES)),
