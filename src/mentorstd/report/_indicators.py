@@ -10,7 +10,14 @@ from ..render import format_indicator
 if TYPE_CHECKING:
     from ..indicators import Benchmark, Indicator, IndicatorsSection
 
-__all__ = ["benchmark_text", "breakdown_text", "counts_text", "survival_chart", "survival_rows"]
+__all__ = [
+    "benchmark_text",
+    "breakdown_text",
+    "counts_text",
+    "survival_chart",
+    "survival_rows",
+    "value_text",
+]
 
 #: Months between rows of the survival table in the Markdown and HTML reports.
 TABLE_STEP = 3
@@ -26,6 +33,15 @@ def benchmark_text(bench: Benchmark, unit: str) -> str:
     year = f", {bench.year}" if bench.year else ""
     tail = f": {bench.comparison}" if bench.comparison else ""
     return f"{head}{tail} ({bench.figure} {bench.source.strip()}{year})"
+
+
+def value_text(item: Indicator) -> str:
+    """The value with its unit; the share of who-ended-matches names the mentor, whose share
+    it is; ``n/a (why)`` when there is none."""
+    if item.value is None:
+        return f"n/a ({item.note})" if item.note else "n/a"
+    text = format_indicator(item.value, item.unit)
+    return f"mentor {text}" if item.metric == "closure-initiators" else text
 
 
 def counts_text(item: Indicator) -> str:

@@ -10,13 +10,14 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..checks import STATUSES
-from ..render import BASIS_LABEL, format_indicator, format_value
+from ..render import BASIS_LABEL, format_value
 from ._indicators import (
     benchmark_text,
     breakdown_text,
     counts_text,
     survival_chart,
     survival_rows,
+    value_text,
 )
 
 if TYPE_CHECKING:
@@ -43,10 +44,10 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["fmt"] = format_value
-    env.globals["fmt_indicator"] = format_indicator
     env.globals["benchmark_text"] = benchmark_text
     env.globals["breakdown_text"] = breakdown_text
     env.globals["counts_text"] = counts_text
+    env.globals["value_text"] = value_text
     env.globals["statuses"] = STATUSES
     env.globals["basis_label"] = BASIS_LABEL
     env.globals["bases"] = tuple(BASIS_LABEL)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..render import BASIS_LABEL, INFERRED_LEGEND, format_indicator, format_value
-from ._indicators import benchmark_text, breakdown_text, counts_text, survival_rows
+from ..render import BASIS_LABEL, INFERRED_LEGEND, format_value
+from ._indicators import benchmark_text, breakdown_text, counts_text, survival_rows, value_text
 from .text import md_cell, md_text
 
 if TYPE_CHECKING:
@@ -228,9 +228,7 @@ def _indicators_markdown(report: Report) -> list[str]:
     out.append("| indicator | value | counted | benchmark | definition |")
     out.append("|---|---:|---|---|---|")
     for item in section.indicators:
-        value = format_indicator(item.value, item.unit)
-        if item.value is None and item.note:
-            value = f"n/a ({item.note})"
+        value = value_text(item)
         benchmarks = "<br>".join(md_cell(benchmark_text(b, item.unit)) for b in item.benchmarks)
         out.append(
             f"| {md_cell(item.title)} | {md_cell(value)} | {md_cell(counts_text(item))} | "
