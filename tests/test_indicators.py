@@ -540,3 +540,59 @@ def test_batch_summary_has_the_indicator_columns(
     assert float(rows[0]["indicator-retention-12m"]) == round(kept / eligible, 4)
     assert int(float(rows[0]["indicator-duplicate-contacts"])) == want["duplicate-contacts"]
     assert float(rows[0]["indicator-meeting-dosage"]) == round(want["meeting-dosage"], 4)
+
+
+def test_contact_row_order_never_changes_the_cadence(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
+    results = []
+    for rows in (CONTACTS, list(reversed(CONTACTS))):
+        path = make_bundle(
+            tables={"matches": CADENCE_MATCH, "contacts": rows, "meetings": MEETINGS},
+            period=PERIOD,
+        )
+        ctx = MetricContext(mentorstd.load_bundle(path, catalog=catalog))
+        results.append(
+            (
+                ctx.result("staff-contact-cadence", {"with": "mentor", "profile": "bbbs"}).entities,
+                ctx.result("contact-schedule-completion", {}).numerator,
+                ctx.result("duplicate-contacts", {}).numerator,
+            )
+        )
+    assert results[0] == results[1]
+
+
+def test_eepm4_cadence_per_match_is_the_monthly_rule_on_distinct_contacts(
+    catalog: mentorstd.Catalog,
+) -> None:
+    """EEPM B.5.1's check on riverside: for each match, the share of its whole months with 2
+    distinct contact days with the mentor in month 0 and 1 in each later month, computed here
+    from the CSV files."""
+    import yaml
+
+    folder = EXAMPLES / "riverside"
+    manifest = yaml.safe_load((folder / "bundle.yaml").read_text(encoding="utf-8"))
+    end = dt.date.fromisoformat(str(manifest["program"]["period"]["end"]))
+    days: defaultdict[str, set[dt.date]] = defaultdict(set)
+    for row in _read(folder, "contacts"):
+        if row["with"] == "mentor":
+            days[row["match_id"]].add(dt.date.fromisoformat(row["date"]))
+    want = {}
+    for m in _read(folder, "matches"):
+        start = dt.date.fromisoformat(m["start_date"])
+        stop = _day(m["end_date"])
+        last = stop if stop is not None and stop <= end else end
+        whole = 0
+        while _plus_months(start, whole + 1) <= last + dt.timedelta(days=1):
+            whole += 1
+        if whole == 0:
+            continue
+        met = 0
+        for k in range(whole):
+            lo, hi = _plus_months(start, k), _plus_months(start, k + 1)
+            n = sum(1 for d in days[m["match_id"]] if lo <= d < hi)
+            met += n >= (2 if k == 0 else 1)
+        want[m["match_id"]] = met / whole
+    bundle = mentorstd.load_bundle(folder, catalog=catalog)
+    got = MetricContext(bundle).result("staff-contact-cadence", {"with": "mentor"}).entities
+    assert got == pytest.approx(want)
