@@ -596,3 +596,12 @@ def test_eepm4_cadence_per_match_is_the_monthly_rule_on_distinct_contacts(
     bundle = mentorstd.load_bundle(folder, catalog=catalog)
     got = MetricContext(bundle).result("staff-contact-cadence", {"with": "mentor"}).entities
     assert got == pytest.approx(want)
+
+
+def test_contacts_without_a_matches_table_leave_every_indicator_missing(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
+    path = make_bundle(tables={"contacts": CONTACTS}, period=PERIOD)
+    section = compute_indicators(MetricContext(mentorstd.load_bundle(path, catalog=catalog)))
+    assert all(i.value is None and "matches" in i.missing for i in section.indicators)
+    assert section.survival is None and section.warnings == []

@@ -215,7 +215,8 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             "Duplicate contact rows",
             "Contact rows that repeat a match, day and person already recorded (the cadence "
             "metrics count them once), and the matches they belong to.",
-            ("contacts.match_id", "contacts.date", "contacts.with"),
+            # matches too: each contact is keyed by its match's row
+            ("contacts.match_id", "contacts.date", "contacts.with", "matches.match_id"),
             entity="match",
             unit="count",
         ),
