@@ -1,6 +1,7 @@
 """Generate the example evidence bundles in ``examples/bundles/`` (deterministic).
 
-Three fictional programs, each with documents and all six tables:
+Three fictional programs, each with documents and all six core tables (northbridge also
+keeps a meetings table, for the meeting-dosage indicator):
 
 * ``riverside``   Riverside Youth Mentoring, a US community program (180 matches)
 * ``oakfield``    Oakfield Academy Mentoring Scheme, a UK school scheme (120 matches)
@@ -67,6 +68,7 @@ class Profile:
     documents: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     practices: list[tuple[str, str, list[str], str | None]] = field(default_factory=list)
     nqms: str | None = None
+    meetings_per_month: tuple[int, ...] = ()  # mentor-mentee meetings a month (no table: empty)
 
 
 RIVERSIDE = Profile(
@@ -326,6 +328,7 @@ OAKFIELD = Profile(
 NORTHBRIDGE = Profile(
     slug="northbridge",
     name="Northbridge New Teacher Induction",
+    meetings_per_month=(1, 2, 3, 4, 4, 5),
     model="workplace",
     seed=37,
     n_matches=64,
@@ -588,6 +591,7 @@ def generate(profile: Profile, root: Path) -> None:
                     "what to expect from mentoring",
                 ]
             )
+    meetings = _meetings(p, matches)
     tables = {
         "matches": matches,
         "contacts": sorted(contacts),
@@ -595,6 +599,7 @@ def generate(profile: Profile, root: Path) -> None:
         "screening": screening,
         "surveys": surveys,
         "outcomes": outcomes,
+        **({"meetings": meetings} if meetings else {}),
     }
     for name, rows in tables.items():
         header = HEADERS[name]
@@ -605,6 +610,31 @@ def generate(profile: Profile, root: Path) -> None:
     for _id, kind, rel, day, title in p.documents:
         (folder / rel).write_text(document_text(p, kind, title, day), encoding="utf-8")
     (folder / "bundle.yaml").write_text(manifest(p), encoding="utf-8")
+
+
+def _meetings(p: Profile, matches: list[list[str]]) -> list[list[str]]:
+    """Mentor-mentee meetings in every month of each match, from a random stream of their own
+    (so the other tables do not change when a profile gains meetings)."""
+    if not p.meetings_per_month:
+        return []
+    rng = random.Random(p.seed * 1000 + 18)
+    rows = []
+    for match_id, _mentor, _mentee, start_text, _planned, end_text, _reason in matches:
+        start = date.fromisoformat(start_text)
+        stop = min(date.fromisoformat(end_text) if end_text else p.period_end, p.period_end)
+        month = 0
+        while add_months(start, month) <= stop:
+            m_start = add_months(start, month)
+            m_end = min(add_months(start, month + 1) - timedelta(days=1), stop)
+            for _ in range(rng.choice(p.meetings_per_month)):
+                day = m_start + timedelta(days=rng.randrange(0, (m_end - m_start).days + 1))
+                minutes = rng.choice((30, 45, 60, 90))
+                rows.append([match_id, day.isoformat(), str(minutes), rng.choice(_MODES)])
+            month += 1
+    return sorted(rows)
+
+
+_MODES = ("in-person", "in-person", "video")
 
 
 def document_text(p: Profile, kind: str, title: str, day: str) -> str:
@@ -643,6 +673,8 @@ def manifest(p: Profile) -> str:
     lines.append("data:")
     for name in ("matches", "contacts", "training", "screening", "surveys", "outcomes"):
         lines.append(f"  {name}: data/{name}.csv")
+    if p.meetings_per_month:
+        lines.append("  meetings: data/meetings.csv")
     text = "\n".join(lines) + "\n"
     if p.nqms:
         text += p.nqms

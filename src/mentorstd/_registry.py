@@ -48,6 +48,26 @@ class MetricSpec:
 _ROLE_SURVEY = ("mentor", "mentee", "parent", "teacher")
 _MEASURES = ("attendance", "behaviour", "attitude", "attainment")
 _WITH = ("mentor", "mentee", "parent")
+_PROFILES = ("eepm4", "bbbs")
+_PROFILE = (
+    "Named contact schedule: 'eepm4' (2 contacts in month 1, then 1 a month) or 'bbbs' (a first "
+    "contact within 14 days, then 1 a month in year 1 and 1 a quarter after); overridden by "
+    "the --cadence option."
+)
+_CONTACT_READS = (
+    "contacts.match_id",
+    "contacts.date",
+    "contacts.with",
+    "matches.match_id",
+    "matches.start_date",
+    "matches.end_date",
+)
+_MATCH_READS = (
+    "matches.match_id",
+    "matches.start_date",
+    "matches.planned_end_date",
+    "matches.end_date",
+)
 
 METRIC_SPECS: dict[str, MetricSpec] = {
     spec.name: spec
@@ -150,7 +170,10 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             "For each match: the share of its monitored months in which staff contacted the "
             "given person at least the required number of times (first_month_min in month 1, "
             "later_month_min in each later month). Months are counted from the match start; "
-            "only whole months before the match ends (or the bundle period ends) are judged.",
+            "only whole months before the match ends (or the bundle period ends) are judged. "
+            "A contact counts once per match, day and person. With profile bbbs (or --cadence "
+            "bbbs) the periods are a first contact within 14 days, each month of year 1 and "
+            "each 3-month period after.",
             (
                 "contacts.match_id",
                 "contacts.date",
@@ -164,7 +187,38 @@ METRIC_SPECS: dict[str, MetricSpec] = {
                 ParamSpec("with", "Person contacted.", _WITH, required=True),
                 ParamSpec("first_month_min", "Contacts required in month 1.", default=2),
                 ParamSpec("later_month_min", "Contacts required in each later month.", default=1),
+                ParamSpec("profile", _PROFILE, _PROFILES),
             ),
+        ),
+        MetricSpec(
+            "contact-schedule-completion",
+            "rate",
+            "Scheduled contacts completed",
+            "Staff contacts made as scheduled divided by contacts scheduled, over the persons "
+            "contacted (default mentor and mentee): each whole period of the schedule owes its "
+            "due contacts (eepm4: 2 in month 1, 1 in each later month; bbbs: 1 within 14 days "
+            "of the start, 1 in each later month of year 1, 1 in each 3-month period after), "
+            "and contacts beyond a period's due do not make up for another. Contacts are "
+            "counted once per match, day and person.",
+            _CONTACT_READS,
+            entity="match",
+            params=(
+                ParamSpec("profile", _PROFILE, _PROFILES, default="eepm4"),
+                ParamSpec(
+                    "with", "Persons contacted (default mentor and mentee).", _WITH, many=True
+                ),
+            ),
+        ),
+        MetricSpec(
+            "duplicate-contacts",
+            "info",
+            "Duplicate contact rows",
+            "Contact rows that repeat a match, day and person already recorded (the cadence "
+            "metrics count them once), and the matches they belong to.",
+            # matches too: each contact is keyed by its match's row
+            ("contacts.match_id", "contacts.date", "contacts.with", "matches.match_id"),
+            entity="match",
+            unit="count",
         ),
         MetricSpec(
             "interview-before-match",
@@ -243,6 +297,119 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             ("matches.start_date", "matches.end_date"),
             entity="match",
             unit="months",
+        ),
+        MetricSpec(
+            "retention-rate",
+            "rate",
+            "Match retention",
+            "Matches still open on their anniversary of the given months (default 12), divided "
+            "by the matches whose anniversary falls on or before the period end (matches that "
+            "could have reached it); per start cohort in the details.",
+            _MATCH_READS,
+            entity="match",
+            params=(
+                ParamSpec("months", "The anniversary, in months.", default=12),
+                ParamSpec(
+                    "cohort",
+                    "Cohorts by start 'year' or 'quarter'.",
+                    ("year", "quarter"),
+                    default="year",
+                ),
+            ),
+        ),
+        MetricSpec(
+            "premature-closure-rate",
+            "rate",
+            "Premature closure",
+            "Matches that ended before their planned end (planned_end_date, else the start "
+            "plus the program's minimum commitment), divided by the matches whose fate is "
+            "known: ended by the period end, or open past their planned end.",
+            _MATCH_READS,
+            entity="match",
+        ),
+        MetricSpec(
+            "early-closure-rate",
+            "rate",
+            "Early closure",
+            "Matches that ended within the given months (default 3) of their start, divided by "
+            "the matches whose first months ended by the period end.",
+            _MATCH_READS,
+            entity="match",
+            params=(ParamSpec("months", "The early window, in months.", default=3),),
+        ),
+        MetricSpec(
+            "median-match-length",
+            "info",
+            "Median match length",
+            "Median length in months (30.44 days) of closed matches (start to end) or of "
+            "active ones (start to the period end, so far).",
+            ("matches.match_id", "matches.start_date", "matches.end_date"),
+            entity="match",
+            unit="months",
+            params=(
+                ParamSpec(
+                    "matches",
+                    "'closed' or 'active' matches.",
+                    ("closed", "active"),
+                    default="closed",
+                ),
+            ),
+        ),
+        MetricSpec(
+            "closure-initiators",
+            "info",
+            "Who ended matches",
+            "Ended matches by who ended them, from closure_reason: completed is planned; "
+            "mentor-, mentee- and family-withdrew are the mentor, mentee and family; "
+            "rematched and program-ended are the program; other and blank are unknown.",
+            ("matches.end_date", "matches.closure_reason"),
+            entity="match",
+        ),
+        MetricSpec(
+            "rematches",
+            "info",
+            "Rematched mentees",
+            "Mentees with more than one match, out of all mentees in the matches table.",
+            ("matches.mentee_id", "matches.mentor_id", "matches.closure_reason"),
+            entity="mentee",
+            unit="count",
+        ),
+        MetricSpec(
+            "meeting-dosage",
+            "per-entity",
+            "Meeting dosage",
+            "For each match: hours of mentor-mentee meetings (meetings.minutes / 60) per whole "
+            "month of the match inside the period; the program value is hours over all those "
+            "match-months.",
+            (
+                "meetings.match_id",
+                "meetings.date",
+                "meetings.minutes",
+                "matches.match_id",
+                "matches.start_date",
+                "matches.end_date",
+            ),
+            entity="match",
+            unit="hours",
+            params=(ParamSpec("min_hours", "Hours a month that meet the target.", default=4),),
+        ),
+        MetricSpec(
+            "match-survival",
+            "info",
+            "Match survival",
+            "Kaplan-Meier estimate of the share of matches still open m months after their "
+            "start (m x 30.44 days), per start cohort: closures are events, matches open at "
+            "the period end are censored there.",
+            ("matches.start_date", "matches.end_date"),
+            entity="match",
+            params=(
+                ParamSpec(
+                    "cohort",
+                    "Cohorts by start 'year' or 'quarter'.",
+                    ("year", "quarter"),
+                    default="year",
+                ),
+            ),
         ),
         MetricSpec(
             "closure-reasons",

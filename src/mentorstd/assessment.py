@@ -24,6 +24,7 @@ from ._version import __version__
 from .checks import MESSAGES, STATUSES, CheckContext, Finding, Status, iter_findings
 from .crosswalk import CONFIDENCE_ORDER, inverse
 from .errors import UsageError
+from .indicators import IndicatorsSection, compute_indicators
 
 if TYPE_CHECKING:
     from .bundle import Bundle
@@ -279,6 +280,12 @@ class Report(_Model):
     nqms: dict[str, Any] | None = Field(
         default=None, description="NQMS cycle and badge (EEPM only)."
     )
+    indicators: IndicatorsSection | None = Field(
+        default=None,
+        description="Program indicators (retention, closure, match length, contact "
+        "completion, dosage, survival per start cohort) with cited benchmarks; apart from the "
+        "framework statuses, which they never change.",
+    )
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n} {s}" for s, n in self.summary.items() if n)
@@ -435,9 +442,9 @@ def _rollup(statuses: list[Status]) -> Status:
 class _Direct:
     """Direct (bundle-only) results of any requirement, computed on demand."""
 
-    def __init__(self, bundle: Bundle, catalog: Catalog) -> None:
+    def __init__(self, bundle: Bundle, catalog: Catalog, *, cadence: str | None = None) -> None:
         self.catalog = catalog
-        self.ctx = CheckContext(bundle, catalog)
+        self.ctx = CheckContext(bundle, catalog, cadence=cadence)
         self._cache: dict[str, tuple[Status, list[Finding], Basis]] = {}
 
     def get(self, req: Requirement) -> tuple[Status, list[Finding], Basis]:
@@ -687,6 +694,7 @@ def assess(
     as_of: dt.date | None = None,
     use_crosswalk: bool = True,
     min_confidence: str = "medium",
+    cadence: str | None = None,
 ) -> Report:
     """Assess ``bundle`` against ``framework``.
 
@@ -705,6 +713,9 @@ def assess(
         or only documents.
     min_confidence : {"low", "medium", "high"}
         Lowest confidence of a crosswalk link that projection uses (default medium).
+    cadence : {"eepm4", "bbbs"}, optional
+        Contact schedule for every staff-contact-cadence check and the contact-completion
+        indicator (default: each check's own parameters, and eepm4 for the indicator).
 
     Examples
     --------
@@ -719,7 +730,7 @@ def assess(
         catalog = load_catalog()
     _check_confidence(min_confidence)
     fw = catalog.framework(framework)
-    direct = _Direct(bundle, catalog)
+    direct = _Direct(bundle, catalog, cadence=cadence)
     results = list(
         iter_results(
             bundle,
@@ -772,6 +783,7 @@ def assess(
         metrics=metrics,
         evidence=_evidence(bundle),
         status_rules=list(STATUS_RULES),
+        indicators=compute_indicators(direct.ctx.metrics),
     )
     nqms_data = fw.extras.get("nqms")
     if nqms_data is not None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ._io import write_atomic
 from .checks import STATUSES
 from .errors import MentorstdError, UsageError
+from .indicators import SUMMARY_INDICATORS
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -41,6 +42,8 @@ SUMMARY_HEADER = [
     *STATUSES,
     *BASIS_COLUMNS,
     "unmet",
+    # program indicators (report section `indicators`): shares as 0-1, months, hours, counts
+    *(f"indicator-{i}" for i in SUMMARY_INDICATORS),
 ]
 
 #: Exit codes of ``mentorstd batch`` (documented in its help and the README).
@@ -214,6 +217,11 @@ def _assess_one(
     for status in ("met", "partially-met", "not-met"):
         row[f"{status}-crosswalk"] = report.summary_by_basis["crosswalk"][status]
     row["unmet"] = " ".join(r.requirement for r in report.results if r.status == "not-met")
+    if report.indicators is not None:
+        values = {i.id: i.value for i in report.indicators.indicators}
+        for indicator in SUMMARY_INDICATORS:
+            value = values.get(indicator)
+            row[f"indicator-{indicator}"] = "" if value is None else round(value, 4)
     row["statuses"] = report.statuses()
     return row
 

@@ -184,6 +184,9 @@ class DataPaths(_Model):
     screening: TableRef | None = Field(default=None, description="Screening table.")
     surveys: TableRef | None = Field(default=None, description="Surveys table.")
     outcomes: TableRef | None = Field(default=None, description="Outcomes table.")
+    meetings: TableRef | None = Field(
+        default=None, description="Mentor-mentee meetings table (match_id, date, minutes, mode)."
+    )
     practices: TableRef | None = Field(
         default=None,
         description="The self-assessment sheet: columns requirement, status, evidence "
@@ -206,6 +209,7 @@ class Profile(_Model):
     screening: ProfileEntry | None = Field(default=None, description="Screening table.")
     surveys: ProfileEntry | None = Field(default=None, description="Surveys table.")
     outcomes: ProfileEntry | None = Field(default=None, description="Outcomes table.")
+    meetings: ProfileEntry | None = Field(default=None, description="Meetings table.")
     practices: ProfileEntry | None = Field(default=None, description="Self-assessment sheet.")
 
 

@@ -128,11 +128,12 @@ def _quote(items: list[str]) -> str:
 class CheckContext:
     """What checks need from one bundle: its evidence by kind, and memoised metrics."""
 
-    def __init__(self, bundle: Bundle, catalog: Catalog) -> None:
+    def __init__(self, bundle: Bundle, catalog: Catalog, *, cadence: str | None = None) -> None:
         from .metrics import MetricContext
 
         self.bundle = bundle
-        self.metrics = MetricContext(bundle)
+        # cadence: the contact schedule chosen for the run (``--cadence``), else None
+        self.metrics = MetricContext(bundle, cadence=cadence)
         by_kind: dict[str, list[str]] = {}
         for doc in bundle.documents.values():
             by_kind.setdefault(doc.ref.kind, []).append(doc.ref.id)

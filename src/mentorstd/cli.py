@@ -633,6 +633,13 @@ class ConfidenceOpt(StrEnum):
     high = "high"
 
 
+class CadenceOpt(StrEnum):
+    """Named staff-contact schedules (mentorstd.metrics.CADENCE_PROFILES)."""
+
+    eepm4 = "eepm4"
+    bbbs = "bbbs"
+
+
 def _parse_date(value: str | None, option: str) -> Any:
     if value is None:
         return None
@@ -694,11 +701,22 @@ def validate(
             help="Lowest confidence of crosswalk links used for projection: low, medium, high.",
         ),
     ] = ConfidenceOpt.medium,
+    cadence: Annotated[
+        CadenceOpt | None,
+        typer.Option(
+            "--cadence",
+            metavar="PROFILE",
+            help="Staff-contact schedule for every contact-cadence check and the "
+            "contact-completion indicator: eepm4 (2 contacts in month 1, then monthly) or bbbs "
+            "(a first contact within 14 days, monthly in year 1, quarterly after). Default: "
+            "each check's own rule (eepm4 for EEPM).",
+        ),
+    ] = None,
     allow_personal_data: AllowPersonalDataOption = False,
     standards: StandardsOption = None,
 ) -> None:
     """Assess an evidence bundle against a framework and report each requirement's status,
-    what it rests on, and what to fix first."""
+    what it rests on, what to fix first, and the program indicators."""
     from .assessment import assess
     from .bundle import load_bundle
 
@@ -715,6 +733,7 @@ def validate(
         as_of=day,
         use_crosswalk=not no_crosswalk,
         min_confidence=min_confidence.value,
+        cadence=cadence.value if cadence is not None else None,
     )
     if chosen == "text":
         _deliver_text(lambda console: _print_report_summary(console, report), output, [bundle])

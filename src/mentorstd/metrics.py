@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -163,6 +163,9 @@ def _months(start: str, day: str) -> pl.Expr:
 _PARTIES = {"mentor": 0, "mentee": 1, "parent": 2}
 #: Months of a match packed into one key: dates are 1900-2100, so |month| < 2412 < span / 2.
 _MONTH_SPAN = 8192
+#: Days packed into one key: dates are 1900-2100 (days since 1970 from -25,567 to 47,846).
+_DAY_SHIFT = 32768
+_DAY_SPAN = 131072
 
 
 # -- context --------------------------------------------------------------------------------
@@ -171,12 +174,22 @@ _MONTH_SPAN = 8192
 class MetricContext:
     """A bundle's tables with memoised metric results and shared derived frames."""
 
-    def __init__(self, bundle: Bundle) -> None:
+    def __init__(self, bundle: Bundle, *, cadence: str | None = None) -> None:
+        if cadence is not None and cadence not in CADENCE_PROFILES:
+            known = ", ".join(CADENCE_PROFILES)
+            raise UsageError(f"unknown contact cadence {cadence!r} (known: {known})")
         self.bundle = bundle
         self.period_end: dt.date = bundle.period_end
+        #: The contact schedule chosen for the run (``--cadence``), else ``None``: each
+        #: staff-contact-cadence check then uses its own parameters.
+        self.cadence = cadence
         self._results: dict[tuple[str, tuple[tuple[str, Any], ...]], MetricResult] = {}
         self._people: dict[str, pl.DataFrame] = {}
         self._match_months: pl.DataFrame | None = None
+        self._contact_keys: pl.Series | None = None
+        self._repeated: pl.DataFrame | None = None  # keys entered more than once: value, len
+        self._cadences: dict[tuple[CadenceProfile, str], pl.DataFrame] = {}
+        self._contacts: tuple[pl.DataFrame, int] | None = None
         self._contact_counts: pl.DataFrame | None = None
 
     def table(self, name: str) -> Table | None:
@@ -207,8 +220,8 @@ class MetricContext:
 
     def match_months(self) -> pl.DataFrame:
         """Per match row: ``row``, ``match_id``, the calendar of its start (see
-        :func:`_with_calendar`) and ``judged``, the whole months of the match inside
-        [start, min(end, period end)]."""
+        :func:`_with_calendar`), ``judged``, the whole months of the match inside
+        [start, min(end, period end)], and ``observed``, the days of that span."""
         if self._match_months is None:
             last = (
                 pl.when(pl.col("end_date").is_null() | (pl.col("end_date") > self.period_end))
@@ -224,37 +237,91 @@ class MetricContext:
             matches = _with_calendar(matches, "start_date", "start")
             matches = _with_calendar(matches, "after", "after")
             self._match_months = matches.select(
-                "row", "match_id", "start_ym", "start_dom", judged=_months("start", "after")
+                "row",
+                "match_id",
+                "start_ym",
+                "start_dom",
+                judged=_months("start", "after"),
+                observed=(pl.col("after") - pl.col("start_date")).dt.total_days(),
             )
         return self._match_months
 
-    def contact_counts(self) -> pl.DataFrame:
-        """Staff contacts counted per match ``row``, person contacted (``with``) and ``month``
-        of the match (0 for the first): one row per combination that has contacts (``n``),
-        sorted by row, person and month."""
-        if self._contact_counts is None:
-            matches = self.match_months()
+    def contact_keys(self) -> pl.Series:
+        """One integer per contact row packing its match row, person and day (equal keys are
+        the same contact entered twice)."""
+        if self._contact_keys is None:
             table = self.bundle.table("contacts")
             assert table is not None
             # the loader resolved each contact's match_id to its row of matches
-            contacts = _with_calendar(
-                table.frame.select("date", "with").with_columns(
-                    row=table.referenced_rows["match_id"]
-                ),
-                "date",
-                "day",
+            rows = table.referenced_rows["match_id"].cast(pl.Int64)
+            party = pl.col("with").replace_strict(_PARTIES, return_dtype=pl.Int64)
+            day = pl.col("date").cast(pl.Int64) + _DAY_SHIFT  # 1900-2100: 6,201 to 80,614
+            key = (pl.col("row") * len(_PARTIES) + party) * _DAY_SPAN + day
+            self._contact_keys = (
+                table.frame.select("date", "with")
+                .with_columns(row=rows)
+                .select(key.alias("key"))
+                .get_column("key")
             )
+        return self._contact_keys
+
+    def contacts(self) -> tuple[pl.DataFrame, int]:
+        """Staff contacts once per match ``row``, person (``with``, as a code of
+        :data:`_PARTIES`) and ``date``, with the ``start_date`` of their match; and how many
+        rows of the table repeated a contact already counted (same match, day and person).
+
+        A contact entered twice is one contact: the cadence rules count distinct days, so a
+        double-entered call cannot make up the two contacts of a first month.
+        """
+        if self._contacts is None:
+            keys = self.contact_keys()
+            # sorted, a contact entered n times is one run of n equal keys
+            runs = keys.sort().rle().struct.unnest()
+            self._repeated = runs.filter(pl.col("len") > 1)
+            code = pl.col("key")
+            frame = (
+                runs.select(key="value")
+                .select(
+                    row=code // (_DAY_SPAN * len(_PARTIES)),
+                    with_=(code // _DAY_SPAN) % len(_PARTIES),
+                    date=(code % _DAY_SPAN - _DAY_SHIFT).cast(pl.Int32).cast(pl.Date),
+                )
+                .rename({"with_": "with"})
+            )
+            frame = frame.with_columns(
+                start_date=self.frame("matches")
+                .get_column("start_date")
+                .gather(frame.get_column("row"))
+            )
+            self._contacts = (frame, keys.len() - runs.height)
+        return self._contacts
+
+    def repeated_contacts(self) -> pl.DataFrame:
+        """The keys of :meth:`contact_keys` found more than once (``value``) and how many
+        times (``len``)."""
+        self.contacts()
+        assert self._repeated is not None
+        return self._repeated
+
+    def contact_counts(self) -> pl.DataFrame:
+        """Staff contacts (distinct days, see :meth:`contacts`) counted per match ``row``,
+        person contacted (``with``) and ``month`` of the match (0 for the first): one row per
+        combination that has contacts (``n``), sorted by row, person and month."""
+        if self._contact_counts is None:
+            matches = self.match_months()
+            contacts = _with_calendar(self.contacts()[0], "date", "day")
             start = matches.select("start_ym", "start_dom")
             contacts = contacts.with_columns(
                 start_ym=start["start_ym"].gather(contacts["row"]),
                 start_dom=start["start_dom"].gather(contacts["row"]),
             )
-            # one integer per (row, person, month); sorted, equal keys are runs to count
-            party = pl.col("with").replace_strict(_PARTIES, return_dtype=pl.Int64)
-            key = (pl.col("row").cast(pl.Int64) * len(_PARTIES) + party) * _MONTH_SPAN + (
+            # one integer per (row, person, month); the contacts come sorted by row, person
+            # and day (see contacts()), and the month never falls as the day grows, so equal
+            # keys are already runs to count
+            key = (pl.col("row") * len(_PARTIES) + pl.col("with")) * _MONTH_SPAN + (
                 _months("start", "day") + _MONTH_SPAN // 2
             )
-            runs = contacts.select(key.sort().rle().alias("runs")).unnest("runs")
+            runs = contacts.select(key.rle().alias("runs")).unnest("runs")
             value = pl.col("value")
             self._contact_counts = runs.select(
                 row=value // (_MONTH_SPAN * len(_PARTIES)),
@@ -575,40 +642,239 @@ def planned_commitment_months(ctx: MetricContext, params: Params) -> MetricResul
     )
 
 
+@dataclass(frozen=True)
+class CadenceProfile:
+    """A named staff-contact schedule: what is due in a match's first weeks, which later months
+    are judged one by one, and how often contact is due after them.
+
+    Months are counted from the match start (:func:`month_index`); a period is judged only when
+    it lies wholly inside the match's observed span (start to the earlier of its end and the
+    period end).
+    """
+
+    name: str
+    description: str
+    #: A first contact due within this many days of the start, replacing month 1's rule.
+    first_window_days: int | None
+    #: Contacts due in month 1 (without a first window).
+    first_month_min: int
+    #: Months (counting month 1) judged one by one; ``None``: every month.
+    monthly_months: int | None
+    #: After those, one period per this many months.
+    later_every: int
+    #: Contacts due in each later month or period.
+    later_min: int
+
+
+#: The contact schedules ``--cadence`` and the ``profile`` parameter name.
+CADENCE_PROFILES: dict[str, CadenceProfile] = {
+    "eepm4": CadenceProfile(
+        "eepm4",
+        "two contacts in month 1, then at least one in every later month, with each person "
+        "(EEPM 4th ed., B.5.1 and B.5.3)",
+        first_window_days=None,
+        first_month_min=2,
+        monthly_months=None,
+        later_every=1,
+        later_min=1,
+    ),
+    "bbbs": CadenceProfile(
+        "bbbs",
+        "a first contact within 14 days of the match start, then at least one in each month of "
+        "year 1 and in each 3-month period after it, with each person (BBBS match support)",
+        first_window_days=14,
+        first_month_min=0,
+        monthly_months=12,
+        later_every=3,
+        later_min=1,
+    ),
+}
+#: Months judged one by one when a profile has no limit.
+_EVERY_MONTH = 1 << 20
+
+
+def cadence_profile(ctx: MetricContext, params: Params) -> CadenceProfile:
+    """The schedule a cadence metric uses: ``--cadence`` when chosen, else the ``profile``
+    parameter, else eepm4 with the check's ``first_month_min`` and ``later_month_min``."""
+    name = ctx.cadence or params.get("profile") or "eepm4"
+    profile = CADENCE_PROFILES[name]
+    if name == "eepm4":
+        profile = replace(
+            profile,
+            first_month_min=int(params.get("first_month_min", profile.first_month_min)),
+            later_min=int(params.get("later_month_min", profile.later_min)),
+        )
+    return profile
+
+
+def _cadence(ctx: MetricContext, profile: CadenceProfile, party: str) -> pl.DataFrame:
+    """Per match row with at least one judged period: ``match_id``, periods judged
+    (``slots``) and met (``met``), contacts due (``required``) and made, up to what each
+    period needs (``completed``); computed once per context, schedule and person."""
+    key = (profile, party)
+    if key not in ctx._cadences:
+        ctx._cadences[key] = _compute_cadence(ctx, profile, party)
+    return ctx._cadences[key]
+
+
+def _compute_cadence(ctx: MetricContext, profile: CadenceProfile, party: str) -> pl.DataFrame:
+    matches = ctx.match_months()
+    code = _PARTIES[party]
+    judged, month, n = pl.col("judged"), pl.col("month"), pl.col("n")
+    monthly = profile.monthly_months or _EVERY_MONTH
+    every = profile.later_every
+    counts = ctx.contact_counts().filter(pl.col("with") == code)
+    counts = counts.with_columns(judged=matches["judged"].gather(counts["row"]))
+    # periods after the first: months 2..monthly one by one, then blocks of `every` months;
+    # a period is judged when its last month is whole
+    slot = pl.when(month < monthly).then(month).otherwise(monthly + (month - monthly) // every)
+    slot_end = (
+        pl.when(slot < monthly).then(slot + 1).otherwise(monthly + (slot - monthly + 1) * every)
+    )
+    later = counts.filter((month >= 1) & (slot_end <= judged)).with_columns(slot=slot)
+    if every > 1 and profile.monthly_months is not None:
+        later = later.group_by("row", "slot").agg(n.sum())
+    later = later.group_by("row").agg(
+        met_later=(n >= profile.later_min).sum().cast(pl.Int64),
+        done_later=n.clip(upper_bound=profile.later_min).sum().cast(pl.Int64),
+    )
+    n_later = (pl.min_horizontal(judged, monthly) - 1).clip(lower_bound=0) + (
+        (judged - monthly).clip(lower_bound=0) // every
+    )
+    if profile.first_window_days is None:
+        first_due = profile.first_month_min
+        first_judged = judged >= 1
+        first = counts.filter(month == 0).select(
+            "row",
+            met_first=(n >= profile.first_month_min).cast(pl.Int64),
+            done_first=n.clip(upper_bound=profile.first_month_min).cast(pl.Int64),
+        )
+    else:
+        first_due = 1
+        first_judged = pl.col("observed") > profile.first_window_days
+        contacts = ctx.contacts()[0]
+        days = (pl.col("date") - pl.col("start_date")).dt.total_days()
+        first = (
+            contacts.filter(
+                (pl.col("with") == code) & (days >= 0) & (days <= profile.first_window_days)
+            )
+            .select("row")
+            .unique()
+            .with_columns(met_first=pl.lit(1, pl.Int64), done_first=pl.lit(1, pl.Int64))
+        )
+    row = pl.col("row").cast(pl.Int64)
+    out = (
+        matches.with_columns(row, first_judged=first_judged.cast(pl.Int64), n_later=n_later)
+        .join(first.with_columns(row), on="row", how="left", maintain_order="left")
+        .join(later.with_columns(row), on="row", how="left", maintain_order="left")
+    )
+    fj = pl.col("first_judged")
+    return out.select(
+        "match_id",
+        slots=fj + pl.col("n_later"),
+        met=fj * pl.col("met_first").fill_null(0) + pl.col("met_later").fill_null(0),
+        required=fj * first_due + pl.col("n_later") * profile.later_min,
+        completed=fj * pl.col("done_first").fill_null(0) + pl.col("done_later").fill_null(0),
+    ).filter(pl.col("slots") > 0)
+
+
+def _duplicates_note(ctx: MetricContext) -> str | None:
+    duplicates = ctx.contacts()[1]
+    if not duplicates:
+        return None
+    rows = "row" if duplicates == 1 else "rows"
+    return (
+        f"{duplicates} contact {rows} repeating a match, day and person already recorded "
+        "counted once."
+    )
+
+
 @metric("staff-contact-cadence")
 def staff_contact_cadence(ctx: MetricContext, params: Params) -> MetricResult:
-    """Per match: share of judged months with enough staff contacts with one person."""
-    first_min = int(params["first_month_min"])
-    later_min = int(params["later_month_min"])
-    matches = ctx.match_months()
-    counts = ctx.contact_counts().filter(pl.col("with") == _PARTIES[params["with"]])
-    judged = matches["judged"].gather(counts["row"])
-    # month 0 is met with first_min contacts; a later month inside the judged span with
-    # later_min contacts
-    month, n = pl.col("month"), pl.col("n")
-    met = (
-        counts.with_columns(judged=judged)
-        .filter(
-            ((month == 0) & (n >= first_min))
-            | ((month > 0) & (month < pl.col("judged")) & (n >= later_min))
-        )
-        .select(pl.col("row").rle().alias("runs"))  # rows are sorted: one run per match
-        .unnest("runs")
-        .rename({"value": "row", "len": "met"})
-    )
-    scope = (
-        matches.filter(pl.col("judged") > 0)
-        .join(met, on="row", how="left", maintain_order="left")
-        .with_columns(pl.col("met").fill_null(0))
-    )
-    out = _entities(scope["match_id"], scope["met"] / scope["judged"])
-    months_judged = int(scope["judged"].sum())
-    details = {
+    """Per match: share of judged periods (months, or the profile's periods) with enough
+    staff contacts with one person."""
+    profile = cadence_profile(ctx, params)
+    scope = _cadence(ctx, profile, params["with"])
+    out = _entities(scope["match_id"], scope["met"] / scope["slots"])
+    months_judged = int(scope["slots"].sum())
+    details: dict[str, Any] = {
         "months_judged": months_judged,
         "months_short": months_judged - int(scope["met"].sum()),
     }
+    notes = []
+    if ctx.cadence or "profile" in params:
+        details["profile"] = profile.name
+        notes.append(f"Contact schedule {profile.name!r}: {profile.description}.")
+    duplicates = _duplicates_note(ctx)
+    if duplicates:
+        notes.append(duplicates)
     return MetricResult(
-        "staff-contact-cadence", params, values=out, details=details if out.height else {}
+        "staff-contact-cadence",
+        params,
+        values=out,
+        details=details if out.height else {},
+        note=" ".join(notes) or None,
+    )
+
+
+@metric("contact-schedule-completion")
+def contact_schedule_completion(ctx: MetricContext, params: Params) -> MetricResult:
+    """Share of scheduled staff contacts made, over the persons of ``with`` (default mentor and
+    mentee): each judged period of :func:`_cadence` owes its due contacts; contacts beyond
+    what a period needs do not make up for another period."""
+    profile = cadence_profile(ctx, params)
+    parties = _as_list(params.get("with") or ["mentor", "mentee"])
+    frames = [_cadence(ctx, profile, party) for party in dict.fromkeys(parties)]
+    scope = pl.concat(frames)
+    required = int(scope["required"].sum())
+    full = {**params, "profile": profile.name, "with": list(dict.fromkeys(parties))}
+    if required == 0:
+        return MetricResult(
+            "contact-schedule-completion",
+            full,
+            numerator=0,
+            denominator=0,
+            note="no match has a whole scheduled period inside the period",
+        )
+    completed = int(scope["completed"].sum())
+    short = scope.filter(pl.col("completed") < pl.col("required"))["match_id"]
+    return MetricResult(
+        "contact-schedule-completion",
+        full,
+        value=completed / required,
+        numerator=completed,
+        denominator=required,
+        failing=_sorted_ids(short),
+        details={"profile": profile.name, "schedule": profile.description},
+        note=_duplicates_note(ctx),
+    )
+
+
+@metric("duplicate-contacts")
+def duplicate_contacts(ctx: MetricContext, params: Params) -> MetricResult:
+    """Contact rows repeating a match, day and person already recorded (counted once by the
+    cadence metrics); the matches they belong to."""
+    table = ctx.bundle.table("contacts")
+    assert table is not None
+    _, extra = ctx.contacts()
+    total = table.n_rows
+    if total == 0:
+        return MetricResult("duplicate-contacts", params, note="no contact rows")
+    failing: tuple[str, ...] = ()
+    groups = 0
+    if extra:
+        repeated = ctx.repeated_contacts()
+        groups = repeated.height
+        rows = repeated.select(pl.col("value") // (_DAY_SPAN * len(_PARTIES))).to_series()
+        failing = _sorted_ids(ctx.frame("matches").get_column("match_id").gather(rows))
+    return MetricResult(
+        "duplicate-contacts",
+        params,
+        value=float(extra),
+        numerator=extra,
+        denominator=total,
+        failing=failing,
+        details={"rows": total, "duplicate_rows": extra, "repeated_contacts": groups},
     )
 
 
@@ -655,4 +921,407 @@ def closure_reasons(ctx: MetricContext, params: Params) -> MetricResult:
         params,
         denominator=int(counts["n"].sum()),
         details=dict(zip(counts["closure_reason"].to_list(), counts["n"].to_list(), strict=True)),
+    )
+
+
+# -- program indicators: retention, closure, length, rematches, dosage, survival -------------
+
+#: Who ended a match, by closure reason (``tables.CLOSURE_REASONS``). A rematch is the
+#: program's decision to pair the young person with someone else; ``other`` and a blank
+#: reason do not say who ended it.
+CLOSURE_INITIATORS: dict[str, str] = {
+    "completed": "planned",
+    "mentor-withdrew": "mentor",
+    "mentee-withdrew": "mentee",
+    "family-withdrew": "family",
+    "rematched": "program",
+    "program-ended": "program",
+    "other": "unknown",
+}
+INITIATORS = ("mentor", "mentee", "family", "program", "planned", "unknown")
+#: Days in a month where lengths are given in months (the average Gregorian month, rounded
+#: as :func:`match_length` does).
+MONTH_DAYS = 30.44
+
+
+def _cohort(params: Params) -> pl.Expr:
+    """The start cohort of a match: its start year, or year and quarter (``2025-Q1``)."""
+    year = pl.col("start_date").dt.year().cast(pl.String)
+    if params.get("cohort") == "quarter":
+        return pl.format("{}-Q{}", year, pl.col("start_date").dt.quarter())
+    return year
+
+
+def _anniversary(months: int) -> pl.Expr:
+    """The day ``months`` calendar months after the start (clamped as :func:`add_months`)."""
+    return pl.col("start_date").dt.offset_by(f"{months}mo")
+
+
+def _closed_before(ctx: MetricContext, day: pl.Expr) -> pl.Expr:
+    """Matches that ended, on or before the period end, before ``day``."""
+    return ctx.ended() & (pl.col("end_date") < day).fill_null(False)
+
+
+@metric("retention-rate")
+def retention_rate(ctx: MetricContext, params: Params) -> MetricResult:
+    """Share of matches still open on their ``months``-month anniversary, over the matches
+    whose anniversary falls on or before the period end; per start cohort in ``details``."""
+    months = int(params["months"])
+    matches = ctx.frame("matches").with_columns(
+        cohort=_cohort(params), anniversary=_anniversary(months)
+    )
+    scope = matches.filter(pl.col("anniversary") <= ctx.period_end)
+    lost = _closed_before(ctx, pl.col("anniversary"))
+    if matches.height == 0:
+        return MetricResult("retention-rate", params, numerator=0, denominator=0, note="no matches")
+    if scope.height == 0:
+        return MetricResult(
+            "retention-rate",
+            params,
+            numerator=0,
+            denominator=0,
+            note=f"no match could have reached {months} months by the period end "
+            f"({ctx.period_end.isoformat()}): every match started after "
+            f"{add_months(ctx.period_end, -months).isoformat()}",
+        )
+    cohorts = (
+        matches.group_by("cohort")
+        .agg(
+            matches=pl.len(),
+            eligible=(pl.col("anniversary") <= ctx.period_end).sum(),
+            retained=((pl.col("anniversary") <= ctx.period_end) & ~lost).sum(),
+        )
+        .sort("cohort")
+        .with_columns(
+            rate=pl.when(pl.col("eligible") > 0).then(pl.col("retained") / pl.col("eligible"))
+        )
+    )
+    result = _rate(
+        "retention-rate", params, scope, ~lost, "match_id", "no match could reach the mark"
+    )
+    notes = []
+    left_out = matches.height - scope.height
+    if left_out:
+        notes.append(
+            f"{left_out} matches started too late to reach {months} months by the period end "
+            "and are not counted."
+        )
+    commitment, why = program_commitment(ctx.bundle)
+    if commitment < months:
+        notes.append(
+            f"The program's minimum commitment is {commitment} months ({why}), shorter than "
+            f"{months}: matches that end as planned count as not retained."
+        )
+    return replace(result, details={"cohorts": cohorts.to_dicts()}, note=" ".join(notes) or None)
+
+
+def _planned_end(ctx: MetricContext) -> tuple[pl.Expr, str]:
+    months, why = program_commitment(ctx.bundle)
+    planned = pl.coalesce(pl.col("planned_end_date"), _anniversary(months))
+    return planned, f"{months} months after the start ({why})"
+
+
+@metric("premature-closure-rate")
+def premature_closure_rate(ctx: MetricContext, params: Params) -> MetricResult:
+    """Share of matches that closed before their planned end, over the matches whose fate is
+    known: ended by the period end, or open past their planned end."""
+    planned, fallback = _planned_end(ctx)
+    matches = ctx.frame("matches").with_columns(planned=planned)
+    scope = matches.filter(ctx.ended() | (pl.col("planned") <= ctx.period_end))
+    early = _closed_before(ctx, pl.col("planned"))
+    if scope.height == 0:
+        return MetricResult(
+            "premature-closure-rate",
+            params,
+            numerator=0,
+            denominator=0,
+            note="no match has ended or passed its planned end",
+        )
+    bad = scope.select(early).to_series()
+    n_bad = int(bad.sum())
+    no_plan = int(scope["planned_end_date"].null_count())
+    note = (
+        f"{no_plan} matches without a planned_end_date are judged against {fallback}."
+        if no_plan
+        else None
+    )
+    return MetricResult(
+        "premature-closure-rate",
+        params,
+        value=n_bad / scope.height,
+        numerator=n_bad,
+        denominator=scope.height,
+        failing=_sorted_ids(scope["match_id"].filter(bad)),
+        note=note,
+    )
+
+
+@metric("early-closure-rate")
+def early_closure_rate(ctx: MetricContext, params: Params) -> MetricResult:
+    """Share of matches that closed within ``months`` months of their start, over the matches
+    whose first ``months`` months ended by the period end."""
+    months = int(params["months"])
+    matches = ctx.frame("matches").with_columns(mark=_anniversary(months))
+    scope = matches.filter(pl.col("mark") <= ctx.period_end)
+    if scope.height == 0:
+        return MetricResult(
+            "early-closure-rate",
+            params,
+            numerator=0,
+            denominator=0,
+            note=f"no match had {months} months behind it by the period end",
+        )
+    bad = scope.select(_closed_before(ctx, pl.col("mark"))).to_series()
+    n_bad = int(bad.sum())
+    closed = int(matches.select(ctx.ended().sum()).item())
+    closed_early = int(matches.select(_closed_before(ctx, pl.col("mark")).sum()).item())
+    return MetricResult(
+        "early-closure-rate",
+        params,
+        value=n_bad / scope.height,
+        numerator=n_bad,
+        denominator=scope.height,
+        failing=_sorted_ids(scope["match_id"].filter(bad)),
+        details={"closed": closed, "closed_early": closed_early},
+    )
+
+
+@metric("median-match-length")
+def median_match_length(ctx: MetricContext, params: Params) -> MetricResult:
+    """Median length in months (30.44 days) of closed matches (start to end), or of active
+    ones (start to the period end, so far)."""
+    which = params["matches"]
+    matches = ctx.frame("matches").filter(pl.col("start_date") <= ctx.period_end)
+    if which == "closed":
+        scope = matches.filter(ctx.ended())
+        last = pl.col("end_date")
+    else:
+        scope = matches.filter(~ctx.ended())
+        last = pl.lit(ctx.period_end)
+    if scope.height == 0:
+        return MetricResult("median-match-length", params, note=f"no {which} matches")
+    months = scope.select((last - pl.col("start_date")).dt.total_days() / MONTH_DAYS).to_series()
+    values = _entities(scope["match_id"], months)
+    median = float(values.select(pl.col("value").median()).item())
+    return MetricResult(
+        "median-match-length",
+        params,
+        value=round(median, 2),
+        denominator=scope.height,
+        values=values,
+        details={"count": scope.height, "median": round(median, 2)},
+    )
+
+
+@metric("closure-initiators")
+def closure_initiators(ctx: MetricContext, params: Params) -> MetricResult:
+    """Ended matches by who ended them (:data:`CLOSURE_INITIATORS`): counts and shares."""
+    ended = ctx.frame("matches").filter(ctx.ended())
+    if ended.height == 0:
+        return MetricResult("closure-initiators", params, note="no ended matches")
+    who = pl.col("closure_reason").replace_strict(
+        CLOSURE_INITIATORS, default="unknown", return_dtype=pl.String
+    )
+    counts = dict(ended.group_by(who.alias("who")).agg(pl.len()).iter_rows())
+    total = ended.height
+    details = {
+        name: {"count": int(counts.get(name, 0)), "share": counts.get(name, 0) / total}
+        for name in INITIATORS
+    }
+    return MetricResult("closure-initiators", params, denominator=total, details=details)
+
+
+@metric("rematches")
+def rematches(ctx: MetricContext, params: Params) -> MetricResult:
+    """Mentees with more than one match (their ids in ``failing``), over all mentees."""
+    matches = ctx.frame("matches")
+    per = matches.group_by("mentee_id").agg(pl.len().alias("n"))
+    several = per.filter(pl.col("n") > 1)
+    mentors = matches.group_by("mentor_id").agg(pl.len().alias("n")).filter(pl.col("n") > 1)
+    return MetricResult(
+        "rematches",
+        params,
+        value=float(several.height),
+        numerator=several.height,
+        denominator=per.height,
+        failing=_sorted_ids(several["mentee_id"]),
+        details={
+            "mentees": per.height,
+            "mentees_rematched": several.height,
+            "extra_matches": int((several["n"] - 1).sum()),
+            "closed_as_rematched": int(
+                matches.select((pl.col("closure_reason") == "rematched").sum()).item() or 0
+            ),
+            "mentors_with_several_matches": mentors.height,
+        },
+    )
+
+
+@metric("meeting-dosage")
+def meeting_dosage(ctx: MetricContext, params: Params) -> MetricResult:
+    """Per match: hours of mentor-mentee meetings per whole month of the match (the months
+    judged by :meth:`MetricContext.match_months`); the program value is hours over all
+    those match-months."""
+    minimum = float(params["min_hours"])
+    matches = ctx.match_months()
+    table = ctx.bundle.table("meetings")
+    assert table is not None
+    meetings = _with_calendar(
+        table.frame.select("date", "minutes").with_columns(
+            row=table.referenced_rows["match_id"].cast(pl.Int64)
+        ),
+        "date",
+        "day",
+    )
+    meetings = meetings.with_columns(
+        start_ym=matches["start_ym"].gather(meetings["row"]),
+        start_dom=matches["start_dom"].gather(meetings["row"]),
+        judged=matches["judged"].gather(meetings["row"]),
+    )
+    month = _months("start", "day")
+    monthly = (
+        meetings.with_columns(month=month)
+        .filter((pl.col("month") >= 0) & (pl.col("month") < pl.col("judged")))
+        .group_by("row", "month")
+        .agg(hours=pl.col("minutes").sum() / 60)
+    )
+    per = monthly.group_by("row").agg(
+        hours=pl.col("hours").sum(), at_target=(pl.col("hours") >= minimum).sum()
+    )
+    scope = (
+        matches.filter(pl.col("judged") > 0)
+        .with_columns(pl.col("row").cast(pl.Int64))
+        .join(per, on="row", how="left", maintain_order="left")
+        .with_columns(pl.col("hours").fill_null(0.0), pl.col("at_target").fill_null(0))
+    )
+    if scope.height == 0:
+        return MetricResult(
+            "meeting-dosage", params, note="no match has a whole month inside the period"
+        )
+    months = int(scope["judged"].sum())
+    hours = float(scope["hours"].sum())
+    at_target = int(scope["at_target"].sum())
+    values = _entities(scope["match_id"], scope["hours"] / scope["judged"])
+    return MetricResult(
+        "meeting-dosage",
+        params,
+        value=hours / months,
+        denominator=months,
+        values=values,
+        failing=_sorted_ids(values.filter(pl.col("value") < minimum)["id"]),
+        details={
+            "match_months": months,
+            "hours": round(hours, 2),
+            "months_at_target": at_target,
+            "share_months_at_target": at_target / months,
+            "min_hours": minimum,
+        },
+    )
+
+
+@metric("match-survival")
+def match_survival(ctx: MetricContext, params: Params) -> MetricResult:
+    """Kaplan-Meier survival of matches (still open) per start cohort, at whole months.
+
+    Time is days from the start to the end for matches that ended by the period end (a
+    closure), else to the period end (censored: still open when the records stop). At each
+    distinct time t, S falls by the factor 1 - closures(t) / open(t), where open(t) counts
+    the matches whose time is at least t (a match censored at t counts as open at t). The
+    table reads S at m months = m x 30.44 days, m = 0, 1, ..., while a match is still at risk.
+    """
+    matches = ctx.frame("matches").filter(pl.col("start_date") <= ctx.period_end)
+    if matches.height == 0:
+        return MetricResult("match-survival", params, note="no match started in the period")
+    closed = ctx.ended()
+    last = pl.when(closed).then(pl.col("end_date")).otherwise(pl.lit(ctx.period_end))
+    times = matches.select(
+        cohort=_cohort(params),
+        time=(last - pl.col("start_date")).dt.total_days(),
+        event=closed.cast(pl.Int64),
+    )
+    every = pl.concat([times, times.with_columns(cohort=pl.lit("all"))])
+    steps = (
+        every.group_by("cohort", "time")
+        .agg(events=pl.col("event").sum(), n=pl.len())
+        .sort("cohort", "time")
+        .with_columns(
+            total=pl.col("n").sum().over("cohort"),
+            before=(pl.col("n").cum_sum() - pl.col("n")).over("cohort"),
+        )
+        .with_columns(at_risk=pl.col("total") - pl.col("before"))
+        .with_columns(
+            survival=(1 - pl.col("events") / pl.col("at_risk")).cum_prod().over("cohort"),
+            closed=pl.col("events").cum_sum().over("cohort"),
+            seen=pl.col("n").cum_sum().over("cohort"),
+        )
+    )
+    longest = steps.group_by("cohort").agg(pl.col("time").max().alias("longest"))
+    marks = (
+        longest.with_columns(
+            month=pl.int_ranges(0, (pl.col("longest") / MONTH_DAYS).floor().cast(pl.Int64) + 1)
+        )
+        .explode("month")
+        .with_columns(t=(pl.col("month") * MONTH_DAYS))
+        .sort("cohort", "t")
+    )
+    right = steps.select("cohort", "time", "survival", "closed", "seen", "total").with_columns(
+        pl.col("time").cast(pl.Float64)
+    )
+    # S and closures up to the mark (times <= t); matches seen before it (times < t)
+    table = (
+        marks.join_asof(
+            right,
+            left_on="t",
+            right_on="time",
+            by="cohort",
+            strategy="backward",
+            check_sortedness=False,  # both sides are sorted by cohort and time above
+        )
+        .join_asof(
+            right.select("cohort", "time", before="seen"),
+            left_on="t",
+            right_on="time",
+            by="cohort",
+            strategy="backward",
+            allow_exact_matches=False,
+            check_sortedness=False,
+        )
+        .join(steps.group_by("cohort").agg(pl.col("total").first().alias("n")), on="cohort")
+        .select(
+            "cohort",
+            "month",
+            at_risk=pl.col("n") - pl.col("before").fill_null(0),
+            closed=pl.col("closed").fill_null(0),
+            survival=pl.col("survival").fill_null(1.0),
+        )
+        .filter(pl.col("at_risk") > 0)
+        .sort("cohort", "month")
+    )
+    summary = every.group_by("cohort").agg(
+        matches=pl.len(), closed=pl.col("event").sum(), censored=(1 - pl.col("event")).sum()
+    )
+    cohorts = []
+    for row in summary.sort(pl.col("cohort") == "all", "cohort").iter_rows(named=True):
+        rows = table.filter(pl.col("cohort") == row["cohort"])
+        cohorts.append(
+            {
+                **row,
+                "table": [
+                    {
+                        "month": int(m),
+                        "at_risk": int(r),
+                        "closed": int(c),
+                        "survival": round(float(s), 4),
+                    }
+                    for m, r, c, s in rows.select(
+                        "month", "at_risk", "closed", "survival"
+                    ).iter_rows()
+                ],
+            }
+        )
+    return MetricResult(
+        "match-survival",
+        params,
+        denominator=matches.height,
+        details={"month_days": MONTH_DAYS, "cohorts": cohorts},
     )

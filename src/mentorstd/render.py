@@ -11,6 +11,7 @@ __all__ = [
     "INFERRED_LEGEND",
     "INFERRED_MARK",
     "describe_check",
+    "format_indicator",
     "format_threshold",
     "format_value",
 ]
@@ -42,6 +43,17 @@ def format_value(value: float | None, unit: str) -> str:
     if float(value).is_integer():
         return str(int(value))
     return f"{value:.2f}"
+
+
+def format_indicator(value: float | None, unit: str) -> str:
+    """An indicator's value with its unit: ``79.8%``, ``12.3 months``, ``4.5 hours``, ``43``."""
+    if value is None:
+        return "n/a"
+    if unit == "share":
+        return f"{value * 100:.1f}%"
+    if unit == "count":
+        return str(round(value))
+    return f"{value:.1f} {unit}"
 
 
 def format_threshold(check: MetricCheck) -> str:

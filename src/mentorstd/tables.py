@@ -149,6 +149,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("follow_up", "number", optional_column=True),
         Column("improved", "enum", choices=("yes", "no")),
     ),
+    "meetings": (
+        Column("match_id", "id", required=True, references="matches.match_id"),
+        Column("date", "date", required=True),
+        Column("minutes", "number", required=True, minimum=0, maximum=1440),
+        Column("mode", "text", optional_column=True),
+    ),
 }
 
 PRACTICE_STATUSES = ("implemented", "partial", "planned", "not-implemented", "not-applicable")

@@ -11,6 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..checks import STATUSES
 from ..render import BASIS_LABEL, format_value
+from ._indicators import (
+    benchmark_text,
+    breakdown_text,
+    counts_text,
+    survival_chart,
+    survival_rows,
+    value_text,
+)
 
 if TYPE_CHECKING:
     import jinja2
@@ -36,6 +44,10 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["fmt"] = format_value
+    env.globals["benchmark_text"] = benchmark_text
+    env.globals["breakdown_text"] = breakdown_text
+    env.globals["counts_text"] = counts_text
+    env.globals["value_text"] = value_text
     env.globals["statuses"] = STATUSES
     env.globals["basis_label"] = BASIS_LABEL
     env.globals["bases"] = tuple(BASIS_LABEL)
@@ -62,4 +74,13 @@ def report_html(report: Report) -> str:
 
     # the brief rules are plain text with **bold** marks: drop the marks for HTML
     reading = md_text_reading(report).replace("**", "")
-    return render_template("report.html.j2", r=report, reading=reading)
+    indicators = None
+    if report.indicators is not None:
+        cohorts, rows = survival_rows(report.indicators)
+        indicators = {
+            "section": report.indicators,
+            "cohorts": cohorts,
+            "rows": rows,
+            "chart": survival_chart(report.indicators),
+        }
+    return render_template("report.html.j2", r=report, reading=reading, ind=indicators)

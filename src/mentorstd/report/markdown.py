@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..render import BASIS_LABEL, INFERRED_LEGEND, format_value
+from ._indicators import benchmark_text, breakdown_text, counts_text, survival_rows, value_text
 from .text import md_cell, md_text
 
 if TYPE_CHECKING:
@@ -131,6 +132,8 @@ def report_markdown(report: Report) -> str:
                 f"- Badges expire: {n['expires_on']}; next self-assessment due: "
                 f"{n['next_self_assessment_due']}"
             )
+    if report.indicators is not None:
+        out.extend(_indicators_markdown(report))
     add("")
     add("## Requirements")
     if any(r.id_basis == "inferred" for r in report.results):
@@ -210,3 +213,57 @@ def report_markdown(report: Report) -> str:
         add(f"- {md_text(rule)}")
     add("")
     return "\n".join(out)
+
+
+def _indicators_markdown(report: Report) -> list[str]:
+    """The program indicators section: table, breakdowns, warnings, ids and survival."""
+    section = report.indicators
+    assert section is not None
+    out = ["", "## Program indicators", "", md_text(section.about), ""]
+    out.append(f"Contact schedule: `{section.cadence}`.")
+    out.append("")
+    for warning in section.warnings:
+        out.append(f"> **Warning ({warning.code}):** {md_text(warning.message)}")
+        out.append("")
+    out.append("| indicator | value | counted | benchmark | definition |")
+    out.append("|---|---:|---|---|---|")
+    for item in section.indicators:
+        value = value_text(item)
+        benchmarks = "<br>".join(md_cell(benchmark_text(b, item.unit)) for b in item.benchmarks)
+        out.append(
+            f"| {md_cell(item.title)} | {md_cell(value)} | {md_cell(counts_text(item))} | "
+            f"{benchmarks} | {md_cell(item.definition)} |"
+        )
+    out.append("")
+    for item in section.indicators:
+        lines = []
+        if item.breakdown:
+            label = "By start year" if item.metric == "retention-rate" else "By who ended them"
+            lines.append(f"{label}: {md_text(breakdown_text(item))}.")
+        if item.note and item.value is not None:
+            lines.append(md_text(item.note))
+        if item.ids and item.ids_are:
+            lines.append(
+                f"{md_text(item.ids_are[0].upper() + item.ids_are[1:])} ({len(item.ids)}): "
+                f"{_ids(item.ids)}."
+            )
+        if lines:
+            out.append(f"- **{md_text(item.title)}**: " + " ".join(lines))
+    survival = section.survival
+    if survival is not None:
+        cohorts, rows = survival_rows(section)
+        out += ["", "### Match survival by start year", "", md_text(survival.method), ""]
+        out.append(
+            "Share of matches still open (matches still observed) at each month: "
+            + ", ".join(
+                f"{c.cohort}: {c.matches} matches, {c.closed} closed, {c.censored} open"
+                for c in survival.cohorts
+            )
+            + "."
+        )
+        out.append("")
+        out.append("| month | " + " | ".join(md_cell(c) for c in cohorts) + " |")
+        out.append("|---:|" + "---:|" * len(cohorts))
+        for row in rows:
+            out.append("| " + " | ".join(row) + " |")
+    return out
