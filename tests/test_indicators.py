@@ -194,23 +194,29 @@ def test_rematches_count_mentees_with_more_than_one_match(ctx: MetricContext) ->
 def test_survival_is_kaplan_meier_with_censoring_at_the_period_end(ctx: MetricContext) -> None:
     r = ctx.result("match-survival", {})
     cohorts = {c["cohort"]: c for c in r.details["cohorts"]}
-    # 2024: closures at 38, 184, 273, 371 days; C (640) and H (548) censored
-    # S: 5/6 after 38, x 4/5 = 2/3 after 184, x 3/4 = 1/2 after 273, x 2/3 = 1/3 after 371
+    # times in calendar months (anniversaries on or before the end, + 1 for a closure);
+    # 2024: B closed 2024-03-10 after 1 anniversary -> 2; G 2024-11-10, its 6th -> 7;
+    # D 2025-03-01, its 9th -> 10; A 2025-01-20, after its 12th (01-15) -> 13;
+    # H (open, 17 anniversaries to 2025-12-31) and C (21: 2024-03-31 + 21 = 2025-12-31) censored
+    # S: 5/6 at 2, x 4/5 = 2/3 at 7, x 3/4 = 1/2 at 10, x 2/3 = 1/3 at 13
     y2024 = {p["month"]: p for p in cohorts["2024"]["table"]}
     assert (cohorts["2024"]["closed"], cohorts["2024"]["censored"]) == (4, 2)
-    assert y2024[1]["survival"] == 1.0  # 30.44 days < 38
+    assert y2024[1]["survival"] == 1.0
     assert y2024[2]["survival"] == round(5 / 6, 4)
-    assert y2024[6]["survival"] == round(5 / 6, 4)  # 182.64 days < 184
+    assert y2024[6]["survival"] == round(5 / 6, 4)
     assert y2024[7]["survival"] == round(2 / 3, 4)
-    assert y2024[12]["survival"] == 0.5  # 365.28 days: after 273, before 371
+    assert y2024[10]["survival"] == 0.5
+    # month 12 is the 12-month retention of this fully observed cohort (3 of 6, see above)
+    assert y2024[12]["survival"] == 0.5
     assert y2024[13]["survival"] == round(1 / 3, 4)
-    assert (y2024[13]["at_risk"], y2024[18]["at_risk"], y2024[19]["at_risk"]) == (2, 2, 1)
-    assert max(y2024) == 21  # the last time is 640 days = 21.03 months
-    # all 8: 38e 45e 77c 184e 273e 371e 548c 640c -> 7/8, 3/4, then x 4/5, x 3/4, x 2/3
+    assert (y2024[13]["at_risk"], y2024[17]["at_risk"], y2024[18]["at_risk"]) == (3, 2, 1)
+    assert max(y2024) == 21
+    # all 8: 2e 2e(E) 2c(F) 7e 10e 13e 17c 21c -> 6/8, x 4/5, x 3/4, x 2/3
     everything = {p["month"]: p["survival"] for p in cohorts["all"]["table"]}
+    assert everything[2] == 0.75
     assert everything[12] == round(3 / 4 * 4 / 5 * 3 / 4, 4)
     assert everything[13] == round(3 / 4 * 4 / 5 * 3 / 4 * 2 / 3, 4)
-    # 2025: E closed at 45 days, F censored at 77
+    # 2025: E closed 2025-04-15 after 1 anniversary (2), F censored at 2 (2025-12-15)
     assert [p["survival"] for p in cohorts["2025"]["table"]] == [1.0, 1.0, 0.5]
 
 
@@ -605,3 +611,24 @@ def test_contacts_without_a_matches_table_leave_every_indicator_missing(
     section = compute_indicators(MetricContext(mentorstd.load_bundle(path, catalog=catalog)))
     assert all(i.value is None and "matches" in i.missing for i in section.indicators)
     assert section.survival is None and section.warnings == []
+
+
+@pytest.mark.parametrize("name", ["riverside", "oakfield", "northbridge"])
+def test_survival_at_12_months_is_the_retention_of_a_fully_observed_cohort(
+    name: str, catalog: mentorstd.Catalog
+) -> None:
+    # both count calendar anniversaries: where every match of a cohort could reach 12
+    # months by the period end, the survival estimate at month 12 is its retention
+    ctx = MetricContext(mentorstd.load_bundle(EXAMPLES / name, catalog=catalog))
+    retention = {c["cohort"]: c for c in ctx.result("retention-rate", {}).details["cohorts"]}
+    survival = ctx.result("match-survival", {}).details["cohorts"]
+    checked = 0
+    for cohort in survival:
+        kept = retention.get(cohort["cohort"])
+        if kept is None or kept["eligible"] != kept["matches"] or not kept["eligible"]:
+            continue
+        # the table stops when no match is left at risk: every match had closed by then
+        at_12 = [p["survival"] for p in cohort["table"] if p["month"] <= 12][-1]
+        assert at_12 == round(kept["retained"] / kept["eligible"], 4), cohort["cohort"]
+        checked += 1
+    assert checked

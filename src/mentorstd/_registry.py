@@ -397,9 +397,10 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             "match-survival",
             "info",
             "Match survival",
-            "Kaplan-Meier estimate of the share of matches still open m months after their "
-            "start (m x 30.44 days), per start cohort: closures are events, matches open at "
-            "the period end are censored there.",
+            "Kaplan-Meier estimate of the share of matches still open on their m-month "
+            "anniversary (calendar months, so month 12 of a fully observed cohort is its "
+            "12-month retention), per start cohort: closures are events, matches open at the "
+            "period end are censored there.",
             ("matches.start_date", "matches.end_date"),
             entity="match",
             params=(

@@ -163,7 +163,7 @@ class IndicatorWarning(_Model):
 class SurvivalPoint(_Model):
     """The survival estimate at one whole month."""
 
-    month: int = Field(description="Months since the start (30.44 days each).")
+    month: int = Field(description="Calendar months since the start (the m-th anniversary).")
     at_risk: int = Field(description="Matches still observed, open, at that time.")
     closed: int = Field(description="Closures up to that time.")
     survival: float = Field(description="Kaplan-Meier estimate of the share still open.")
@@ -183,7 +183,11 @@ class Survival(_Model):
     """Time to closure per start cohort (Kaplan-Meier)."""
 
     method: str = Field(description="How the table was computed.")
-    month_days: float = Field(description="Days in a month of the table.")
+    months: Literal["calendar"] = Field(
+        "calendar",
+        description="Month m is the m-th anniversary of a match's start (calendar months, as "
+        "the retention indicator counts them).",
+    )
     cohorts: list[SurvivalCohort] = Field(description="Per start year, then all matches.")
 
 
@@ -341,7 +345,7 @@ def compute_indicators(ctx: MetricContext) -> IndicatorsSection:
         if result.details:
             survival = Survival(
                 method=METRIC_SPECS["match-survival"].definition,
-                month_days=result.details["month_days"],
+                months=result.details["months"],
                 cohorts=[SurvivalCohort(**c) for c in result.details["cohorts"]],
             )
     return IndicatorsSection(

@@ -1221,23 +1221,30 @@ def meeting_dosage(ctx: MetricContext, params: Params) -> MetricResult:
 
 @metric("match-survival")
 def match_survival(ctx: MetricContext, params: Params) -> MetricResult:
-    """Kaplan-Meier survival of matches (still open) per start cohort, at whole months.
+    """Kaplan-Meier survival of matches (still open) per start cohort, at whole calendar
+    months: S(m) estimates the share of matches still open on their m-month anniversary, the
+    day :func:`add_months` gives (so S(12) of a fully observed cohort is its 12-month
+    retention).
 
-    Time is days from the start to the end for matches that ended by the period end (a
-    closure), else to the period end (censored: still open when the records stop). At each
-    distinct time t, S falls by the factor 1 - closures(t) / open(t), where open(t) counts
-    the matches whose time is at least t (a match censored at t counts as open at t). The
-    table reads S at m months = m x 30.44 days, m = 0, 1, ..., while a match is still at risk.
+    A match that ended by the period end closed at month k + 1, where k is the number of its
+    anniversaries on or before its end date (:func:`month_index`): it was open on the k-th
+    and not on the next. A match still open when the records stop is censored at the number
+    of anniversaries on or before the period end: it is known open on each of them. At each
+    month t, S falls by the factor 1 - closures(t) / open(t), where open(t) counts the
+    matches whose time is at least t (a match censored at t counts as open at t). The table
+    reads S at m = 0, 1, ... months while a match is still at risk.
     """
     matches = ctx.frame("matches").filter(pl.col("start_date") <= ctx.period_end)
     if matches.height == 0:
         return MetricResult("match-survival", params, note="no match started in the period")
     closed = ctx.ended()
     last = pl.when(closed).then(pl.col("end_date")).otherwise(pl.lit(ctx.period_end))
-    times = matches.select(
+    frame = matches.with_columns(last=last, event=closed.cast(pl.Int64))
+    frame = _with_calendar(_with_calendar(frame, "start_date", "start"), "last", "last")
+    times = frame.select(
         cohort=_cohort(params),
-        time=(last - pl.col("start_date")).dt.total_days(),
-        event=closed.cast(pl.Int64),
+        time=_months("start", "last") + pl.col("event"),
+        event="event",
     )
     every = pl.concat([times, times.with_columns(cohort=pl.lit("all"))])
     steps = (
@@ -1257,15 +1264,13 @@ def match_survival(ctx: MetricContext, params: Params) -> MetricResult:
     )
     longest = steps.group_by("cohort").agg(pl.col("time").max().alias("longest"))
     marks = (
-        longest.with_columns(
-            month=pl.int_ranges(0, (pl.col("longest") / MONTH_DAYS).floor().cast(pl.Int64) + 1)
-        )
+        longest.with_columns(month=pl.int_ranges(0, pl.col("longest") + 1))
         .explode("month")
-        .with_columns(t=(pl.col("month") * MONTH_DAYS))
+        .with_columns(t=pl.col("month").cast(pl.Int64))
         .sort("cohort", "t")
     )
     right = steps.select("cohort", "time", "survival", "closed", "seen", "total").with_columns(
-        pl.col("time").cast(pl.Float64)
+        pl.col("time").cast(pl.Int64)
     )
     # S and closures up to the mark (times <= t); matches seen before it (times < t)
     table = (
@@ -1323,5 +1328,5 @@ def match_survival(ctx: MetricContext, params: Params) -> MetricResult:
         "match-survival",
         params,
         denominator=matches.height,
-        details={"month_days": MONTH_DAYS, "cohorts": cohorts},
+        details={"months": "calendar", "cohorts": cohorts},
     )
