@@ -632,3 +632,15 @@ def test_survival_at_12_months_is_the_retention_of_a_fully_observed_cohort(
         assert at_12 == round(kept["retained"] / kept["eligible"], 4), cohort["cohort"]
         checked += 1
     assert checked
+
+
+def test_the_plan_names_the_contact_schedule_the_run_used(catalog: mentorstd.Catalog) -> None:
+    bundle = mentorstd.load_bundle(EXAMPLES / "riverside", catalog=catalog)
+    for cadence, words in (
+        (None, "in month 1, 1 in each month after"),
+        ("bbbs", "a first contact within 14 days of the match start"),
+    ):
+        report = mentorstd.assess(bundle, "eepm", catalog, as_of=DAY, cadence=cadence)
+        goals = mentorstd.build_plan(report, catalog).goals
+        (goal,) = [g for g in goals if g.requirement == "eepm:B.5.1"]
+        assert any(words in action for action in goal.actions), goal.actions

@@ -24,6 +24,7 @@ from ._registry import METRIC_SPECS
 from .assessment import PROJECTION
 from .checks import plural
 from .crosswalk import CONFIDENCE_ORDER
+from .metrics import CADENCE_PROFILES
 from .models import DocumentCheck, MetricCheck
 from .render import BASIS_LABEL, format_value
 
@@ -120,7 +121,9 @@ class Plan:
         ]
 
 
-def _metric_gap(finding: Finding) -> tuple[float, str] | None:
+def _metric_gap(finding: Finding, cadence: str | None = None) -> tuple[float, str] | None:
+    """How far a measured finding falls short (0-1) and what to do about it; ``cadence`` is
+    the contact schedule the run used (``--cadence``), when not the check's own."""
     spec = METRIC_SPECS.get(finding.check)
     if spec is None or finding.value is None or finding.threshold is None:
         return None
@@ -139,6 +142,9 @@ def _metric_gap(finding: Finding) -> tuple[float, str] | None:
     total = finding.total or 0
     share = failing / total if total else 0.0
     template = _SHORTFALL.get(spec.name, _SHORTFALL_DEFAULT)
+    schedule = finding.params.get("profile") if cadence in (None, "eepm4") else cadence
+    if spec.name == "staff-contact-cadence" and schedule not in (None, "eepm4"):
+        template = _SCHEDULED.format(description=CADENCE_PROFILES[schedule].description)
     entity = (finding.scope or "each item").removeprefix("each ")
     text = template.format(
         failing=failing,
@@ -170,11 +176,20 @@ _SHORTFALL = {
 }
 
 
+#: A cadence shortfall under a named schedule other than the checks' own monthly rule.
+_SCHEDULED = (
+    "Make the required staff contacts with the {{with}} on the schedule: {{failing}} of "
+    "{{total}} matches missed at least one period ({description})."
+)
+
+
 def _kinds(kinds: list[str]) -> str:
     return " or ".join(kinds) if kinds else "(any)"
 
 
-def _actions(result: Result, catalog: Catalog) -> tuple[float, list[str], list[str]]:
+def _actions(
+    result: Result, catalog: Catalog, cadence: str | None = None
+) -> tuple[float, list[str], list[str]]:
     """Gap size, what to do (sentences starting with a verb) and failing ids."""
     req = catalog.requirement(result.requirement)
     gap = _BASE_GAP[result.status]
@@ -184,7 +199,7 @@ def _actions(result: Result, catalog: Catalog) -> tuple[float, list[str], list[s
     for finding in result.findings:
         if finding.status in {"met", "not-applicable"}:
             continue
-        metric = _metric_gap(finding)
+        metric = _metric_gap(finding, cadence)
         if metric is not None:
             distance, text = metric
             gap = max(gap if measured else 0.0, distance)
@@ -281,11 +296,12 @@ def _leverage(gid: str, catalog: Catalog, min_confidence: str) -> tuple[list[str
 def build_plan(report: Report, catalog: Catalog) -> Plan:
     """Goals for every requirement of ``report`` that is not met, ranked."""
     order = {r.requirement: i for i, r in enumerate(report.results)}
+    cadence = report.indicators.cadence if report.indicators is not None else None
     raw: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     for result in report.results:
         if result.status not in GAP_STATUSES:
             continue
-        gap, actions, failing = _actions(result, catalog)
+        gap, actions, failing = _actions(result, catalog, cadence)
         full, partial = _leverage(result.requirement, catalog, report.min_confidence)
         leverage = 1 + len(full) + 0.5 * len(partial)
         safety = "safety" in result.tags
