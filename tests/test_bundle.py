@@ -168,6 +168,7 @@ def test_output_is_written_atomically_and_never_into_the_bundle(
     cli: Callable[..., Any], good: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "reports" / "r.html"
+    out.parent.mkdir()  # -o never creates folders (tests/test_output.py)
     result = cli("validate", str(good), "-F", "eepm", "-o", str(out))
     assert result.exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("<!doctype html>")

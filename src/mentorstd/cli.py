@@ -271,7 +271,7 @@ def _write_or_print(text: str, output: Path | None, protect: list[Path]) -> None
         return
     from ._io import write_atomic
 
-    write_atomic(output, text, protect=protect)
+    write_atomic(output, text, protect=protect, parents=False)
     sys.stderr.write(f"wrote {output}\n")
 
 
@@ -295,7 +295,7 @@ def _write_binary(data: bytes, output: Path | None, protect: list[Path], fmt: st
         raise UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
     from ._io import write_atomic
 
-    write_atomic(output, data, protect=protect)
+    write_atomic(output, data, protect=protect, parents=False)
     sys.stderr.write(f"wrote {output}\n")
 
 
