@@ -143,7 +143,10 @@ def test_unknown_manifest_field_and_wrong_type(
     cli: Callable[..., Any], make_bundle: BundleFactory
 ) -> None:
     bundle = make_bundle(manifest={"colour": "red"})
-    assert _one_error(cli, bundle)[1] == "colour: unknown field"
+    assert _one_error(cli, bundle)[1] == (
+        "colour: unknown field 'colour' (known: bundle_version, program, documents, practices, "
+        "data, nqms)"
+    )
     bundle = make_bundle(manifest={"bundle_version": 2})
     assert _one_error(cli, bundle)[1].startswith("bundle_version: 2: Input should be 1")
 
