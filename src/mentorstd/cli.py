@@ -1404,7 +1404,14 @@ def main() -> None:
     (set MENTORSTD_DEBUG=1 to see the traceback).
     """
     import os
+    import signal
 
+    def _terminate(signum: int, frame: object) -> None:
+        # SIGTERM ends a run like Ctrl-C: temporary files are removed, a batch marks what it
+        # did not assess, and the exit code is 130
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except MentorstdError as err:  # pragma: no cover - commands handle their own errors

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..render import BASIS_LABEL, INFERRED_LEGEND, format_value
-from .text import md_cell, md_text
+from .text import md_cell, md_code, md_text
 
 if TYPE_CHECKING:
     from ..assessment import Report
@@ -56,7 +56,8 @@ def report_markdown(report: Report) -> str:
     add(f"# {md_text(p.name)}: {md_text(report.framework_title)}")
     add("")
     add(
-        f"Bundle `{report.bundle}` · framework `{report.framework}` · period {p.period_start} to "
+        f"Bundle {md_code(report.bundle)} · framework {md_code(report.framework)} · period "
+        f"{p.period_start} to "
         f"{p.period_end} · assessed {report.assessed_on} · {report.generator}"
     )
     add("")
