@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._plugins import ENTRY_POINT_GROUP, entry_point_roots
+from ._plugins import ENTRY_POINT_GROUP, entry_point_roots, plugin_warnings
 from ._registry import METRIC_SPECS
 from ._resources import standards_dir
 from ._validate import build_model
@@ -732,27 +732,17 @@ def load_catalog(
         *_env_roots(),
         *map(Path, paths),
     ]
-    key = _cache.fingerprint(roots)
-    cached = _cache.read(key)
-    if isinstance(cached, tuple) and len(cached) == 5:
-        frameworks, kinds, crosswalks, loaded_roots, notes = cached
-        catalog = Catalog(frameworks, kinds, [(cw, None) for cw in crosswalks], loaded_roots, notes)
-    else:
-        loader = _load(paths, builtin=builtin, entry_points=entry_points, strict=False)
-        if loader.problems:
-            raise StandardsError(loader.problems)
-        catalog = loader.catalog()
-        _cache.write(
-            key,
-            (
-                catalog.frameworks,
-                catalog.evidence_kinds,
-                [cw for cw, _ in catalog._crosswalk_files],
-                catalog.roots,
-                catalog.notes,
-            ),
-        )
-    if builtin and roots == [standards_dir()] and _cache.read_rendered(key, "text") is None:
+    loader = _load(paths, builtin=builtin, entry_points=entry_points, strict=False)
+    if loader.problems:
+        raise StandardsError(loader.problems)
+    catalog = loader.catalog()
+    if entry_points:
+        catalog.notes = (*catalog.notes, *plugin_warnings())
+    if builtin and roots == [standards_dir()]:
+        # the listing `mentorstd frameworks` prints without loading anything (see _entry)
+        key = _cache.fingerprint(roots)
+        if _cache.read_rendered(key, "text") is not None:
+            return catalog
         from ._summary import framework_rows, render
 
         rows = framework_rows(catalog)
