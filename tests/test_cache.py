@@ -1,5 +1,6 @@
-"""The cache holds only the rendered `frameworks` listing: text keyed by everything it comes
-from, in a private folder; a folder others could write is never used."""
+"""The cache holds data that cannot run code (the catalog as JSON, read back through the
+models, and the rendered `frameworks` listing), keyed by everything it comes from, in a private
+folder; a folder or file others could write is never used."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import mentorstd
 from mentorstd import _cache
 from mentorstd._resources import standards_dir
 
+from .conftest import EXAMPLES
+
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -22,14 +25,46 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_only_text_is_cached_in_a_private_folder(cache: Path) -> None:
+def test_only_data_is_cached_in_a_private_folder(cache: Path) -> None:
     mentorstd.load_catalog()
     names = sorted(p.name for p in cache.iterdir())
-    assert [n.rsplit(".", 1)[1] for n in names] == ["json", "text"]
+    assert [n.split("-")[0] + "." + n.rsplit(".", 1)[1] for n in names] == [
+        "catalog.json",
+        "summary.json",
+        "summary.text",
+    ]
     assert not list(cache.glob("*.pickle"))
     assert cache.stat().st_mode & 0o777 == 0o700
+    assert all(p.stat().st_mode & 0o077 == 0 for p in cache.iterdir())
     key = _cache.fingerprint([standards_dir()])
     assert "eepm" in (_cache.read_rendered(key, "text") or "")
+
+
+def test_the_cached_catalog_equals_a_fresh_one(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mentorstd.load_catalog()
+    cached = mentorstd.load_catalog()
+    assert next(cache.glob("catalog-*.json")).stat().st_size > 0
+    monkeypatch.setenv("MENTORSTD_NO_CACHE", "1")
+    fresh = mentorstd.load_catalog()
+    assert cached.frameworks == fresh.frameworks
+    assert cached.evidence_kinds == fresh.evidence_kinds
+    assert cached.roots == fresh.roots
+    assert cached.crosswalk.table("eepm", "ima") == fresh.crosswalk.table("eepm", "ima")
+    bundle = mentorstd.load_bundle(EXAMPLES / "riverside", catalog=fresh)
+    assert mentorstd.assess(bundle, "eepm", cached).to_json() == (
+        mentorstd.assess(bundle, "eepm", fresh).to_json()
+    )
+
+
+@pytest.mark.parametrize("damage", [b"not json", b'{"roots": [], "notes": []}\n[1, 2, 3]'])
+def test_a_damaged_cached_catalog_is_ignored(cache: Path, damage: bytes) -> None:
+    mentorstd.load_catalog()
+    stored = next(cache.glob("catalog-*.json"))
+    key = stored.read_bytes().split(b"\n", 1)[0]
+    stored.write_bytes(key + b"\n" + damage)
+    assert sorted(mentorstd.load_catalog().frameworks) == ["eepm", "ima", "npss", "uk_school"]
 
 
 def test_the_key_covers_yml_files_and_linked_folders(tmp_path: Path) -> None:

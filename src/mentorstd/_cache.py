@@ -1,18 +1,20 @@
-"""The cached ``mentorstd frameworks`` listing: plain text, keyed by everything it comes from.
+"""A small on-disk cache of the loaded catalog, as JSON, keyed by everything it comes from.
 
-Listing frameworks is what people type first; :mod:`mentorstd._entry` prints it from this cache
-without importing pydantic, typer or rich (issue 12 asks for at most 3x a bare interpreter).
-Only rendered text is cached, never objects: reading the cache cannot run code. (A pickle of the
-validated catalog was cached until 0.1; measured in fresh processes it saved about 0.1 s of a
-1.2-1.6 s ``validate``, within the run-to-run spread, so it was dropped.)
+Two things are cached, both as data that cannot run code when read: the validated catalog as
+JSON (read back through the same pydantic models, so a damaged file is refused like any other
+bad input; about 0.05 s instead of 0.15-0.25 s to load and validate the YAML), and the rendered
+``mentorstd frameworks`` listing as text, which :mod:`mentorstd._entry` prints without
+importing pydantic, typer or rich. (Until 0.1 the catalog was a pickle: anyone able to write
+the folder could run code as the user.)
 
 The folder is ``$MENTORSTD_CACHE_DIR``, else ``$XDG_CACHE_HOME/mentorstd``, else
 ``~/.cache/mentorstd``; it is created private (0700). A folder or file that is not owned by the
 user, or that others can write, is ignored: nothing is read from it or written to it. The key
 is a SHA-256 over the mentorstd and Python versions, the code that loads and renders the
-catalog, and the path and bytes of every file under each standards root, any suffix, following
-symbolically linked folders. ``MENTORSTD_NO_CACHE=1`` turns the cache off; an unreadable or
-unwritable cache is silently ignored.
+catalog, and the path and bytes of every file under each standards root (any suffix, following
+symbolically linked folders), the roots of plug-ins and ``MENTORSTD_PATH`` included.
+``MENTORSTD_NO_CACHE=1`` turns the cache off; an unreadable or unwritable cache is ignored.
+``mentorstd lint`` never uses it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-__all__ = ["cache_dir", "fingerprint", "is_private", "read_rendered", "write_rendered"]
+__all__ = [
+    "cache_dir",
+    "fingerprint",
+    "is_private",
+    "read_catalog",
+    "read_rendered",
+    "write_catalog",
+    "write_rendered",
+]
 
 _FORMAT = 2
 #: The modules whose code shapes the cached text (loading, validating, rendering).
@@ -107,44 +117,70 @@ def _private_dir(create: bool) -> str | None:
     return folder if stat.S_ISDIR(info.st_mode) and is_private(info) else None
 
 
-def read_rendered(key: str, fmt: str) -> str | None:
-    """The cached ``mentorstd frameworks`` output in ``fmt`` (text or json) for ``key``."""
+def _read(name: str, key: str) -> bytes | None:
+    """The bytes after the first line of cache file ``name`` if that line is ``key``."""
     folder = _private_dir(create=False)
     if folder is None:
         return None
-    path = os.path.join(folder, f"summary-{key[:32]}.{fmt}")
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(os.path.join(folder, name), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or not is_private(info):
             return None
-        with os.fdopen(fd, encoding="utf-8") as handle:
+        with os.fdopen(fd, "rb") as handle:
             fd = -1
-            if handle.readline().rstrip("\n") != key:
+            if handle.readline().rstrip(b"\n") != key.encode():
                 return None
             return handle.read()
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         return None
     finally:
         if fd >= 0:
             os.close(fd)
 
 
-def write_rendered(key: str, outputs: dict[str, str]) -> None:
-    """Store the ``frameworks`` output per format, first line the key (atomically)."""
+def _write(name: str, key: str, data: bytes) -> None:
     import tempfile
 
     folder = _private_dir(create=True)
     if folder is None:
         return
-    for fmt, text in outputs.items():
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
         try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".summary.{fmt}.", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(f"{key}\n{text}")
-            os.replace(tmp, os.path.join(folder, f"summary-{key[:32]}.{fmt}"))
-        except OSError:
-            return
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(key.encode() + b"\n" + data)
+            os.replace(tmp, os.path.join(folder, name))
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        return
+
+
+def read_rendered(key: str, fmt: str) -> str | None:
+    """The cached ``mentorstd frameworks`` output in ``fmt`` (text or json) for ``key``."""
+    raw = _read(f"summary-{key[:32]}.{fmt}", key)
+    try:
+        return None if raw is None else raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def write_rendered(key: str, outputs: dict[str, str]) -> None:
+    """Store the ``frameworks`` output per format, first line the key (atomically)."""
+    for fmt, text in outputs.items():
+        _write(f"summary-{key[:32]}.{fmt}", key, text.encode("utf-8"))
+
+
+def read_catalog(key: str) -> bytes | None:
+    """The catalog's JSON for ``key`` (validated again by the caller), or ``None``."""
+    return _read(f"catalog-{key[:32]}.json", key)
+
+
+def write_catalog(key: str, data: bytes) -> None:
+    """Store the catalog's JSON under ``key`` (atomically; errors are ignored)."""
+    _write(f"catalog-{key[:32]}.json", key, data)
