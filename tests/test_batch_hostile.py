@@ -18,6 +18,8 @@ from mentorstd.batch import run_batch
 
 from .conftest import BundleFactory
 
+_ARGS = ("-F", "eepm", "-j", "2", "-o")
+
 
 def _summary(out: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8"))))
@@ -170,3 +172,56 @@ def test_a_running_batch_lists_every_bundle_as_pending_first(
     assert seen == [["pending", "pending", "pending"]]
     assert [r["result"] for r in _summary(out)] == ["assessed"] * 3
     assert "incomplete" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_parallel_batch_and_marks_the_rest(tmp_path: Path) -> None:
+    """The real CLI with worker processes: SIGTERM ends it like Ctrl-C (exit 130), the
+    workers are gone, the summary has no bundle left pending, no temporary file remains."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import EXAMPLES
+
+    root = tmp_path / "programs"
+    for n in range(6):
+        for example in ("riverside", "oakfield", "northbridge"):
+            shutil.copytree(EXAMPLES / example, root / f"{example}{n}")
+    out = tmp_path / "out"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "mentorstd", "batch", str(root), *_ARGS, str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (out / "summary.csv").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # the workers are up and assessing
+    listing = Path(f"/proc/{child.pid}/task/{child.pid}/children")
+    workers = [int(p) for p in listing.read_text().split()] if listing.exists() else []
+    assert workers or not listing.exists()
+    child.send_signal(signal.SIGTERM)
+    _, stderr = child.communicate(timeout=60)
+    if child.returncode == 0:
+        pytest.skip("the batch finished before the signal arrived")
+    assert child.returncode == 130, stderr
+    assert "mentorstd: error: interrupted" in stderr
+    assert "Traceback" not in stderr
+    results = {r["result"] for r in _summary(out)}
+    assert "pending" not in results
+    assert "interrupted" in results
+    assert _tmp_files(out) == []
+    time.sleep(1.0)
+
+    def alive(pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+        except (OSError, IndexError):
+            return False
+        return state != "Z"
+
+    assert [pid for pid in workers if alive(pid)] == []

@@ -321,11 +321,12 @@ def _clear_previous(out: Path, names: Sequence[str], formats: Sequence[str]) -> 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Cancel what is queued and end the workers now (after Ctrl-C or SIGTERM)."""
-    pool.shutdown(wait=False, cancel_futures=True)
     # the executor has no public way to end running tasks; its processes are ours to end
-    for process in list(getattr(pool, "_processes", {}).values()):
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
         process.terminate()
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in processes:
         process.join(5)
 
 
