@@ -200,3 +200,9 @@ def test_writing_any_name_round_trips_or_is_refused(
         assert path.read_bytes() == raw
         assert stat.S_ISREG(path.lstat().st_mode)
     assert _leftovers(folder) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_init_into_an_unwritable_place_exits_2(cli: Callable[..., Any]) -> None:
+    line = _one_error_line(cli("init", "/proc/mentorstd-new-bundle"))
+    assert "/proc/mentorstd-new-bundle: cannot write" in line

@@ -74,7 +74,9 @@ def check_target(path: str | os.PathLike[str], *, parents: bool = True) -> tuple
         mode = None
     resolved = target.resolve()
     parent = resolved.parent
-    if not parent.is_dir() and (parent.exists() or not parents):
+    if not parent.is_dir() and parent.exists():
+        raise UsageError(f"{shown}: {target.parent} is not a folder")
+    if not parent.is_dir() and not parents:
         raise UsageError(f"{shown}: folder {target.parent} does not exist")
     return resolved, mode
 

@@ -470,9 +470,13 @@ def init(
 ) -> None:
     """Write a new evidence bundle to fill in: a commented bundle.yaml, every table with its
     header row, and a self-assessment sheet listing every requirement with a blank status."""
+    from .errors import UsageError
     from .scaffold import write_scaffold
 
-    written = write_scaffold(folder, _catalog(standards), framework or (), xlsx=xlsx)
+    try:
+        written = write_scaffold(folder, _catalog(standards), framework or (), xlsx=xlsx)
+    except OSError as err:
+        raise UsageError(f"{err.filename or folder}: cannot write: {err.strerror or err}") from None
     for path in written:
         sys.stderr.write(f"wrote {path}\n")
 
