@@ -64,6 +64,10 @@ _NAMES = """
     sophia stephanie steven tamika thomas tyrone valentina victoria william yusuf zainab
 """
 GIVEN_NAMES = frozenset(_NAMES.split())
+# as ids are written: maria, Maria, MARIA (a plain set lookup, far cheaper than lower-casing
+# every id first)
+_GIVEN_SET = frozenset(f for n in GIVEN_NAMES for f in (n, n.capitalize(), n.upper()))
+_GIVEN_FORMS = sorted(_GIVEN_SET)
 _GIVEN = "|".join(sorted(GIVEN_NAMES))
 # In free text: a common given name followed by a surname: "Maria Gonzalez", "MARIA
 # GONZALEZ", "Maria de la Cruz" (separated by a space, the surname capitalised), or a handle
@@ -124,7 +128,7 @@ def looks_personal(value: str, *, is_id: bool = False) -> str | None:
         letters = sum(map(str.isalpha, value))
         if not value.isupper() or letters >= _CAPS_LETTERS:
             return "a person's name"
-    if is_id and value.casefold() in GIVEN_NAMES:
+    if is_id and value in _GIVEN_SET:
         return "a person's name"
     if not is_id and _name_in_text(value):
         return "a person's name"
@@ -155,7 +159,7 @@ def _suspect(values: pl.Series, is_id: bool) -> pl.Series:
     # counting every digit reads the whole value
     suspect = values.str.contains(_SUSPECT_WORDS) | values.str.contains(r"(?:[0-9][^0-9]*){9}")
     if is_id:
-        given = values.str.to_lowercase().is_in(sorted(GIVEN_NAMES))
+        given = values.is_in(_GIVEN_FORMS)
         return suspect | values.str.contains(_NAME_CANDIDATE) | given
     return suspect | values.str.contains(_GIVEN_TEXT)
 
