@@ -143,7 +143,10 @@ def test_unknown_manifest_field_and_wrong_type(
     cli: Callable[..., Any], make_bundle: BundleFactory
 ) -> None:
     bundle = make_bundle(manifest={"colour": "red"})
-    assert _one_error(cli, bundle)[1] == "colour: unknown field"
+    assert _one_error(cli, bundle)[1] == (
+        "colour: unknown field 'colour' (known: bundle_version, program, documents, practices, "
+        "data, nqms)"
+    )
     bundle = make_bundle(manifest={"bundle_version": 2})
     assert _one_error(cli, bundle)[1].startswith("bundle_version: 2: Input should be 1")
 
@@ -168,6 +171,7 @@ def test_output_is_written_atomically_and_never_into_the_bundle(
     cli: Callable[..., Any], good: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "reports" / "r.html"
+    out.parent.mkdir()  # -o never creates folders (tests/test_output.py)
     result = cli("validate", str(good), "-F", "eepm", "-o", str(out))
     assert result.exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("<!doctype html>")

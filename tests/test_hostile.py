@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -227,3 +228,153 @@ def test_mentorstd_makes_no_network_connection(
     assert build_plan(mentorstd.assess(loaded, "eepm", cat), cat).goals
     assert mentorstd.lint().ok
     assert tree_digest(EXAMPLES) == before
+
+
+# -- manifest: paths, numbers, dates, keys ---------------------------------------------------
+
+
+def _doc_manifest(path: str) -> str:
+    return GOOD + f'documents:\n  - {{id: d, kind: policy-manual, path: "{path}"}}\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        (_doc_manifest("documents/a\\0b.pdf"), "bundle.yaml:4:", "holds a control character"),
+        (_doc_manifest("documents/a\\nb.pdf"), "bundle.yaml:4:", "holds a control character"),
+        (
+            GOOD.replace("bundle_version: 1", "bundle_version: " + "9" * 5000),
+            "bundle.yaml:1:17:",
+            "number with 5000 digits is too large",
+        ),
+        (
+            GOOD.replace("2025-12-31", "9999-12-31"),
+            "bundle.yaml:2:",
+            "9999-12-31 is outside 1900-2100",
+        ),
+        (GOOD + "nqms: {review_meeting: 9999-01-01}\n", "bundle.yaml:3:", "outside 1900-2100"),
+        (
+            GOOD.replace("name: T,", "name: T, started: 20250101,"),
+            "bundle.yaml:2:",
+            "20250101 is not a date written YYYY-MM-DD",
+        ),
+    ],
+)
+def test_bad_manifest_values_are_located_errors_not_crashes(
+    make_bundle: BundleFactory, text: str, where: str, message: str
+) -> None:
+    bundle = make_bundle()
+    (bundle / "documents" / "a").mkdir()
+    _manifest(bundle, text)
+    result = _run(bundle)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"mentorstd: error: {where}"), result.stderr
+    assert message in result.stderr
+    assert len(result.stderr) < 400
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "bundle_version: true",
+        "bundle_version: 1.0",
+        'bundle_version: "1"',
+        "bundle_version: 0x1",
+        "bundle_version: +1",
+        "bundle_version: 01",
+        "bundle_version: 0_1",
+    ],
+)
+def test_manifest_numbers_are_plain_ascii_digits(make_bundle: BundleFactory, spelling: str) -> None:
+    bundle = make_bundle()
+    _manifest(bundle, GOOD.replace("bundle_version: 1", spelling))
+    with pytest.raises(mentorstd.BundleError, match=r"^bundle\.yaml:1:\d+: "):
+        mentorstd.load_bundle(bundle)
+
+
+@pytest.mark.parametrize("spelling", ["12", "٤", "+12", "0x0c", "1:30", "12.0", "true"])
+def test_commitment_months_accepts_only_plain_digits(
+    make_bundle: BundleFactory, spelling: str
+) -> None:
+    bundle = make_bundle()
+    _manifest(bundle, GOOD.replace("name: T,", f"name: T, commitment_months: {spelling},"))
+    if spelling == "12":
+        loaded = mentorstd.load_bundle(bundle)
+        assert loaded.manifest.program.commitment_months == 12
+        return
+    with pytest.raises(
+        mentorstd.BundleError, match=r"^bundle\.yaml:2:\d+: (program|number .* plain digits)"
+    ):
+        mentorstd.load_bundle(bundle)
+
+
+def test_an_unreadable_document_is_a_located_error(
+    make_bundle: BundleFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = make_bundle(
+        documents=[{"id": "d", "kind": "policy-manual", "path": "documents/d.txt"}]
+    )
+    real_open = Path.open
+
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "d.txt":
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(
+        mentorstd.BundleError,
+        match=r"^bundle\.yaml:\d+:\d+: documents\[0\]\.path: cannot read file: Permission denied",
+    ):
+        mentorstd.load_bundle(bundle)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 file")
+def test_a_chmod_000_document_exits_2(make_bundle: BundleFactory) -> None:
+    bundle = make_bundle(
+        documents=[{"id": "d", "kind": "policy-manual", "path": "documents/d.txt"}]
+    )
+    (bundle / "documents" / "d.txt").chmod(0)
+    result = _run(bundle)
+    assert result.returncode == 2, result.stderr
+    assert "documents[0].path: cannot read file: Permission denied" in result.stderr
+
+
+def test_a_manifest_symlink_leading_out_is_refused(
+    make_bundle: BundleFactory, tmp_path: Path
+) -> None:
+    bundle = make_bundle()
+    outside = tmp_path / "elsewhere.yaml"
+    (bundle / "bundle.yaml").rename(outside)
+    (bundle / "bundle.yaml").symlink_to(outside)
+    result = _run(bundle)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "mentorstd: error: bundle.yaml: bundle.yaml leads outside the bundle (symlink)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant", "where"),
+    [
+        ("progam", "program", "bundle.yaml:3:1: progam"),
+        ("Documents", "documents", "bundle.yaml:3:1: Documents"),
+    ],
+)
+def test_a_mistyped_manifest_key_gets_a_suggestion(
+    make_bundle: BundleFactory, typo: str, meant: str, where: str
+) -> None:
+    bundle = make_bundle()
+    _manifest(bundle, GOOD + f"{typo}: []\n")
+    result = _run(bundle)
+    assert result.returncode == 2
+    assert f"{where}: unknown field {typo!r} (did you mean {meant!r}?)" in result.stderr
+
+
+def test_a_mistyped_nested_key_gets_a_suggestion(make_bundle: BundleFactory) -> None:
+    bundle = make_bundle()
+    _manifest(bundle, GOOD.replace("model: community", "modle: community"))
+    with pytest.raises(mentorstd.BundleError) as caught:
+        mentorstd.load_bundle(bundle)
+    wanted = "program.modle: unknown field 'modle' (did you mean 'model'?)"
+    assert any(line.endswith(wanted) for line in caught.value.lines())

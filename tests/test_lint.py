@@ -193,29 +193,6 @@ def test_a_user_framework_folder_loads_beside_the_shipped_ones(tmp_path: Path) -
     assert report.ok, report.problems
 
 
-def test_the_catalog_cache_is_keyed_by_content(
-    tmp_path: Path, standards_copy: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from mentorstd import _cache
-    from mentorstd._resources import standards_dir
-
-    monkeypatch.setenv("MENTORSTD_CACHE_DIR", str(tmp_path / "cache"))
-    first = mentorstd.load_catalog([standards_copy], builtin=False, entry_points=False)
-    assert len(list((tmp_path / "cache").glob("catalog-*.pickle"))) == 1
-    # without the shipped frameworks, the shipped evidence vocabulary is still read
-    key = _cache.fingerprint([standards_dir() / "evidence-kinds.yaml", standards_copy])
-    assert _cache.read(key) is not None
-    again = mentorstd.load_catalog([standards_copy], builtin=False, entry_points=False)
-    assert again.requirement("ima:III-2") == first.requirement("ima:III-2")
-    assert again.crosswalk.table("eepm", "ima") == first.crosswalk.table("eepm", "ima")
-    _replace(standards_copy / "ima" / "iii.yaml", "    parent: III\n", "    parent: X\n")
-    assert _cache.fingerprint([standards_dir() / "evidence-kinds.yaml", standards_copy]) != key
-    with pytest.raises(mentorstd.StandardsError):
-        mentorstd.load_catalog([standards_copy], builtin=False, entry_points=False)
-    monkeypatch.setenv("MENTORSTD_NO_CACHE", "1")
-    assert _cache.cache_dir() is None
-
-
 # -- standards folders: overriding, the shared vocabulary, nothing assessable -----------------
 
 

@@ -365,7 +365,7 @@ def test_batch_with_a_broken_bundle_among_good_ones(
     assert rows[0]["bundle"] == "'=HYPERLINK(evil)"
     assert rows[3]["result"] == "error"
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="region-a__oakfield.html"' in index
+    assert 'href="./region-a__oakfield.html"' in index
 
 
 def test_batch_cli_reports_counts_and_never_stops(

@@ -422,7 +422,9 @@ def test_a_bad_table_spec_is_located_in_the_manifest(tmp_path: Path) -> None:
     with pytest.raises(mentorstd.BundleError) as info:
         mentorstd.load_bundle(folder)
     (line,) = info.value.lines()
-    assert line.startswith("bundle.yaml:") and line.endswith("data.matches.colums: unknown field")
+    assert line.startswith("bundle.yaml:") and line.endswith(
+        "data.matches.colums: unknown field 'colums' (did you mean 'columns'?)"
+    )
     folder = _bundle(tmp_path, {"matches": {"path": "data/matches.csv", "sheet": "Matches"}})
     with pytest.raises(mentorstd.BundleError) as info:
         mentorstd.load_bundle(folder)

@@ -48,6 +48,12 @@ def main() -> None:
                 return
         except (OSError, ValueError, KeyError, TypeError):
             pass  # anything odd: the full CLI answers instead
+    from ._plugins import undecodable_entry_points
+
+    if undecodable_entry_points():
+        # pydantic looks for its own plug-ins with importlib.metadata, which raises on such a
+        # file before any model can be built; this process needs none of them
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from .cli import main as cli_main
 
     cli_main()

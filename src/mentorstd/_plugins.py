@@ -1,16 +1,29 @@
-"""Discovery of frameworks that other installed packages provide (entry points)."""
+"""Discovery of frameworks that other installed packages provide (entry points).
+
+Any installed package can be broken (an ``entry_points.txt`` that is not UTF-8 or not valid,
+an entry point whose module fails to import or names no folder). One broken package must not
+break every command: it is skipped, and :func:`plugin_warnings` says which and why (the CLI
+prints them as notes, with the catalog's).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from functools import cache
 
 TYPE_CHECKING = False  # see mentorstd/__init__.py
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-__all__ = ["ENTRY_POINT_GROUP", "entry_point_roots", "has_entry_points"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "entry_point_roots",
+    "has_entry_points",
+    "plugin_warnings",
+    "undecodable_entry_points",
+]
 
 ENTRY_POINT_GROUP = "mentorstd.frameworks"
 
@@ -19,39 +32,92 @@ def has_entry_points() -> bool:
     """Cheap scan: does any installed distribution declare our entry-point group?
 
     Reading every ``entry_points.txt`` directly is several times faster than building
-    :mod:`importlib.metadata` distributions, and almost always finds nothing.
+    :mod:`importlib.metadata` distributions, and almost always finds nothing. The files are
+    compared as bytes: a badly encoded one cannot stop the scan.
     """
-    marker = f"[{ENTRY_POINT_GROUP}]"
+    return _scan()[0]
+
+
+def undecodable_entry_points() -> list[str]:
+    """Installed ``*.dist-info`` / ``*.egg-info`` folders whose ``entry_points.txt`` is not
+    UTF-8 (:mod:`importlib.metadata`, and so any library's plug-in discovery, fails on them)."""
+    return list(_scan()[1])
+
+
+@cache
+def _scan() -> tuple[bool, tuple[str, ...]]:
+    marker = f"[{ENTRY_POINT_GROUP}]".encode()
+    found = False
+    broken: list[str] = []
     for entry in sys.path:
         try:
             names = os.listdir(entry or ".")
-        except OSError:
+        except (OSError, ValueError):
             continue
         for name in names:
             if name.endswith((".dist-info", ".egg-info")):
                 try:
-                    with open(
-                        os.path.join(entry or ".", name, "entry_points.txt"), encoding="utf-8"
-                    ) as handle:
-                        text = handle.read()
+                    with open(os.path.join(entry or ".", name, "entry_points.txt"), "rb") as handle:
+                        raw = handle.read()
                 except OSError:
                     continue
-                if marker in text:
-                    return True
-    return False
+                found = found or marker in raw
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    broken.append(name)
+    return found, tuple(broken)
+
+
+@cache
+def _discover() -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    from importlib import metadata
+    from pathlib import Path
+
+    roots: list[Path] = []
+    warnings: list[str] = []
+    for dist in metadata.distributions():
+        try:
+            name = dist.metadata["Name"] or "?"
+        except Exception:  # any broken metadata file: the package is skipped
+            name = "?"
+        try:
+            points = dist.entry_points.select(group=ENTRY_POINT_GROUP)
+        except Exception as err:  # a package we do not control; skipped, named
+            warnings.append(_skipped(name, err))
+            continue
+        for ep in points:
+            try:
+                target = ep.load()
+                path = Path(target()) if callable(target) else Path(getattr(target, "__file__", ""))
+                root = path if path.is_dir() else path.parent
+                if not root.is_dir() or not str(path):
+                    raise NotADirectoryError(f"{path} is not a folder")
+            except Exception as err:  # a plugin's own bug: skipped, named
+                warnings.append(_skipped(f"{name} ({ep.name} = {ep.value})", err))
+                continue
+            roots.append(root)
+    return tuple(roots), tuple(warnings)
+
+
+def _skipped(what: str, err: BaseException) -> str:
+    reason = " ".join(str(err).split())[:200] or type(err).__name__
+    return f"plug-in {what} skipped: {type(err).__name__}: {reason}"
 
 
 def entry_point_roots() -> Iterator[Path]:
     """Standards roots registered under the ``mentorstd.frameworks`` entry-point group.
 
     The entry point names a callable returning a path, or a module whose folder is the root.
+    Broken distributions and entry points are skipped (see :func:`plugin_warnings`).
     """
     if not has_entry_points():
         return
-    from importlib import metadata
-    from pathlib import Path
+    yield from _discover()[0]
 
-    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        target = ep.load()
-        path = Path(target()) if callable(target) else Path(getattr(target, "__file__", ""))
-        yield path if path.is_dir() else path.parent
+
+def plugin_warnings() -> list[str]:
+    """Why plug-ins were skipped, one line each (empty when none was, or none is installed)."""
+    if not has_entry_points():
+        return []
+    return list(_discover()[1])

@@ -92,6 +92,7 @@ class _Loader(_BaseLoader):
     """Safe loader that records positions, rejects duplicate keys and bounds depth."""
 
     allow_aliases = True
+    strict_numbers = False
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -152,8 +153,39 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
+#: Longest whole number accepted: Python refuses to convert more than 4,300 digits, and no
+#: value in standards or manifests needs more than a few.
+MAX_INT_DIGITS = 18
+_PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+
+
+def _construct_int(loader: _Loader, node: yaml.Node) -> int:
+    assert isinstance(node, yaml.ScalarNode)
+    text = str(node.value)
+    if loader.strict_numbers and not _PLAIN_INT.fullmatch(text):
+        raise _YamlError(
+            f"number {text[:20]!r} must be written in plain digits (for example 12)",
+            node.start_mark,
+        )
+    if sum(c.isdigit() for c in text) > MAX_INT_DIGITS:
+        raise _YamlError(
+            f"number with {sum(c.isdigit() for c in text)} digits is too large "
+            f"(at most {MAX_INT_DIGITS})",
+            node.start_mark,
+        )
+    value = yaml.SafeLoader.construct_yaml_int(loader, node)
+    return int(value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 class _NoAliasLoader(_Loader):
+    """For untrusted documents (manifests, profiles): no aliases, numbers in plain digits
+    only (YAML 1.1 would also read ``0x0c``, ``0_12``, ``+12``, ``012`` as octal or ``1:30``)."""
+
     allow_aliases = False
+    strict_numbers = True
 
 
 # Quoted scalars and comments, removed before counting flow brackets.

@@ -1,17 +1,29 @@
 """Assess many bundles in parallel: one report each, a summary CSV and an index page.
 
-A bundle that cannot be read becomes an error row; it never stops the batch. A folder that holds
-no bundle becomes a skipped row with the reason. Workers are separate processes (``--jobs``,
-default the number of CPUs), each loading the catalog once.
+A bundle that cannot be read, or that meets a bug, becomes an error row; it never stops the
+batch, and ``summary.csv`` and ``index.html`` are always written. A folder that holds no bundle
+becomes a skipped row with the reason. Workers are separate processes (``--jobs``, default the
+number of CPUs), each loading the catalog once.
+
+Each bundle gets its own output name (its path below DIR with ``/`` as ``__``; names that would
+still collide, such as ``a/b`` and ``a__b``, get ``~2``, ``~3`` ... in path order).
+
+Interrupted runs: before any bundle is assessed, the reports this run will write are removed
+and ``summary.csv`` and ``index.html`` list every bundle as ``pending``; so whatever stops the
+run, even SIGKILL, no summary of an earlier run sits beside it. Ctrl-C (or SIGTERM) stops the
+workers and writes the summary with the bundles not yet assessed as ``interrupted``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +36,15 @@ from .indicators import SUMMARY_INDICATORS
 if TYPE_CHECKING:
     from .catalog import Catalog
 
-__all__ = ["EXIT_CODES", "BatchResult", "find_bundles", "heat_map", "run_batch", "scan"]
+__all__ = [
+    "EXIT_CODES",
+    "BatchResult",
+    "find_bundles",
+    "heat_map",
+    "run_batch",
+    "scan",
+    "unique_names",
+]
 
 #: Requirements per basis, and statuses that came through the crosswalk (direct = the rest).
 BASIS_COLUMNS = [
@@ -145,7 +165,37 @@ def _why_not_a_bundle(folder: Path) -> str:
 
 def _name_for(root: Path, bundle: Path) -> str:
     rel = bundle.relative_to(root).as_posix()
-    return "__".join(rel.split("/")) if rel != "." else bundle.name
+    name = "__".join(rel.split("/")) if rel != "." else bundle.name
+    if len(name.encode("utf-8")) > _MAX_NAME_BYTES:  # file names are limited to 255 bytes
+        digest = hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        name = name.encode("utf-8")[:120].decode("utf-8", "ignore") + "-" + digest
+    return name
+
+
+_MAX_NAME_BYTES = 200
+
+
+def unique_names(root: Path, bundles: Sequence[Path]) -> list[str]:
+    """One output name per bundle, distinct even on a case-insensitive file system.
+
+    The name is the path below ``root`` with ``/`` as ``__``; when two paths give the same
+    name (``a/b`` and ``a__b``), the later ones in path order get ``~2``, ``~3`` ...
+    """
+    taken: set[str] = set()
+    names = []
+    for bundle in bundles:
+        base = name = _name_for(root, bundle)
+        n = 1
+        while name.casefold() in taken:
+            n += 1
+            name = f"{base}~{n}"
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def _short(text: str, limit: int = 500) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 _CATALOG: Catalog | None = None
@@ -155,6 +205,9 @@ def _init_worker(standards: Sequence[str], threads: str | None = None) -> None:
     global _CATALOG  # noqa: PLW0603  (one catalog per worker process, loaded once)
     if threads is not None:  # before polars is first imported in this process
         os.environ["POLARS_MAX_THREADS"] = threads
+        # a worker process: Ctrl-C reaches the whole process group, and the parent alone
+        # decides (it stops the workers and writes the summary)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .catalog import load_catalog
 
     _CATALOG = load_catalog(standards)
@@ -206,10 +259,15 @@ def _assess_one(
                 text = render_report(report, fmt)  # type: ignore[arg-type]
             write_atomic(Path(out) / f"{name}{_SUFFIX[fmt]}", text, protect=[path])
     except MentorstdError as err:
-        row.update(result="error", error=str(err))
-        row.update(dict.fromkeys([*STATUSES, *BASIS_COLUMNS], ""))
-        row["unmet"] = ""
-        return row
+        return _error_row(row, str(err))
+    except Exception as err:
+        # a bug met in one bundle must not stop the batch: it becomes that bundle's error row,
+        # named as a bug (MENTORSTD_DEBUG=1 re-raises it)
+        if os.environ.get("MENTORSTD_DEBUG"):
+            raise
+        return _error_row(
+            row, f"internal error: {type(err).__name__}: {err} (this is a bug; please report it)"
+        )
     row["assessed_on"] = report.assessed_on
     row.update(report.summary)
     for basis, counts in report.summary_by_basis.items():
@@ -226,8 +284,58 @@ def _assess_one(
     return row
 
 
+def _error_row(row: dict[str, Any], message: str) -> dict[str, Any]:
+    row.update(result="error", error=_short(message))
+    row.update(dict.fromkeys([*STATUSES, *BASIS_COLUMNS], ""))
+    row["unmet"] = ""
+    return row
+
+
 def _assess_task(task: tuple[Any, ...]) -> dict[str, Any]:
     return _assess_one(*task)
+
+
+def _placeholder(path: Path, name: str, framework: str, result: str, why: str) -> dict[str, Any]:
+    return _error_row(
+        {
+            "bundle": name,
+            "program": "",
+            "framework": framework,
+            "assessed_on": "",
+            "path": str(path),
+            "result": result,
+            "error": why,
+        },
+        why,
+    ) | {"result": result}
+
+
+def _clear_previous(out: Path, names: Sequence[str], formats: Sequence[str]) -> None:
+    """Remove the reports this run is about to write (and temporary files a killed run left)."""
+    if not out.is_dir():
+        return
+    wanted = {f"{name}{_SUFFIX[fmt]}" for name in names for fmt in formats}
+    wanted |= {"summary.csv", "summary.xlsx", "index.html"}
+    for entry in os.scandir(out):
+        stale = entry.name in wanted
+        if not stale and entry.name.startswith(".") and entry.name.endswith(".tmp"):
+            stale = entry.name[1:].rsplit(".", 2)[0] in wanted  # .NAME.random.tmp
+        if stale and entry.is_file(follow_symlinks=False):
+            try:
+                Path(entry.path).unlink()
+            except OSError as err:
+                raise UsageError(f"{entry.path}: cannot remove: {err.strerror or err}") from None
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and end the workers now (after Ctrl-C or SIGTERM)."""
+    # the executor has no public way to end running tasks; its processes are ours to end
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)
 
 
 def run_batch(
@@ -272,7 +380,7 @@ def run_batch(
         if out_resolved.is_relative_to(bundle.resolve()):
             raise UsageError(f"{out}: refusing to write inside the input bundle {bundle}")
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
-    names = [_name_for(root, b) for b in bundles]
+    names = unique_names(root, bundles)
     tasks = [
         (
             str(b),
@@ -285,7 +393,56 @@ def run_batch(
         )
         for b, n in zip(bundles, names, strict=True)
     ]
+    if catalog is None:
+        from .catalog import load_catalog
+
+        catalog = load_catalog(standards)
+    protect = [*bundles, *(folder for folder, _ in skipped)]
+
+    def finish(rows: dict[str, dict[str, Any]], missing: str, why: str) -> BatchResult:
+        entries: list[tuple[Path, dict[str, Any]]] = [
+            (b, rows.get(n) or _placeholder(b, n, framework, missing, why))
+            for b, n in zip(bundles, names, strict=True)
+        ]
+        for folder, reason in skipped:
+            entries.append(
+                (
+                    folder,
+                    _placeholder(folder, _name_for(root, folder), framework, "skipped", reason),
+                )
+            )
+        entries.sort(key=lambda e: e[0].as_posix())
+        result = BatchResult(rows=[row for _, row in entries])
+        return _write_summaries(
+            result,
+            framework,
+            out,
+            formats,
+            protect,
+            catalog,
+            incomplete=why if len(rows) < len(bundles) else "",
+        )
+
+    _clear_previous(out, names, formats)
+    finish({}, "pending", "not assessed yet: the batch is running, or was stopped")
     rows: dict[str, dict[str, Any]] = {}
+    try:
+        _run(tasks, jobs, standards, rows, progress)
+    except BaseException:
+        # Ctrl-C, SIGTERM or a failure outside any one bundle: say what was done, then stop
+        finish(rows, "interrupted", "not assessed: the batch was interrupted")
+        raise
+    return finish(rows, "error", "not assessed: its worker process stopped unexpectedly")
+
+
+def _run(
+    tasks: list[tuple[Any, ...]],
+    jobs: int,
+    standards: Sequence[str],
+    rows: dict[str, dict[str, Any]],
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Assess ``tasks``, adding each row to ``rows`` as it arrives."""
     done = 0
     if jobs <= 1:
         # in this process: the worker set-up must not outlive the batch
@@ -309,40 +466,35 @@ def run_batch(
         threads = str(max(1, (os.cpu_count() or 1) // jobs))
         # and a spawned child must not put the current folder first on its path either
         os.environ["PYTHONSAFEPATH"] = "1"
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
             initargs=(list(standards), threads),
-        ) as pool:
+        )
+        try:
             for row in pool.map(_assess_task, tasks, chunksize=chunk):
                 rows[row["bundle"]] = row
                 done += 1
                 if progress:
                     progress(done, len(tasks))
-    entries: list[tuple[Path, dict[str, Any]]] = [
-        (b, rows[n]) for b, n in zip(bundles, names, strict=True)
-    ]
-    for folder, reason in skipped:
-        row = {
-            "bundle": _name_for(root, folder),
-            "program": "",
-            "framework": framework,
-            "assessed_on": "",
-            "path": str(folder),
-            "result": "skipped",
-            "error": reason,
-            **dict.fromkeys(STATUSES, ""),
-            "unmet": "",
-        }
-        entries.append((folder, row))
-    entries.sort(key=lambda e: e[0].as_posix())
-    result = BatchResult(rows=[row for _, row in entries])
-    if catalog is None:
-        from .catalog import load_catalog
+        except BrokenProcessPool:
+            pass  # a worker died (killed, out of memory): its bundles get error rows
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown()
 
-        catalog = load_catalog(standards)
-    protect = [*bundles, *(folder for folder, _ in skipped)]
+
+def _write_summaries(
+    result: BatchResult,
+    framework: str,
+    out: Path,
+    formats: Sequence[str],
+    protect: Sequence[Path],
+    catalog: Catalog,
+    incomplete: str,
+) -> BatchResult:
     result.summary_csv = write_summary(result.rows, out / "summary.csv", protect=protect)
     if "xlsx" in formats:
         from .report.xlsx import summary_xlsx
@@ -353,7 +505,13 @@ def run_batch(
             protect=protect,
         )
     result.index_html = write_index(
-        result.rows, framework, out / "index.html", formats, protect=protect, catalog=catalog
+        result.rows,
+        framework,
+        out / "index.html",
+        formats,
+        protect=protect,
+        catalog=catalog,
+        incomplete=incomplete,
     )
     return result
 
@@ -405,8 +563,10 @@ def write_index(
     formats: Sequence[str],
     protect: Sequence[Path] = (),
     catalog: Catalog | None = None,
+    incomplete: str = "",
 ) -> Path:
-    """``index.html``: every row linked to its report, and a requirement x program heat map."""
+    """``index.html``: every row linked to its report, and a requirement x program heat map;
+    ``incomplete`` (why some bundles are not assessed) puts a warning at the top."""
     from .report.html import render_template
 
     if catalog is None:
@@ -424,5 +584,6 @@ def write_index(
         link=link,
         heat=heat_map(rows, framework, catalog),
         generated=dt.date.today().isoformat(),
+        incomplete=incomplete,
     )
     return write_atomic(path, page, protect=protect)

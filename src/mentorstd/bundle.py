@@ -24,9 +24,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 
 from . import schemas
 from ._validate import build_model
@@ -34,12 +43,15 @@ from ._yaml import LocatedDoc, load_yaml
 from .errors import BundleError, Problem
 from .tables import (
     CLOSURE_REASONS,
+    DATE_MAX,
+    DATE_MIN,
     TABLES,
     Column,
     Known,
     Table,
     TableSpec,
     columns_of,
+    excerpt,
     normal_form,
     read_table,
 )
@@ -68,6 +80,33 @@ MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 
 # -- manifest models -------------------------------------------------------------------------
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_text(value: object) -> object:
+    """Dates are written YYYY-MM-DD (the YAML loader keeps them as text)."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+
+
+def _in_range(value: dt.date) -> dt.date:
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValueError(f"{value.isoformat()} is outside {DATE_MIN.year}-{DATE_MAX.year}")
+    return value
+
+
+def _whole_number(value: object) -> object:
+    """Numbers are whole numbers in ASCII digits: not true, 1.0 or '1'."""
+    if type(value) is not int:
+        raise ValueError(f"{value!r} is not a whole number written in digits")
+    return value
+
+
+_Months = Annotated[int, Field(ge=1, le=120), BeforeValidator(_whole_number)]
+#: A manifest date: ISO text, within the same years as table dates.
+Date = Annotated[dt.date, BeforeValidator(_iso_text), AfterValidator(_in_range)]
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -76,8 +115,8 @@ class _Model(BaseModel):
 class Period(_Model):
     """The reporting period the records cover."""
 
-    start: dt.date = Field(description="First day (ISO date).")
-    end: dt.date = Field(description="Last day (ISO date); metrics judge up to this day.")
+    start: Date = Field(description="First day (ISO date).")
+    end: Date = Field(description="Last day (ISO date); metrics judge up to this day.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -93,12 +132,12 @@ class Program(_Model):
     model: Literal["community", "school", "workplace", "group", "e-mentoring", "other"] = Field(
         description="Mentoring model."
     )
-    started: dt.date | None = Field(default=None, description="When the program began.")
+    started: Date | None = Field(default=None, description="When the program began.")
     period: Period = Field(description="Reporting period of the records.")
-    commitment_months: int | None = Field(
+    commitment_months: (
+        Annotated[int, Field(ge=1, le=120), BeforeValidator(_whole_number)] | None
+    ) = Field(
         default=None,
-        ge=1,
-        le=120,
         description="The program's own minimum commitment in months, which every match is "
         "planned to last (EEPM B.2.6, B.2.11). Without it the minimum is the model's "
         "default: 9 months (a school year) for school programs, 12 for every other model.",
@@ -113,7 +152,7 @@ class DocumentRef(_Model):
         description="Evidence-kind id or one of its aliases (see `mentorstd evidence-kinds`)."
     )
     path: str = Field(min_length=1, description="Path inside the bundle, e.g. documents/x.pdf.")
-    date: dt.date | None = Field(default=None, description="Date of the document (ISO).")
+    date: Date | None = Field(default=None, description="Date of the document (ISO).")
     title: str | None = Field(default=None, description="Title.")
 
 
@@ -220,16 +259,16 @@ class PlanGoal(_Model):
     requirement: str | None = Field(default=None, description="Requirement it improves.")
     title: str | None = Field(default=None, description="What the goal is.")
     status: Literal["open", "done"] = Field(description="open or done.")
-    done_on: dt.date | None = Field(default=None, description="When it was completed.")
+    done_on: Date | None = Field(default=None, description="When it was completed.")
 
 
 class NqmsRecord(_Model):
     """Where the program stands in its NQMS cycle."""
 
-    self_assessment_completed: dt.date | None = Field(
+    self_assessment_completed: Date | None = Field(
         default=None, description="Date the self-assessment was completed."
     )
-    review_meeting: dt.date | None = Field(
+    review_meeting: Date | None = Field(
         default=None, description="Date of the review meeting with the affiliate."
     )
     plan_goals: list[PlanGoal] = Field(
@@ -240,7 +279,9 @@ class NqmsRecord(_Model):
 class Manifest(_Model):
     """``bundle.yaml``: what a program hands over as evidence."""
 
-    bundle_version: Literal[1] = Field(description="Manifest format version (1).")
+    bundle_version: Annotated[Literal[1], BeforeValidator(_whole_number)] = Field(
+        description="Manifest format version (1)."
+    )
     program: Program = Field(description="The program.")
     documents: list[DocumentRef] = Field(default_factory=list, description="Documents.")
     practices: list[Practice] = Field(default_factory=list, description="Attestations.")
@@ -303,6 +344,10 @@ class Bundle:
 
 def _inside(root: Path, rel: str, doc: LocatedDoc, at: list[str | int]) -> Path:
     """Resolve ``rel`` inside ``root`` or raise a located error."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in rel):
+        raise BundleError(
+            doc.problem(at, f"{excerpt(rel)} holds a control character (NUL, newline ...)")
+        )
     pure = PurePosixPath(rel.replace("\\", "/"))
     if pure.is_absolute() or re.match(r"^[A-Za-z]:", rel):
         raise BundleError(
@@ -327,7 +372,19 @@ def _inside(root: Path, rel: str, doc: LocatedDoc, at: list[str | int]) -> Path:
 def _sha256_file(path: Path, limit: int, problem: Problem) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as handle:
+    try:
+        handle = path.open("rb")
+    except OSError as err:
+        raise BundleError(
+            Problem(
+                f"cannot read file: {err.strerror or err}",
+                problem.file,
+                problem.line,
+                problem.column,
+                problem.field,
+            )
+        ) from None
+    with handle:
         while chunk := handle.read(1 << 20):
             size += len(chunk)
             if size > limit:
@@ -381,6 +438,9 @@ def load_bundle(
     if not manifest_path.is_file():
         raise BundleError(Problem(f"no {MANIFEST} in the bundle", str(root)))
     root = root.resolve()
+    # the manifest obeys the rule of every path in the bundle: no symlink leading out
+    if not manifest_path.resolve().is_relative_to(root):
+        raise BundleError(Problem(f"{MANIFEST} leads outside the bundle (symlink)", MANIFEST))
     if catalog is None:
         from .catalog import load_catalog
 
@@ -394,7 +454,7 @@ def load_bundle(
     )
     manifest, problems = build_model(Manifest, doc, "bundle.schema.json")
     if manifest is None:
-        raise BundleError(problems)
+        raise BundleError([_with_suggestion(Manifest, p) for p in problems])
     _, manifest_sha = _sha256_file(manifest_path, MAX_MANIFEST_BYTES, Problem("", MANIFEST))
     found: list[Problem] = []
     notes: list[str] = []
@@ -431,6 +491,37 @@ def load_bundle(
 
         check_bundle(bundle, doc)
     return bundle
+
+
+def _submodel(annotation: object) -> type[BaseModel] | None:
+    """The model an annotation holds (``list[DocumentRef]``, ``TableRef | None`` ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _submodel(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _with_suggestion(model: type[BaseModel], problem: Problem) -> Problem:
+    """An unknown key's problem, with the key it most likely meant (a typo, another case)."""
+    if problem.message != "unknown field" or not problem.field:
+        return problem
+    *parents, key = [part for part in re.split(r"\.|\[\d+\]", problem.field) if part]
+    current: type[BaseModel] | None = model
+    for part in parents:
+        field_info = current.model_fields.get(part) if current is not None else None
+        current = _submodel(field_info.annotation) if field_info is not None else None
+    if current is None:
+        return problem
+    names = list(current.model_fields)
+    folded = {name.casefold(): name for name in names}
+    close = [folded[key.casefold()]] if key.casefold() in folded else []
+    close = close or difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(names)}"
+    message = f"unknown field {key!r} ({hint})"
+    return Problem(message, problem.file, problem.line, problem.column, problem.field)
 
 
 def _collect(found: list[Problem], err: BundleError) -> None:
@@ -608,7 +699,7 @@ def _load_profile(
         pdoc.data = {}
     profile, problems = build_model(Profile, pdoc, "profile.schema.json")
     if profile is None:
-        found.extend(problems)
+        found.extend(_with_suggestion(Profile, p) for p in problems)
         return None
     return profile, pdoc
 

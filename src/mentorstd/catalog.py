@@ -9,21 +9,23 @@ names a callable returning a path, or a module whose folder is the root).
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._plugins import ENTRY_POINT_GROUP, entry_point_roots
+from ._plugins import ENTRY_POINT_GROUP, entry_point_roots, plugin_warnings
 from ._registry import METRIC_SPECS
 from ._resources import standards_dir
 from ._validate import build_model
 from ._yaml import LocatedDoc, load_yaml
 from .errors import Problem, StandardsError, UnknownIdError
 from .models import (
+    CrosswalkFile,
     DocumentCheck,
     EvidenceKind,
     EvidenceKindsFile,
@@ -37,7 +39,6 @@ from .models import (
 
 if TYPE_CHECKING:
     from .crosswalk import Crosswalk
-    from .models import CrosswalkFile
 
 __all__ = ["ENTRY_POINT_GROUP", "Catalog", "LintReport", "lint", "load_catalog"]
 
@@ -733,31 +734,67 @@ def load_catalog(
         *map(Path, paths),
     ]
     key = _cache.fingerprint(roots)
-    cached = _cache.read(key)
-    if isinstance(cached, tuple) and len(cached) == 5:
-        frameworks, kinds, crosswalks, loaded_roots, notes = cached
-        catalog = Catalog(frameworks, kinds, [(cw, None) for cw in crosswalks], loaded_roots, notes)
-    else:
+    catalog = _cached_catalog(key)
+    if catalog is None:
         loader = _load(paths, builtin=builtin, entry_points=entry_points, strict=False)
         if loader.problems:
             raise StandardsError(loader.problems)
         catalog = loader.catalog()
-        _cache.write(
-            key,
-            (
-                catalog.frameworks,
-                catalog.evidence_kinds,
-                [cw for cw, _ in catalog._crosswalk_files],
-                catalog.roots,
-                catalog.notes,
-            ),
-        )
-    if builtin and roots == [standards_dir()] and _cache.read_rendered(key, "text") is None:
+        _cache.write_catalog(key, _catalog_json(catalog))
+    if entry_points:
+        catalog.notes = (*catalog.notes, *plugin_warnings())
+    if builtin and roots == [standards_dir()]:
+        # the listing `mentorstd frameworks` prints without loading anything (see _entry)
+        if _cache.read_rendered(key, "text") is not None:
+            return catalog
         from ._summary import framework_rows, render
 
         rows = framework_rows(catalog)
         _cache.write_rendered(key, {fmt: render(rows, fmt) for fmt in ("text", "json")})
     return catalog
+
+
+@cache
+def _catalog_adapter() -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(tuple[dict[str, Framework], dict[str, EvidenceKind], list[CrosswalkFile]])
+
+
+def _catalog_json(catalog: Catalog) -> bytes:
+    head = json.dumps({"roots": [str(r) for r in catalog.roots], "notes": list(catalog.notes)})
+    body: bytes = _catalog_adapter().dump_json(
+        (catalog.frameworks, catalog.evidence_kinds, [cw for cw, _ in catalog._crosswalk_files]),
+        exclude_computed_fields=True,
+    )
+    return head.encode() + b"\n" + body
+
+
+def _cached_catalog(key: str) -> Catalog | None:
+    """The catalog from the JSON cache, validated again by the models (``None`` if absent or
+    not valid)."""
+    from pydantic import ValidationError
+
+    from . import _cache
+    from .models import NqmsFile
+
+    raw = _cache.read_catalog(key)
+    if raw is None:
+        return None
+    head, _, body = raw.partition(b"\n")
+    try:
+        meta = json.loads(head)
+        frameworks, kinds, crosswalks = _catalog_adapter().validate_json(body)
+        for fid, fw in frameworks.items():
+            nqms = fw.extras.get("nqms")
+            if isinstance(nqms, dict):  # an extra is typed Any: JSON keeps only its data
+                extras = {**fw.extras, "nqms": NqmsFile.model_validate(nqms)}
+                frameworks[fid] = fw.model_copy(update={"extras": extras})
+        roots = [Path(r) for r in meta["roots"]]
+        notes = [str(n) for n in meta["notes"]]
+    except (ValueError, ValidationError, KeyError, TypeError):
+        return None
+    return Catalog(frameworks, kinds, [(cw, None) for cw in crosswalks], roots, notes)
 
 
 def lint(

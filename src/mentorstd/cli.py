@@ -271,7 +271,7 @@ def _write_or_print(text: str, output: Path | None, protect: list[Path]) -> None
         return
     from ._io import write_atomic
 
-    write_atomic(output, text, protect=protect)
+    write_atomic(output, text, protect=protect, parents=False)
     sys.stderr.write(f"wrote {output}\n")
 
 
@@ -295,7 +295,7 @@ def _write_binary(data: bytes, output: Path | None, protect: list[Path], fmt: st
         raise UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
     from ._io import write_atomic
 
-    write_atomic(output, data, protect=protect)
+    write_atomic(output, data, protect=protect, parents=False)
     sys.stderr.write(f"wrote {output}\n")
 
 
@@ -470,9 +470,13 @@ def init(
 ) -> None:
     """Write a new evidence bundle to fill in: a commented bundle.yaml, every table with its
     header row, and a self-assessment sheet listing every requirement with a blank status."""
+    from .errors import UsageError
     from .scaffold import write_scaffold
 
-    written = write_scaffold(folder, _catalog(standards), framework or (), xlsx=xlsx)
+    try:
+        written = write_scaffold(folder, _catalog(standards), framework or (), xlsx=xlsx)
+    except OSError as err:
+        raise UsageError(f"{err.filename or folder}: cannot write: {err.strerror or err}") from None
     for path in written:
         sys.stderr.write(f"wrote {path}\n")
 
@@ -1423,7 +1427,14 @@ def main() -> None:
     (set MENTORSTD_DEBUG=1 to see the traceback).
     """
     import os
+    import signal
 
+    def _terminate(signum: int, frame: object) -> None:
+        # SIGTERM ends a run like Ctrl-C: temporary files are removed, a batch marks what it
+        # did not assess, and the exit code is 130
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except MentorstdError as err:  # pragma: no cover - commands handle their own errors

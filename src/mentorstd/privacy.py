@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .bundle import Bundle
 
 __all__ = [
+    "GIVEN_NAMES",
     "PERSONAL_COLUMN_WORDS",
     "PRIVACY_HELP",
     "check_bundle",
@@ -38,8 +39,43 @@ STREET = re.compile(
     re.IGNORECASE,
 )
 DOB = re.compile(r"\b(dob|d\.o\.b\.|born|birth)\b", re.IGNORECASE)
-# An id made of two or three capitalised words (Maria_Gonzalez, john.smith) and no digit.
-NAME_ID = re.compile(r"^[A-Za-z][a-z]+([._ -][A-Za-z][a-z]+){1,2}$")
+# An id made of two to four words and no code-like part: Capitalised or lower-case words
+# (Maria_Gonzalez, john.smith, Ana Maria de la Cruz), optionally followed by a few digits
+# (maria.gonzalez1), or words in capitals with no digit (MARIA_GONZALEZ). Pseudonymous ids
+# are codes such as M-017 or NB-MT001, which match neither.
+NAME_ID = re.compile(
+    r"^(?:[A-Za-z][a-z']+(?:[._ -][A-Za-z][a-z']+){1,3}[0-9]{0,4}"
+    r"|[A-Z]{2,}(?:[._ -][A-Z]{2,}){1,3})$"
+)
+_CAPS_LETTERS = 6  # MARIA_GONZALEZ: capitals-only ids need this many letters (NB-MT is a code)
+# Common given names (English, Spanish, Portuguese, French, Arabic, South Asian, African,
+# East European). Names that are also everyday words (May, Mark, Grace, Will, Hope, Art ...)
+# are left out: free text is full of them, and a false alarm stops the run.
+_NAMES = """
+    aaliyah abdul adam adriana ahmed aisha alejandro alex alexander alice alicia amanda amina
+    amir ana andrea andrew angela anna anthony antonio arjun ashley benjamin brian camila
+    carlos carmen catherine charlotte chloe christopher daniel david deborah diana diego
+    dmitri ebony elena elijah elizabeth emily emma eric ethan fatima fernando francisco
+    gabriel george hannah hassan isabella jacob james jamal jasmine jason jennifer jessica
+    john jonathan jorge jose joseph joshua juan julia karen kevin kwame laura lauren layla
+    leila liam lucas lucia luis malik maria mariana matthew mei michael michelle miguel
+    mohammed muhammad natalia nathan nicole noah olivia omar oliver pablo patricia paul
+    pedro priya rachel rahul rebecca ricardo robert rosa ryan samuel sandra sara sarah sofia
+    sophia stephanie steven tamika thomas tyrone valentina victoria william yusuf zainab
+"""
+GIVEN_NAMES = frozenset(_NAMES.split())
+# as ids are written: maria, Maria, MARIA (a plain set lookup, far cheaper than lower-casing
+# every id first)
+_GIVEN_SET = frozenset(f for n in GIVEN_NAMES for f in (n, n.capitalize(), n.upper()))
+_GIVEN_FORMS = sorted(_GIVEN_SET)
+_GIVEN = "|".join(sorted(GIVEN_NAMES))
+# In free text: a common given name followed by a surname: "Maria Gonzalez", "MARIA
+# GONZALEZ", "Maria de la Cruz" (separated by a space, the surname capitalised), or a handle
+# "maria.gonzalez1" / "maria_gonzalez" (any case).
+NAME_IN_TEXT = re.compile(
+    rf"(?<![A-Za-z])(?i:{_GIVEN})"
+    r"(?:[._][A-Za-z]{2,}|[ ](?:[a-z]{1,3}[ ])*[A-Z][A-Za-z'-]+)"
+)
 PERSONAL_COLUMN_WORDS = (
     "name",
     "firstname",
@@ -88,20 +124,44 @@ def looks_personal(value: str, *, is_id: bool = False) -> str | None:
     digits = sum(map(str.isdigit, value))
     if digits >= 9 and PHONE.search(value):
         return "a phone number"
-    if is_id and digits == 0 and NAME_ID.match(value):
+    if is_id and NAME_ID.match(value):
+        letters = sum(map(str.isalpha, value))
+        if not value.isupper() or letters >= _CAPS_LETTERS:
+            return "a person's name"
+    if is_id and value in _GIVEN_SET:
+        return "a person's name"
+    if not is_id and _name_in_text(value):
         return "a person's name"
     return None
+
+
+def _name_in_text(value: str) -> bool:
+    for match in NAME_IN_TEXT.finditer(value):
+        text = match.group(0)
+        first = re.split(r"[ ._]", text, maxsplit=1)[0]
+        if text[len(first)] in "._":
+            return True  # a handle: maria.gonzalez1
+        # a name is written Maria or MARIA: "maria Gonzalez" in running text is not one
+        if first[:1].isupper() and (first[1:].islower() or first.isupper()):
+            return True
+    return False
 
 
 # Prefilters run in polars over the distinct values of each column, so that only the few
 # candidate values reach looks_personal().
 _SUSPECT_WORDS = r"(?i)@|[ \t]|dob|born|birth|d\.o\.b"
-_NAME_CANDIDATE = r"^[A-Za-z][a-z]+(?:[._ -][A-Za-z][a-z]+){1,2}$"
+_NAME_CANDIDATE = NAME_ID.pattern
+_GIVEN_TEXT = rf"(?i)(?:{_GIVEN})[ _.]"
 
 
 def _suspect(values: pl.Series, is_id: bool) -> pl.Series:
-    suspect = values.str.contains(_SUSPECT_WORDS) | (values.str.count_matches(r"[0-9]") >= 9)
-    return suspect | values.str.contains(_NAME_CANDIDATE) if is_id else suspect
+    # nine digits or more (a phone number); a regular expression stops at the ninth, where
+    # counting every digit reads the whole value
+    suspect = values.str.contains(_SUSPECT_WORDS) | values.str.contains(r"(?:[0-9][^0-9]*){9}")
+    if is_id:
+        given = values.is_in(_GIVEN_FORMS)
+        return suspect | values.str.contains(_NAME_CANDIDATE) | given
+    return suspect | values.str.contains(_GIVEN_TEXT)
 
 
 def scan_tables(tables: dict[str, Table], *, is_id: bool) -> BundleError | None:

@@ -25,10 +25,19 @@ if TYPE_CHECKING:
 
     from ..assessment import Report
 
-__all__ = ["MAX_IDS", "environment", "render_template", "report_html"]
+__all__ = ["MAX_IDS", "environment", "relative_href", "render_template", "report_html"]
 
 #: Failing ids shown before the rest fold into a <details> element.
 MAX_IDS = 40
+
+
+def relative_href(name: str) -> str:
+    """A link to the file ``name`` (a relative path) from the page: always starting ``./``,
+    every character but ``/`` and the unreserved ones percent-encoded, so a folder named
+    ``javascript:...`` or ``//host`` is only ever a file name."""
+    from urllib.parse import quote
+
+    return "./" + quote(name.lstrip("/"), safe="/")
 
 
 @cache
@@ -43,6 +52,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["relative_href"] = relative_href
     env.globals["fmt"] = format_value
     env.globals["benchmark_text"] = benchmark_text
     env.globals["breakdown_text"] = breakdown_text

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..render import BASIS_LABEL, INFERRED_LEGEND, format_value
 from ._indicators import benchmark_text, breakdown_text, counts_text, survival_rows, value_text
-from .text import md_cell, md_text
+from .text import md_cell, md_code, md_text
 
 if TYPE_CHECKING:
     from ..assessment import Report
@@ -57,7 +57,8 @@ def report_markdown(report: Report) -> str:
     add(f"# {md_text(p.name)}: {md_text(report.framework_title)}")
     add("")
     add(
-        f"Bundle `{report.bundle}` · framework `{report.framework}` · period {p.period_start} to "
+        f"Bundle {md_code(report.bundle)} · framework {md_code(report.framework)} · period "
+        f"{p.period_start} to "
         f"{p.period_end} · assessed {report.assessed_on} · {report.generator}"
     )
     add("")

@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 
-__all__ = ["csv_text", "md_cell", "md_text", "neutralise"]
+__all__ = ["csv_text", "md_cell", "md_code", "md_text", "neutralise"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 #: First characters that make spreadsheets evaluate a cell as a formula.
@@ -18,6 +18,19 @@ def md_text(value: object) -> str:
     """Text safe to place in Markdown: special characters escaped, on one line."""
     text = " ".join(str(value).split())
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_code(value: object) -> str:
+    """An inline Markdown code span holding ``value`` verbatim, on one line.
+
+    The fence is one backtick longer than the longest run of backticks inside, and padded
+    with spaces, so no backtick in the value can close the span and let markup out.
+    """
+    text = " ".join(str(value).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or longest else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def md_cell(value: object) -> str:

@@ -1,0 +1,74 @@
+"""Plug-in discovery: one broken installed package is skipped with a note, never fatal."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import mentorstd
+import mentorstd.catalog  # pydantic finds its own plug-ins once, at the first model
+from mentorstd import _plugins
+
+
+def _dist(site: Path, name: str, entry_points: bytes) -> None:
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_bytes(entry_points)
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    _plugins._discover.cache_clear()
+    _plugins._scan.cache_clear()
+    yield folder
+    _plugins._discover.cache_clear()
+    _plugins._scan.cache_clear()
+
+
+def test_a_badly_encoded_entry_points_file_is_skipped_with_a_note(site: Path) -> None:
+    _dist(site, "broken_enc", b"[mentorstd.frameworks]\nbad = caf\xe9:root\n")
+    catalog = mentorstd.load_catalog()
+    assert sorted(catalog.frameworks) == ["eepm", "ima", "npss", "uk_school"]
+    assert any(
+        n.startswith("plug-in broken_enc skipped: UnicodeDecodeError") for n in catalog.notes
+    )
+
+
+def test_an_entry_point_that_fails_to_load_is_skipped_with_a_note(site: Path) -> None:
+    _dist(site, "broken_mod", b"[mentorstd.frameworks]\nx = no_such_module_here:root\n")
+    catalog = mentorstd.load_catalog()
+    assert sorted(catalog.frameworks) == ["eepm", "ima", "npss", "uk_school"]
+    assert any(
+        n.startswith(
+            "plug-in broken_mod (x = no_such_module_here:root) skipped: ModuleNotFoundError"
+        )
+        for n in catalog.notes
+    )
+
+
+def test_every_command_still_runs_with_a_broken_plugin_installed(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _dist(site, "broken_enc", b"[mentorstd.frameworks]\nbad = caf\xe9:root\n")
+    env = {**os.environ, "PYTHONPATH": str(site), "MENTORSTD_NO_CACHE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mentorstd", "frameworks"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "eepm" in result.stdout
+    assert "mentorstd: note: plug-in broken_enc skipped: UnicodeDecodeError" in result.stderr

@@ -1,0 +1,129 @@
+"""The personal-data heuristic: what it catches, what it must not flag, and its cost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import mentorstd
+from mentorstd.privacy import GIVEN_NAMES, looks_personal, scan_tables
+
+from .conftest import EXAMPLES, BundleFactory
+from .test_metrics import MATCHES, TRAINING
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Maria_Gonzalez",
+        "MARIA_GONZALEZ",
+        "maria.gonzalez1",
+        "john.smith",
+        "Ana Maria de Cruz",
+        "Jose-Luis-Garcia-Lopez",
+        "Maria",
+        "FATIMA",
+    ],
+)
+def test_name_like_ids_are_caught(value: str) -> None:
+    assert looks_personal(value, is_id=True) == "a person's name"
+
+
+@pytest.mark.parametrize(
+    "value", ["M-017", "RV-M001", "NB-MT001", "OA-M001", "A1", "NB-MT", "M017", "2024-17"]
+)
+def test_code_ids_are_not_names(value: str) -> None:
+    assert looks_personal(value, is_id=True) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "session with Maria Gonzalez",
+        "call MARIA GONZALEZ back",
+        "met Maria de la Cruz at school",
+        "maria.gonzalez1 attended",
+        "pairing for david_okafor",
+    ],
+)
+def test_names_in_free_text_are_caught(value: str) -> None:
+    assert looks_personal(value) == "a person's name"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "mentor orientation and training",
+        "Child Safeguarding Basics",
+        "May Review with Grace",  # everyday words that are also names are left out
+        "Mark Scheme and Art Club",
+        "in-person",
+        "dilemma Training",
+        "what to expect from mentoring",
+        "planning with Sarah and the team",  # a given name alone is not caught (a limit)
+    ],
+)
+def test_ordinary_text_is_not_flagged(value: str) -> None:
+    assert looks_personal(value) is None
+
+
+def test_the_given_names_are_not_everyday_words() -> None:
+    everyday = {"may", "mark", "grace", "will", "hope", "art", "june", "rose", "joy", "bill"}
+    assert not GIVEN_NAMES & everyday
+    assert all(name.isalpha() and name.islower() for name in GIVEN_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("table", "rows", "column"),
+    [
+        ("matches", [{**MATCHES[0], "mentor_id": "MARIA_GONZALEZ"}], 2),
+        ("matches", [{**MATCHES[0], "mentee_id": "maria.gonzalez1"}], 3),
+        ("training", [{**TRAINING[0], "topic": "catch-up with Maria Gonzalez"}], 6),
+    ],
+)
+def test_the_widened_guard_stops_the_run_at_the_cell(
+    make_bundle: BundleFactory, table: str, rows: list[dict[str, object]], column: int
+) -> None:
+    tables = {"matches": MATCHES, table: rows}
+    bundle = make_bundle(tables=tables)
+    with pytest.raises(mentorstd.BundleError, match=rf"^data/{table}\.csv:2:{column}: .*name"):
+        mentorstd.load_bundle(bundle)
+    assert mentorstd.load_bundle(bundle, allow_personal_data=True)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
+def test_no_false_alarm_on_the_shipped_examples(name: str, catalog: mentorstd.Catalog) -> None:
+    loaded = mentorstd.load_bundle(EXAMPLES / name, catalog=catalog)
+    assert scan_tables(loaded.tables, is_id=True) is None
+    assert scan_tables(loaded.tables, is_id=False) is None
+
+
+def test_the_prefilter_lets_every_hit_through() -> None:
+    """The polars prefilter may pass too much, never too little."""
+    from mentorstd.privacy import _suspect
+
+    ids = ["MARIA_GONZALEZ", "maria.gonzalez1", "Maria", "Ana Maria de Cruz", "M-017"]
+    texts = ["with Maria Gonzalez", "maria.gonzalez1 called", "jo@example.org", "training"]
+    for values, is_id in ((ids, True), (texts, False)):
+        series = pl.Series(values)
+        passed = dict(zip(values, _suspect(series, is_id).to_list(), strict=True))
+        for value in values:
+            if looks_personal(value, is_id=is_id):
+                assert passed[value], value
+
+
+BENCH = Path("/work/bench/b100000")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not BENCH.is_dir(), reason="the 100k benchmark bundle is not here")
+def test_the_scan_stays_fast_on_the_100k_bundle(catalog: mentorstd.Catalog) -> None:
+    import time
+
+    loaded = mentorstd.load_bundle(BENCH, catalog=catalog, allow_personal_data=True)
+    start = time.perf_counter()
+    scan_tables(loaded.tables, is_id=True)
+    scan_tables(loaded.tables, is_id=False)
+    assert time.perf_counter() - start < 0.5
