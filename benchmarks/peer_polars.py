@@ -2,6 +2,8 @@
 
     python benchmarks/peer_polars.py BUNDLE
 
+It computes what a report holds: the framework metrics and the program indicators (retention,
+closures, lengths, initiators, rematches, contact completion, survival, duplicate contacts).
 It is written the way an analyst would write it with polars and no mentorstd: read each table
 with its dates parsed by polars, then one expression pipeline per metric (joins, group-bys,
 the month of a match from the dates' year, month and day). It validates nothing and writes
@@ -119,9 +121,13 @@ def main(folder: Path) -> dict[str, object]:
         "start_date",
         months_between(pl.col("start_date"), last + pl.duration(days=1)).alias("judged"),
     )
+    # a contact entered twice (same match, day and person) counts once
+    distinct = c.unique(["match_id", "date", "with"])
+    out["duplicate-contacts"] = c.height - distinct.height
+    due = done = 0
     for party in ("mentor", "mentee", "parent"):
         counts = (
-            c.filter(pl.col("with") == party)
+            distinct.filter(pl.col("with") == party)
             .join(judged, on="match_id")
             .with_columns(months_between(pl.col("start_date"), pl.col("date")).alias("month"))
             .group_by("match_id", "month")
@@ -146,6 +152,60 @@ def main(folder: Path) -> dict[str, object]:
             .to_series()
         )
         out[f"staff-contact-cadence-{party}"] = (share >= 1).mean()
+        if party != "parent":  # scheduled contacts completed (eepm4: 2, then 1 a month)
+            judged_months = judged.filter(pl.col("judged") > 0)
+            due += int(judged_months["judged"].sum()) + judged_months.height
+            done += int(
+                counts.filter(pl.col("month") < pl.col("judged"))
+                .select(
+                    pl.col("n").clip(upper_bound=pl.when(pl.col("month") == 0).then(2).otherwise(1))
+                )
+                .sum()
+                .item()
+            )
+    out["contacts-completed"] = done / due if due else None
+
+    # program indicators
+    anniversary = pl.col("start_date").dt.offset_by("12mo")
+    closed_before = ended & (pl.col("end_date") < anniversary)
+    could = m.filter(anniversary <= period_end)
+    out["retention-12m"] = (
+        could.group_by(pl.col("start_date").dt.year())
+        .agg(pl.len(), (~closed_before).sum().alias("kept"))
+        .sort("start_date")
+        .rows()
+    )
+    planned = pl.coalesce("planned_end_date", anniversary)
+    known = m.filter(ended | (planned < period_end))
+    out["premature-closure"] = known.select((ended & (pl.col("end_date") < planned)).mean()).item()
+    three = pl.col("start_date").dt.offset_by("3mo")
+    early = m.filter(three <= period_end)
+    out["early-closure"] = early.select((ended & (pl.col("end_date") < three)).mean()).item()
+    days = (pl.col("end_date") - pl.col("start_date")).dt.total_days() / 30.44
+    out["median-length-closed"] = m.filter(ended).select(days.median()).item()
+    so_far = (pl.lit(period_end) - pl.col("start_date")).dt.total_days() / 30.44
+    started = pl.col("start_date") <= period_end
+    out["median-length-active"] = m.filter(~ended & started).select(so_far.median()).item()
+    out["initiators"] = dict(m.filter(ended).group_by("closure_reason").len().rows())
+    out["rematched-mentees"] = m.group_by("mentee_id").len().filter(pl.col("len") > 1).height
+    # Kaplan-Meier by start year over calendar months
+    stop = pl.when(ended).then(pl.col("end_date")).otherwise(pl.lit(period_end))
+    times = m.filter(started).select(
+        cohort=pl.col("start_date").dt.year(),
+        time=months_between(pl.col("start_date"), stop) + ended.cast(pl.Int32),
+        event=ended.cast(pl.Int32),
+    )
+    survival = (
+        times.group_by("cohort", "time")
+        .agg(pl.col("event").sum(), pl.len())
+        .sort("cohort", "time")
+        .with_columns(
+            at_risk=pl.col("len").sum().over("cohort")
+            - (pl.col("len").cum_sum() - pl.col("len")).over("cohort")
+        )
+        .with_columns(s=(1 - pl.col("event") / pl.col("at_risk")).cum_prod().over("cohort"))
+    )
+    out["survival-rows"] = survival.height
 
     lengths = m.filter(ended).select(
         (pl.col("end_date") - pl.col("start_date")).dt.total_days() / 30.44
