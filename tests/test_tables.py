@@ -285,6 +285,19 @@ def test_month_arithmetic_in_polars_equals_the_python_definition(
     assert add_months(start, expected) <= day < add_months(start, expected + 1)
 
 
+def test_month_arithmetic_holds_outside_the_shared_calendar() -> None:
+    # the shared calendar spans 1900-2100; dates beyond it get their own
+    pairs = [
+        (dt.date(1899, 12, 31), dt.date(1900, 3, 1)),
+        (dt.date(2100, 1, 31), dt.date(2101, 2, 28)),
+        (dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+    ]
+    frame = pl.DataFrame({"a": [a for a, _ in pairs], "b": [b for _, b in pairs]})
+    frame = _with_calendar(_with_calendar(frame, "a", "a"), "b", "b")
+    got = frame.select(_months("a", "b")).to_series().to_list()
+    assert got == [month_index(a, b) for a, b in pairs] == [2, 13, 2411]
+
+
 def test_every_spec_column_has_a_polars_type() -> None:
     bundle = mentorstd.load_bundle(Path(__file__).parents[1] / "examples" / "bundles" / "oakfield")
     for name, table in bundle.tables.items():

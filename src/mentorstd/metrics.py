@@ -12,6 +12,7 @@ which checks compare with their threshold one by one; informational metrics retu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -126,28 +127,54 @@ def month_index(start: dt.date, day: dt.date) -> int:
     return k if add_months(start, k) <= day else k - 1
 
 
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+#: The span of the shared calendar (the dates a bundle may hold).
+_CALENDAR_SPAN = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+
+
+def _calendar_of(first: dt.date, last: dt.date) -> pl.DataFrame:
+    """Month number (``year * 12 + month``), day of the month and the month's length of every
+    day from ``first`` to ``last``, one row a day."""
+    day = pl.col("day")
+    return pl.DataFrame({"day": pl.date_range(first, last, eager=True)}).select(
+        ym=day.dt.year().cast(pl.Int64) * 12 + day.dt.month(),
+        dom=day.dt.day().cast(pl.Int64),
+        dim=day.dt.month_end().dt.day().cast(pl.Int64),
+    )
+
+
+@functools.cache
+def _shared_calendar() -> pl.DataFrame:
+    """:func:`_calendar_of` 1900-2100 (73,415 days), worked out once per process."""
+    return _calendar_of(*_CALENDAR_SPAN)
+
+
 def _with_calendar(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
     """``frame`` with the calendar of each date of ``column``: its month number
     (``year * 12 + month``), day of the month and the month's length, as ``{prefix}_ym``,
     ``{prefix}_dom`` and ``{prefix}_dim``.
 
-    The calendar is worked out once for every day from the earliest date to the latest (at
-    most 73,415 days: dates are 1900-2100) and each row takes its day's entry by position.
+    Each row takes its day's entry of a dense calendar by position: the shared one of
+    1900-2100 (the dates a bundle may hold), else one worked out from the earliest date to
+    the latest.
     """
-    days = frame.get_column(column)
-    first, last = days.min(), days.max()
     names = [f"{prefix}_ym", f"{prefix}_dom", f"{prefix}_dim"]
-    if not isinstance(first, dt.date) or not isinstance(last, dt.date):  # no dates at all
-        return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(n) for n in names)
-    day = pl.col("day")
-    calendar = pl.DataFrame({"day": pl.date_range(first, last, eager=True)}).select(
-        (day.dt.year().cast(pl.Int64) * 12 + day.dt.month()).alias(names[0]),
-        day.dt.day().cast(pl.Int64).alias(names[1]),
-        day.dt.month_end().dt.day().cast(pl.Int64).alias(names[2]),
-    )
     number = pl.col(column).cast(pl.Int32)
-    offset = frame.select((number - number.min()).cast(pl.UInt32)).to_series()
-    return frame.with_columns(calendar.get_column(n).gather(offset) for n in names)
+    first, last = frame.select(number.min(), number.max().alias("max")).row(0)
+    if first is None:  # no dates at all
+        return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(n) for n in names)
+    low, high = (int(d.toordinal() - _EPOCH_ORDINAL) for d in _CALENDAR_SPAN)
+    if low <= first and last <= high:
+        calendar, base = _shared_calendar(), low
+    else:
+        epoch = dt.date(1970, 1, 1)
+        start, end = (epoch + dt.timedelta(days=n) for n in (first, last))
+        calendar, base = _calendar_of(start, end), first
+    offset = frame.select((number - base).cast(pl.UInt32)).to_series()
+    return frame.with_columns(
+        calendar.get_column(part).gather(offset).alias(name)
+        for part, name in zip(("ym", "dom", "dim"), names, strict=True)
+    )
 
 
 def _months(start: str, day: str) -> pl.Expr:

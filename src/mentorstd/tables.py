@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import io
 import re
@@ -925,6 +926,16 @@ def _rows_in(frame: pl.LazyFrame, column: str, target: pl.Series, name: str) -> 
     return frame.join(rows, left_on=column, right_on="__key", how="left", maintain_order="left")
 
 
+@functools.cache
+def _checks_of(
+    column: Column, date_format: str | None
+) -> tuple[list[tuple[pl.Expr, str]], pl.Expr]:
+    """A column's checks on its values (``v``) and the expression of the first each fails;
+    built once per column and date format."""
+    checks = _cell_checks(column, pl.col("v"), date_format)
+    return checks, _first_failed(checks).alias("k")
+
+
 def _first_failed(checks: list[tuple[pl.Expr, str]]) -> pl.Expr:
     """The number of the first check that a value fails (null: it passes them all)."""
     return pl.coalesce(
@@ -1025,15 +1036,13 @@ def _validate_columns(
         else:
             unique[name] = values.filter(found.is_null() & values.is_not_null()).unique()
     # each column's candidates through its checks, all columns in one query
-    checks = {c.name: _cell_checks(c, pl.col("v"), date_format) for c in present}
+    checks = {c.name: _checks_of(c, date_format) for c in present}
     looked = [c.name for c in present if unique[c.name].len()]
     flagged = dict(
         zip(
             looked,
             pl.collect_all(
-                pl.LazyFrame({"v": unique[n]})
-                .select("v", _first_failed(checks[n]).alias("k"))
-                .drop_nulls("k")
+                pl.LazyFrame({"v": unique[n]}).select("v", checks[n][1]).drop_nulls("k")
                 for n in looked
             ),
             strict=True,
@@ -1051,7 +1060,7 @@ def _validate_columns(
         bad_values = flagged.get(name)
         if bad_values is not None and bad_values.height:
             failed = True
-            for n, (_, template) in enumerate(checks[name]):
+            for n, (_, template) in enumerate(checks[name][0]):
                 bad = bad_values.filter(pl.col("k") == n).get_column("v")
                 if not bad.len():
                     continue
