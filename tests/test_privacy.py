@@ -32,7 +32,23 @@ def test_name_like_ids_are_caught(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["M-017", "RV-M001", "NB-MT001", "OA-M001", "A1", "NB-MT", "M017", "2024-17"]
+    "value",
+    [
+        "M-017",
+        "RV-M001",
+        "NB-MT001",
+        "OA-M001",
+        "A1",
+        "NB-MT",
+        "M017",
+        "2024-17",
+        # codes in lower case or capitals that are shaped like words, not names
+        "nb-mt001",
+        "ab-cd12",
+        "site-ab1",
+        "mentor.ab",
+        "NYC-BRONX",
+    ],
 )
 def test_code_ids_are_not_names(value: str) -> None:
     assert looks_personal(value, is_id=True) is None

@@ -443,3 +443,36 @@ def test_a_sheet_id_without_its_framework_names_the_ids_meant(tmp_path: Path) ->
         "self-assessment.csv:2:1: requirement: unknown requirement 'B.2.1' "
         "(did you mean 'eepm:B.2.1'?)"
     ]
+
+
+@pytest.mark.parametrize("role", ["mentee", "Mentee"])
+def test_a_value_map_is_applied_once_whatever_else_is_mapped(tmp_path: Path, role: str) -> None:
+    # a reverse-coded scale: 1 <-> 5; applied twice it would undo itself. "Mentee" makes the
+    # reader map another column (role) leniently, which must not map satisfaction again.
+    from mentorstd.tables import TableSpec, read_table
+
+    path = tmp_path / "surveys.csv"
+    path.write_text(
+        "respondent_id,role,match_id,date,satisfaction,reports_success\n"
+        f"A1,mentor,,2026-01-01,1,yes\nA2,{role},,2026-01-01,5,yes\n",
+        encoding="utf-8",
+    )
+    spec = TableSpec(
+        values={"satisfaction": {"1": "5", "2": "4", "4": "2", "5": "1"}, "reports_success": {}}
+    )
+    table = read_table(path, "surveys", spec=spec)
+    assert table.frame.select("role", "satisfaction").rows() == [("mentor", 5), ("mentee", 1)]
+
+
+def test_a_value_map_may_name_a_choice_in_any_case(tmp_path: Path) -> None:
+    from mentorstd.tables import TableSpec, read_table
+
+    path = tmp_path / "surveys.csv"
+    path.write_text(
+        "respondent_id,role,match_id,date,satisfaction,reports_success\n"
+        "A1,M,,2026-01-01,4,yes\nA2,Y,,2026-01-01,5,yes\n",
+        encoding="utf-8",
+    )
+    spec = TableSpec(values={"role": {"M": "Mentor", "Y": "Youth"}})
+    table = read_table(path, "surveys", spec=spec)
+    assert table["role"].to_list() == ["mentor", "mentee"]  # Youth is a synonym of mentee

@@ -124,15 +124,26 @@ def looks_personal(value: str, *, is_id: bool = False) -> str | None:
     digits = sum(map(str.isdigit, value))
     if digits >= 9 and PHONE.search(value):
         return "a phone number"
-    if is_id and NAME_ID.match(value):
-        letters = sum(map(str.isalpha, value))
-        if not value.isupper() or letters >= _CAPS_LETTERS:
-            return "a person's name"
+    if is_id and NAME_ID.match(value) and _name_shaped(value):
+        return "a person's name"
     if is_id and value in _GIVEN_SET:
         return "a person's name"
     if not is_id and _name_in_text(value):
         return "a person's name"
     return None
+
+
+def _name_shaped(value: str) -> bool:
+    """An id of name-like words is a name when written like one: Maria-Gonzalez (each word
+    capitalised), or, in lower case or capitals, starting with a common given name
+    (maria.gonzalez1, MARIA_GONZALEZ). So codes such as nb-mt001, site-ab1, mentor.ab or
+    NYC-BRONX are not."""
+    words = [w for w in re.split(r"[._ -]", value.rstrip("0123456789")) if w]
+    if all(w[0].isupper() and w[1:].islower() for w in words):
+        return True
+    if value.isupper() and sum(map(str.isalpha, value)) < _CAPS_LETTERS:
+        return False  # NB-MT: a code
+    return words[0].lower() in GIVEN_NAMES
 
 
 def _name_in_text(value: str) -> bool:

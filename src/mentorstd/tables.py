@@ -868,10 +868,12 @@ def _value_map(
     for value in values:
         target: str | None
         norm = normal_form(value)
-        if value.strip() in exact:
-            target = exact[value.strip()]
-        elif norm in lenient:
-            target = lenient[norm]
+        if value.strip() in exact or norm in lenient:
+            target = exact[value.strip()] if value.strip() in exact else lenient[norm]
+            if target and column.type == "enum" and target not in column.choices:
+                # a target in another case or a synonym: the choice it stands for
+                wanted = normal_form(target)
+                target = wanted if wanted in column.choices else SYNONYMS.get(wanted, target)
         elif column.type != "enum" or value in column.choices:
             continue
         elif norm in column.choices:
@@ -950,16 +952,19 @@ def _mapped(
     outside: dict[str, pl.Series],
     changed: set[str],
 ) -> pl.DataFrame:
-    """``strings`` with the spec's value maps and lenient enumerations applied, worked out on
-    distinct values only: a column's ``outside`` values (an enumeration's values outside its
-    choices), or all of them where the spec maps the column's values."""
+    """``strings`` with value maps applied, worked out on distinct values only. Without
+    ``outside``: the spec's value maps, on every value of the columns it maps. With it: the
+    lenient enumerations, on each listed column's ``outside`` values (its values outside its
+    choices); a column the spec maps is never mapped twice."""
     replace: list[pl.Expr] = []
     for column in present:
         given = tspec.values.get(column.name)
-        if given:
-            values = strings.get_column(column.name).drop_nulls().unique()
-        elif column.name in outside:
+        if outside:
+            if column.name not in outside or given:
+                continue
             values = outside[column.name]
+        elif given:
+            values = strings.get_column(column.name).drop_nulls().unique()
         else:
             continue
         mapping = _value_map(column, values.to_list(), given)
