@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import mentorstd
 from mentorstd.interop.datapackage import to_datapackage
@@ -186,3 +187,36 @@ def test_bundle_option_goes_with_datapackage_only(cli: Any) -> None:
     result = cli("schema", "report", "--bundle", str(EXAMPLES / "riverside"))
     assert result.exit_code == 2
     assert "--bundle goes with 'schema datapackage' only" in result.stderr
+
+
+def test_mapped_numbers_and_two_digit_years_are_described_as_they_are(
+    make_bundle: Any, catalog: mentorstd.Catalog
+) -> None:
+    bundle = make_bundle(
+        tables={
+            "matches": [
+                {"match_id": "M1", "mentor_id": "A", "mentee_id": "B", "start_date": "01/05/25"}
+            ],
+            "surveys": [
+                {"respondent_id": "B", "role": "mentee", "satisfaction": "Very satisfied"},
+                {"respondent_id": "A", "role": "mentor", "satisfaction": "3"},
+            ],
+        }
+    )
+    manifest = yaml.safe_load((bundle / "bundle.yaml").read_text("utf-8"))
+    manifest["data"]["matches"] = {"path": "data/matches.csv", "date_format": "%m/%d/%y"}
+    manifest["data"]["surveys"] = {
+        "path": "data/surveys.csv",
+        "values": {"satisfaction": {"Very satisfied": "5"}},
+    }
+    (bundle / "bundle.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    doc, notes = to_datapackage(mentorstd.load_bundle(bundle, catalog=catalog))
+    res = {r["name"]: r for r in doc["resources"]}
+    start = {f["name"]: f for f in res["matches"]["schema"]["fields"]}["start_date"]
+    assert start["format"] == "%m/%d/%y" and "minimum" not in start.get("constraints", {})
+    satisfaction = {f["name"]: f for f in res["surveys"]["schema"]["fields"]}["satisfaction"]
+    assert satisfaction == {"name": "satisfaction", "type": "string"}
+    assert any("does not state its type (integer)" in n for n in notes)
+    descriptor = bundle / "datapackage.json"
+    descriptor.write_text(json.dumps(doc), encoding="utf-8")
+    assert _validate(descriptor).valid

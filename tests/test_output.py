@@ -147,6 +147,14 @@ def test_a_replaced_file_keeps_its_mode(cli: Callable[..., Any], tmp_path: Path)
     assert stat.S_IMODE(target.stat().st_mode) == 0o604
 
 
+def test_a_replaced_file_keeps_no_set_id_bits(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o4755 | stat.S_ISGID)
+    write_atomic(target, "new")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755
+
+
 def test_a_symlink_to_a_file_writes_the_file(tmp_path: Path) -> None:
     real = tmp_path / "real.txt"
     real.write_text("old", encoding="utf-8")

@@ -192,6 +192,20 @@ def test_parquet_reads_as_the_canonical_table(tmp_path: Path) -> None:
     assert read_table(path, "matches").frame.equals(canonical)
 
 
+def test_parquet_lists_are_ignored_or_a_located_error(tmp_path: Path) -> None:
+    path = tmp_path / "matches.parquet"
+    canonical = _canonical(tmp_path)
+    canonical.with_columns(tags=pl.lit(["a", "b"])).write_parquet(path)
+    assert read_table(path, "matches").frame.equals(canonical)  # an extra column of lists
+    canonical.with_columns(pl.col("mentor_id").map_elements(lambda v: [v])).write_parquet(path)
+    with pytest.raises(mentorstd.BundleError) as info:
+        read_table(path, "matches", display="data/matches.parquet")
+    assert info.value.lines() == [
+        "data/matches.parquet:1:2: mentor_id: column 'mentor_id' holds List(String) values; "
+        "mentorstd reads one plain value a cell"
+    ]
+
+
 def test_enumerations_take_case_spaces_and_synonyms(tmp_path: Path) -> None:
     path = tmp_path / "contacts.csv"
     rows = ["Volunteer", "LITTLE", " Guardian ", "youth", "Big", "mentor", "Parent"]

@@ -246,12 +246,10 @@ def test_doubled_and_personal_columns_are_grouped(tmp_path: Path) -> None:
         privacy_help="keep names out",
     )
     assert lines == [
-        "data/contacts.csv:1:4: match_id: column 'match_id' appears twice; "
-        "3 more columns like it, at columns 7, 10, 13",
-        "data/contacts.csv:1:5: date: column 'date' appears twice; "
-        "3 more columns like it, at columns 8, 11, 14",
-        "data/contacts.csv:1:6: with: column 'with' appears twice; "
-        "3 more columns like it, at columns 9, 12, 15",
+        "data/contacts.csv:1:4: match_id: column 'match_id' appears 5 times "
+        "(columns 1, 4, 7 and 2 more)",
+        "data/contacts.csv:1:5: date: column 'date' appears 5 times (columns 2, 5, 8 and 2 more)",
+        "data/contacts.csv:1:6: with: column 'with' appears 5 times (columns 3, 6, 9 and 2 more)",
         "data/contacts.csv:1:16: full_name: column 'full_name' looks like personal data: "
         "keep names out; 1 more column like it, at column 17",
     ]
@@ -379,3 +377,10 @@ def test_separators_inside_quotes_do_not_hide_a_short_row(tmp_path: Path) -> Non
     good.write_text(text.replace("M1,2025-01-11\n", "M1,2025-01-11,mentee,\n"), encoding="utf-8")
     frame = read_table(good, "contacts").frame
     assert frame["mode"].to_list() == ["phone, then a visit, twice", None]
+
+
+def test_a_did_you_mean_for_a_long_header_is_an_excerpt(tmp_path: Path) -> None:
+    # the closest header to the missing match_id is 10,000 characters long
+    (line,) = _problems(tmp_path, "contacts", "match_id_" + "x" * 9_990 + ",date,with\n")
+    assert line.startswith("data/contacts.csv:1: match_id: missing column 'match_id' (did you")
+    assert len(line) < 250

@@ -69,7 +69,8 @@ def check_target(path: str | os.PathLike[str], *, parents: bool = True) -> tuple
                 f"{shown}: is {kind}; mentorstd only replaces a regular file or writes a new one"
                 + (" (give -o - for standard output)" if kind != "a directory" else "")
             )
-        mode: int | None = stat.S_IMODE(info.st_mode)
+        # its permission bits only: never set-user-id, set-group-id or sticky
+        mode: int | None = stat.S_IMODE(info.st_mode) & 0o777
     else:
         mode = None
     resolved = target.resolve()

@@ -473,17 +473,30 @@ def _xlsx_frame(raw: bytes, sheet: str | None, display: str) -> tuple[list[str],
     return header, cells.slice(1)
 
 
-def _parquet_frame(raw: bytes, display: str) -> tuple[list[str], pl.DataFrame]:
+def _parquet_frame(raw: bytes, display: str) -> tuple[list[str], pl.DataFrame, dict[int, str]]:
+    """The header, the cells as text and, by position, the columns of nested values."""
     try:
         frame = pl.read_parquet(io.BytesIO(raw))
     except (pl.exceptions.PolarsError, OSError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise BundleError(Problem(f"cannot be read as Parquet: {first}", display)) from err
     header = [str(c).strip() for c in frame.columns]
+    # nested values (lists, structures) have no text form: such a column reads as blank, and
+    # one of ours holding them is an error (see _parse)
     cells = frame.select(
-        pl.col(c).cast(pl.String).alias(f"c{i}") for i, c in enumerate(frame.columns)
+        (
+            pl.lit(None, dtype=pl.String)
+            if frame.schema[c].is_nested() or frame.schema[c] == pl.Object
+            else pl.col(c).cast(pl.String)
+        ).alias(f"c{i}")
+        for i, c in enumerate(frame.columns)
     ).with_row_index("__line", offset=1)
-    return header, cells
+    nested = {
+        i: str(frame.schema[c])
+        for i, c in enumerate(frame.columns)
+        if frame.schema[c].is_nested() or frame.schema[c] == pl.Object
+    }
+    return header, cells, nested
 
 
 def _read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
@@ -721,13 +734,20 @@ def _check_header(
             continue
         index[ours] = pos
     for ours, positions in doubled.items():
-        first, name = header[index[ours]], header[positions[0]]
-        message = (
-            f"column {excerpt(name)} appears twice"
-            if first == name
-            else f"columns {excerpt(first)} and {excerpt(name)} are both {ours!r}"
-        )
-        problems.at(_more_columns(message, positions), 1, positions[0] + 1, ours)
+        first = header[index[ours]]
+        same = [p for p in positions if header[p] == first]
+        if same:  # the very same header again: located at its second copy
+            at = [index[ours], *same]
+            times = "twice" if len(same) == 1 else f"{len(at)} times"
+            shown = ", ".join(str(p + 1) for p in at[:SHOWN_LINES])
+            tail = f" and {len(at) - SHOWN_LINES} more" if len(at) > SHOWN_LINES else ""
+            message = f"column {excerpt(first)} appears {times} (columns {shown}{tail})"
+            problems.at(message, 1, same[0] + 1, ours)
+        renamed = [p for p in positions if header[p] != first]
+        if renamed:  # another header that means the same column
+            name = header[renamed[0]]
+            message = f"columns {excerpt(first)} and {excerpt(name)} are both {ours!r}"
+            problems.at(_more_columns(message, renamed), 1, renamed[0] + 1, ours)
     if personal:
         name = header[personal[0]]
         message = f"column {excerpt(name)} looks like personal data: {privacy_help}"
@@ -746,10 +766,12 @@ def _check_header(
         close = _closest(mapped or column.name, unused)
         if len(header) == 1 and others:
             message += f" (the header is one column: set `delimiter: {others[0]!r}`)"
-        elif close is not None:
+        elif close is not None and len(close) <= EXCERPT_CHARS:
             message += (
                 f" (did you mean {close!r}? map it with `columns: {{{column.name}: {close}}}`)"
             )
+        elif close is not None:
+            message += f" (did you mean {excerpt(close)}?)"
         problems.at(message, 1, None, column.name)
     if unused:
         shown = ", ".join(map(excerpt, unused[:6])) + (
@@ -1139,13 +1161,23 @@ def _parse(
     Raises the problems that leave cells unplaceable: NUL bytes, a wrong header, ragged rows.
     """
     if suffix in (".xlsx", ".xlsm", ".parquet"):
+        nested: dict[int, str] = {}
         if suffix == ".parquet":
-            header, cells = _parquet_frame(raw, display)
+            header, cells, nested = _parquet_frame(raw, display)
         else:
             header, cells = _xlsx_frame(raw, tspec.sheet, display)
         header = _width_checked(header, display)
         problems = _Problems(display)
         index = _check_header(header, spec, problems, personal_column, privacy_help, tspec)
+        for name, pos in index.items():
+            if pos in nested:
+                problems.at(
+                    f"column {excerpt(header[pos])} holds {nested[pos]} values; "
+                    "mentorstd reads one plain value a cell",
+                    1,
+                    pos + 1,
+                    name,
+                )
         if problems.items:
             raise BundleError(problems.sorted())
         lines = cells.get_column("__line").cast(pl.Int64)

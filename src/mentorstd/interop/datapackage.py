@@ -63,7 +63,8 @@ def _field(
         constraints["maximum"] = (
             int(column.maximum) if column.type == "int" else float(column.maximum)
         )
-    if column.type == "date":
+    if column.type == "date" and "%Y" in (date_format or "%Y"):
+        # the range written in the file's format (a two-digit year cannot state it)
         constraints["minimum"] = DATE_MIN.strftime(date_format or "%Y-%m-%d")
         constraints["maximum"] = DATE_MAX.strftime(date_format or "%Y-%m-%d")
     field: dict[str, Any] = {"name": name or column.name, "type": _TYPES[column.type]}
@@ -88,14 +89,29 @@ def _as_filed(name: str, table: Table, notes: list[str]) -> dict[str, Any]:
         if column is None:  # a column mentorstd ignores
             fields.append({"name": header, "type": "any"})
             continue
-        fields.append(
-            _field(column, header, table.spec.date_format, enum=column.name not in table.mapped)
-        )
-        if column.choices and column.name in table.mapped:
-            notes.append(
-                f"{name}: {header!r} holds words mentorstd maps to its own ({column.name}); "
-                "the descriptor does not state its enumeration"
+        if column.name not in table.mapped:
+            fields.append(_field(column, header, table.spec.date_format))
+            continue
+        # the file holds words mentorstd maps to its own: only what still holds is stated
+        if column.choices:
+            fields.append(_field(column, header, table.spec.date_format, enum=False))
+            what = "its enumeration"
+        else:
+            fields.append(
+                {"name": header, "type": "string"}
+                | ({"constraints": {"required": True}} if column.required else {})
             )
+            what = f"its type ({_TYPES[column.type]})"
+        notes.append(
+            f"{name}: {header!r} holds words mentorstd maps to its own ({column.name}); "
+            f"the descriptor does not state {what}"
+        )
+    labels = table.header
+    if "" in labels or len(set(labels)) != len(labels):
+        notes.append(
+            f"{name}: the file has a blank or repeated column header, which Frictionless tools "
+            "report as an error; name every column once"
+        )
     schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
     resource = _resource(name, "", schema)
     if table.spec.delimiter not in (None, ","):
