@@ -22,7 +22,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,8 +291,8 @@ def _error_row(row: dict[str, Any], message: str) -> dict[str, Any]:
     return row
 
 
-def _assess_task(task: tuple[Any, ...]) -> dict[str, Any]:
-    return _assess_one(*task)
+def _assess_chunk(tasks: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    return [_assess_one(*task) for task in tasks]
 
 
 def _placeholder(path: Path, name: str, framework: str, result: str, why: str) -> dict[str, Any]:
@@ -473,13 +473,22 @@ def _run(
             initargs=(list(standards), threads),
         )
         try:
-            for row in pool.map(_assess_task, tasks, chunksize=chunk):
-                rows[row["bundle"]] = row
-                done += 1
+            futures = [
+                pool.submit(_assess_chunk, tasks[i : i + chunk])
+                for i in range(0, len(tasks), chunk)
+            ]
+            for future in as_completed(futures):
+                try:
+                    chunk_rows = future.result()
+                except BrokenProcessPool:
+                    # a worker died (killed, out of memory): the bundles of its chunk get
+                    # error rows; the chunks other workers finished keep theirs
+                    continue
+                for row in chunk_rows:
+                    rows[row["bundle"]] = row
+                done += len(chunk_rows)
                 if progress:
                     progress(done, len(tasks))
-        except BrokenProcessPool:
-            pass  # a worker died (killed, out of memory): its bundles get error rows
         except BaseException:
             _stop(pool)
             raise
