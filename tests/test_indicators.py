@@ -644,3 +644,18 @@ def test_the_plan_names_the_contact_schedule_the_run_used(catalog: mentorstd.Cat
         goals = mentorstd.build_plan(report, catalog).goals
         (goal,) = [g for g in goals if g.requirement == "eepm:B.5.1"]
         assert any(words in action for action in goal.actions), goal.actions
+
+
+def test_an_empty_matches_table_gives_no_values(
+    make_bundle: BundleFactory, catalog: mentorstd.Catalog
+) -> None:
+    # a header and no rows: every indicator on matches has nothing to count, so no value
+    path = make_bundle(tables={"matches": MATCHES[:0]}, period=PERIOD)
+    (path / "data" / "matches.csv").write_text(
+        "match_id,mentor_id,mentee_id,start_date,planned_end_date,end_date,closure_reason\n",
+        encoding="utf-8",
+    )
+    section = compute_indicators(MetricContext(mentorstd.load_bundle(path, catalog=catalog)))
+    values = {i.id: i.value for i in section.indicators}
+    assert values["rematched-mentees"] is None
+    assert values["retention-12m"] is None and values["premature-closure"] is None

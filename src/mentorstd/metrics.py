@@ -1165,6 +1165,8 @@ def rematches(ctx: MetricContext, params: Params) -> MetricResult:
     per = matches.group_by("mentee_id").agg(pl.len().alias("n"))
     several = per.filter(pl.col("n") > 1)
     mentors = matches.group_by("mentor_id").agg(pl.len().alias("n")).filter(pl.col("n") > 1)
+    if per.height == 0:
+        return MetricResult("rematches", params, denominator=0, note="no matches")
     return MetricResult(
         "rematches",
         params,
