@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 import mentorstd
 from mentorstd.batch import heat_map, run_batch, scan
 
-from .conftest import BundleFactory
+from .conftest import EXAMPLES, BundleFactory
 
 
 def _program(name: str) -> dict[str, Any]:
@@ -152,3 +153,23 @@ def test_an_output_folder_inside_dir_is_skipped_not_searched(programs: Path) -> 
     assert (out / "north.json").is_file()
     _, skipped = scan(programs, out)
     assert (out, "the output folder of this batch") in skipped
+
+
+def test_batch_cadence_picks_the_schedule_for_every_bundle(
+    cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = ("-F", "eepm", "--as-of", "2026-11-23", "--cadence", "bbbs")
+    result = cli("batch", str(EXAMPLES), "-o", str(out), "-j", "1", *args)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    rows = {
+        r["bundle"]: r for r in csv.DictReader(io.StringIO(out.joinpath("summary.csv").read_text()))
+    }
+    single = tmp_path / "riverside.json"
+    assert cli("validate", str(EXAMPLES / "riverside"), *args, "-o", str(single)).exit_code == 0
+    report = json.loads(single.read_text())
+    assert report["indicators"]["cadence"] == "bbbs"
+    completed = {i["id"]: i["value"] for i in report["indicators"]["indicators"]}
+    want = round(completed["contacts-completed"], 4)
+    assert float(rows["riverside"]["indicator-contacts-completed"]) == want
+    assert json.loads((out / "riverside.json").read_text())["indicators"]["cadence"] == "bbbs"

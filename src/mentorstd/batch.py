@@ -221,6 +221,7 @@ def _assess_one(
     as_of: str | None,
     allow_personal: bool,
     formats: Sequence[str],
+    cadence: str | None = None,
 ) -> dict[str, Any]:
     from .assessment import assess
     from .bundle import load_bundle
@@ -240,7 +241,7 @@ def _assess_one(
         bundle = load_bundle(path, catalog=_CATALOG, allow_personal_data=allow_personal)
         row["program"] = bundle.manifest.program.name
         day = dt.date.fromisoformat(as_of) if as_of else None
-        report = assess(bundle, framework, _CATALOG, as_of=day)
+        report = assess(bundle, framework, _CATALOG, as_of=day, cadence=cadence)
         for fmt in formats:
             text: str | bytes
             if fmt == "xlsx":
@@ -350,6 +351,7 @@ def run_batch(
     formats: Sequence[str] = ("json", "html"),
     progress: Callable[[int, int], None] | None = None,
     catalog: Catalog | None = None,
+    cadence: str | None = None,
 ) -> BatchResult:
     """Assess every bundle under ``root`` against ``framework``.
 
@@ -367,6 +369,8 @@ def run_batch(
         Extra standards folders, loaded in each worker.
     catalog : Catalog, optional
         The catalog of ``standards`` (titles for the index); loaded when not given.
+    cadence : {"eepm4", "bbbs"}, optional
+        The staff-contact schedule for every bundle (see :func:`mentorstd.assess`).
 
     Returns
     -------
@@ -390,6 +394,7 @@ def run_batch(
             as_of.isoformat() if as_of else None,
             allow_personal_data,
             tuple(formats),
+            cadence,
         )
         for b, n in zip(bundles, names, strict=True)
     ]

@@ -125,6 +125,26 @@ OutputOption = Annotated[
         help="Write to FILE (atomically) instead of the terminal; - is standard output.",
     ),
 ]
+
+
+class CadenceOpt(StrEnum):
+    """Named staff-contact schedules (mentorstd.metrics.CADENCE_PROFILES)."""
+
+    eepm4 = "eepm4"
+    bbbs = "bbbs"
+
+
+CadenceOption = Annotated[
+    CadenceOpt | None,
+    typer.Option(
+        "--cadence",
+        metavar="PROFILE",
+        help="Staff-contact schedule for every contact-cadence check and the "
+        "contact-completion indicator: eepm4 (2 contacts in month 1, then monthly) or bbbs "
+        "(a first contact within 14 days, monthly in year 1, quarterly after). Default: "
+        "each check's own rule (eepm4 for EEPM).",
+    ),
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default: today)."),
@@ -637,13 +657,6 @@ class ConfidenceOpt(StrEnum):
     high = "high"
 
 
-class CadenceOpt(StrEnum):
-    """Named staff-contact schedules (mentorstd.metrics.CADENCE_PROFILES)."""
-
-    eepm4 = "eepm4"
-    bbbs = "bbbs"
-
-
 def _parse_date(value: str | None, option: str) -> Any:
     if value is None:
         return None
@@ -705,17 +718,7 @@ def validate(
             help="Lowest confidence of crosswalk links used for projection: low, medium, high.",
         ),
     ] = ConfidenceOpt.medium,
-    cadence: Annotated[
-        CadenceOpt | None,
-        typer.Option(
-            "--cadence",
-            metavar="PROFILE",
-            help="Staff-contact schedule for every contact-cadence check and the "
-            "contact-completion indicator: eepm4 (2 contacts in month 1, then monthly) or bbbs "
-            "(a first contact within 14 days, monthly in year 1, quarterly after). Default: "
-            "each check's own rule (eepm4 for EEPM).",
-        ),
-    ] = None,
+    cadence: CadenceOption = None,
     allow_personal_data: AllowPersonalDataOption = False,
     standards: StandardsOption = None,
 ) -> None:
@@ -1190,6 +1193,7 @@ def batch(
         ),
     ] = None,
     as_of: AsOfOption = None,
+    cadence: CadenceOption = None,
     allow_personal_data: AllowPersonalDataOption = False,
     fail_on: Annotated[
         FailOn | None,
@@ -1251,6 +1255,7 @@ def batch(
             formats=formats,
             progress=tick,
             catalog=cat,
+            cadence=cadence.value if cadence is not None else None,
         )
     for row in result.rows:
         if row["result"] == "skipped":
