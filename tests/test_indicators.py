@@ -659,3 +659,21 @@ def test_an_empty_matches_table_gives_no_values(
     values = {i.id: i.value for i in section.indicators}
     assert values["rematched-mentees"] is None
     assert values["retention-12m"] is None and values["premature-closure"] is None
+
+
+def test_the_terminal_summary_lists_the_indicators(cli: Any, tmp_path: Path) -> None:
+    bundle = str(EXAMPLES / "riverside")
+    text = cli("validate", bundle, "-F", "eepm", "--as-of", "2026-11-23").stdout
+    out = tmp_path / "r.json"
+    assert (
+        cli("validate", bundle, "-F", "eepm", "--as-of", "2026-11-23", "-o", str(out)).exit_code
+        == 0
+    )
+    items = {i["id"]: i for i in json.loads(out.read_text())["indicators"]["indicators"]}
+    retention = items["retention-12m"]
+    want = (
+        f"{retention['value'] * 100:.1f}% ({retention['numerator']} of {retention['denominator']})"
+    )
+    assert "Program indicators (not statuses; contact schedule eepm4)" in text
+    assert f" 12-month match retention: {want}; goal >= 73.6%: meets" in text
+    assert "warning: 43 contact rows repeat" in " ".join(text.split())

@@ -811,6 +811,7 @@ def _print_report_summary(console: Console, report: Any) -> None:
             escape(first.message if first else ""),
         )
     console.print(table)
+    _print_indicators(console, report)
     if any(r.id_basis == "inferred" for r in report.results):
         from .render import INFERRED_LEGEND
 
@@ -824,6 +825,41 @@ def _print_report_summary(console: Console, report: Any) -> None:
             else "the crosswalk was not used."
         )
     )
+
+
+def _print_indicators(console: Console, report: Any) -> None:
+    """The program indicators in a line each: value, what it counts, and how it compares with
+    each benchmark (their sources are in the reports)."""
+    from rich.markup import escape
+
+    from .render import format_indicator
+    from .report._indicators import counts_text
+
+    section = report.indicators
+    if section is None:
+        return
+    console.print(
+        f"[bold]Program indicators[/bold] (not statuses; contact schedule {section.cadence})"
+    )
+    for item in section.indicators:
+        if item.value is None:
+            value = "n/a"
+        else:
+            value = format_indicator(item.value, item.unit)
+            if item.metric == "closure-initiators":
+                value = f"mentor {value}"
+        counted = counts_text(item)
+        line = f" {escape(item.title)}: {value}" + (f" ({counted})" if counted else "")
+        compared = [
+            f"{b.kind} {b.operator or '~'} {format_indicator(b.value, item.unit)}: {b.comparison}"
+            for b in item.benchmarks
+            if b.value is not None and b.comparison and item.value is not None
+        ]
+        if compared:
+            line += "; " + "; ".join(compared)
+        console.print(line)
+    for warning in section.warnings:
+        console.print(f" [yellow]warning:[/] {escape(warning.message)}")
 
 
 # -- crosswalk -------------------------------------------------------------------------------
