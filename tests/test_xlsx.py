@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 
 import mentorstd
 from mentorstd.report.xlsx import write_workbook
@@ -135,3 +136,21 @@ def test_report_xlsx_matches_the_library(catalog: mentorstd.Catalog) -> None:
     expected = report_rows(report)
     assert back["findings"].to_list() == [r["findings"] for r in expected]
     assert back["via"].to_list() == [r["via"] for r in expected]
+
+
+def test_report_xlsx_has_the_indicators(catalog: mentorstd.Catalog) -> None:
+    from mentorstd.report.xlsx import report_xlsx
+
+    report = mentorstd.assess(
+        mentorstd.load_bundle(EXAMPLES / "riverside", catalog=catalog), "eepm", catalog
+    )
+    assert report.indicators is not None
+    back = pl.read_excel(io.BytesIO(report_xlsx(report)), sheet_name="Indicators")
+    items = report.indicators.indicators
+    assert back["id"].to_list() == [i.id for i in items]
+    for got, item in zip(back["value"].to_list(), items, strict=True):  # Excel keeps 15 digits
+        assert got == (None if item.value is None else pytest.approx(item.value, rel=1e-12))
+    assert back["denominator"].to_list() == [i.denominator for i in items]
+    retention = back.row(0, named=True)
+    assert retention["benchmarks"].startswith("goal >= 73.6%: meets (BBBS goal")
+    assert retention["ids"].split() == items[0].ids

@@ -93,7 +93,8 @@ _REPORT_COLUMNS = [
 
 def report_xlsx(report: Report) -> bytes:
     """The report as a workbook: Results (one row per requirement), Summary (statuses per
-    basis) and About (what was assessed, and how)."""
+    basis), Indicators (the program indicators, one row each, with their benchmarks) and
+    About (what was assessed, and how)."""
     results = _strings(report_rows(report), _REPORT_COLUMNS).with_columns(
         pl.col("failing_count").cast(pl.Int64)
     )
@@ -119,7 +120,48 @@ def report_xlsx(report: Report) -> bytes:
             *(("status rule", rule) for rule in report.status_rules),
         ]
     )
-    return write_workbook([("Results", results), ("Summary", summary), ("About", about)])
+    sheets = [("Results", results), ("Summary", summary)]
+    if report.indicators is not None:
+        sheets.append(("Indicators", _indicators(report)))
+    return write_workbook([*sheets, ("About", about)])
+
+
+_INDICATOR_COLUMNS = {
+    "id": pl.String,
+    "title": pl.String,
+    "value": pl.Float64,
+    "unit": pl.String,
+    "numerator": pl.Int64,
+    "denominator": pl.Int64,
+    "benchmarks": pl.String,
+    "note": pl.String,
+    "ids": pl.String,
+    "definition": pl.String,
+}
+
+
+def _indicators(report: Report) -> pl.DataFrame:
+    """One row per program indicator: its value (a share as 0-1), what it counts, how it
+    compares with each benchmark (with the source), and the ids it concerns."""
+    from ._indicators import benchmark_text
+
+    assert report.indicators is not None
+    rows = [
+        {
+            "id": item.id,
+            "title": item.title,
+            "value": item.value,
+            "unit": item.unit,
+            "numerator": item.numerator,
+            "denominator": item.denominator,
+            "benchmarks": "; ".join(benchmark_text(b, item.unit) for b in item.benchmarks),
+            "note": item.note or "",
+            "ids": " ".join(item.ids),
+            "definition": item.definition,
+        }
+        for item in report.indicators.indicators
+    ]
+    return pl.DataFrame(rows, schema=_INDICATOR_COLUMNS, orient="row")
 
 
 def _about(pairs: list[tuple[str, str]]) -> pl.DataFrame:
