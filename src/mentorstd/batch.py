@@ -429,10 +429,13 @@ def run_batch(
         )
 
     _clear_previous(out, names, formats)
-    finish({}, "pending", "not assessed yet: the batch is running, or was stopped")
     rows: dict[str, dict[str, Any]] = {}
+
+    def pending() -> None:  # while the workers start: they take a second to import
+        finish({}, "pending", "not assessed yet: the batch is running, or was stopped")
+
     try:
-        _run(tasks, jobs, standards, rows, progress)
+        _run(tasks, jobs, standards, rows, progress, pending)
     except BaseException:
         # Ctrl-C, SIGTERM or a failure outside any one bundle: say what was done, then stop
         finish(rows, "interrupted", "not assessed: the batch was interrupted")
@@ -446,8 +449,10 @@ def _run(
     standards: Sequence[str],
     rows: dict[str, dict[str, Any]],
     progress: Callable[[int, int], None] | None,
+    started: Callable[[], None],
 ) -> None:
-    """Assess ``tasks``, adding each row to ``rows`` as it arrives."""
+    """Assess ``tasks``, adding each row to ``rows`` as it arrives; ``started`` is called
+    once the work is handed out, before any row arrives."""
     done = 0
     if jobs <= 1:
         # in this process: the worker set-up must not outlive the batch
@@ -457,6 +462,7 @@ def _run(
             os.environ.pop("MENTORSTD_JOBS", None)
         else:
             os.environ["MENTORSTD_JOBS"] = saved
+        started()
         for task in tasks:
             rows[task[1]] = _assess_one(*task)
             done += 1
@@ -482,6 +488,7 @@ def _run(
                 pool.submit(_assess_chunk, tasks[i : i + chunk])
                 for i in range(0, len(tasks), chunk)
             ]
+            started()
             for future in as_completed(futures):
                 try:
                     chunk_rows = future.result()
