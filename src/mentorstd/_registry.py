@@ -68,6 +68,9 @@ _MATCH_READS = (
     "matches.planned_end_date",
     "matches.end_date",
 )
+_COHORT = ParamSpec(
+    "cohort", "Cohorts by start 'year' or 'quarter'.", ("year", "quarter"), default="year"
+)
 
 METRIC_SPECS: dict[str, MetricSpec] = {
     spec.name: spec
@@ -309,12 +312,7 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             entity="match",
             params=(
                 ParamSpec("months", "The anniversary, in months.", default=12),
-                ParamSpec(
-                    "cohort",
-                    "Cohorts by start 'year' or 'quarter'.",
-                    ("year", "quarter"),
-                    default="year",
-                ),
+                _COHORT,
             ),
         ),
         MetricSpec(
@@ -403,14 +401,7 @@ METRIC_SPECS: dict[str, MetricSpec] = {
             "period end are censored there.",
             ("matches.start_date", "matches.end_date"),
             entity="match",
-            params=(
-                ParamSpec(
-                    "cohort",
-                    "Cohorts by start 'year' or 'quarter'.",
-                    ("year", "quarter"),
-                    default="year",
-                ),
-            ),
+            params=(_COHORT,),
         ),
         MetricSpec(
             "closure-reasons",
