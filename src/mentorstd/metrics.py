@@ -416,9 +416,18 @@ def _sorted_ids(ids: pl.Series) -> tuple[str, ...]:
 
 
 def _rate(
-    name: str, params: Params, scope: pl.DataFrame, good: pl.Expr, id_column: str, empty: str
+    name: str,
+    params: Params,
+    scope: pl.DataFrame,
+    good: pl.Expr,
+    id_column: str,
+    empty: str,
+    *,
+    counted_fail: bool = False,
 ) -> MetricResult:
-    """The share of ``scope``'s rows where ``good`` holds; the ids of the others fail."""
+    """The share of ``scope``'s rows where ``good`` holds; the ids of the others fail. With
+    ``counted_fail`` (a rate of something bad, such as early closure) the rows counted are
+    the ones whose ids fail."""
     total = scope.height
     if total == 0:
         return MetricResult(name, params, numerator=0, denominator=0, note=empty)
@@ -430,7 +439,7 @@ def _rate(
         value=n_good / total,
         numerator=n_good,
         denominator=total,
-        failing=_sorted_ids(scope.get_column(id_column).filter(~ok)),
+        failing=_sorted_ids(scope.get_column(id_column).filter(ok if counted_fail else ~ok)),
     )
 
 
@@ -1056,30 +1065,21 @@ def premature_closure_rate(ctx: MetricContext, params: Params) -> MetricResult:
     matches = ctx.frame("matches").with_columns(planned=planned)
     scope = matches.filter(ctx.ended() | (pl.col("planned") <= ctx.period_end))
     early = _closed_before(ctx, pl.col("planned"))
-    if scope.height == 0:
-        return MetricResult(
-            "premature-closure-rate",
-            params,
-            numerator=0,
-            denominator=0,
-            note="no match has ended or passed its planned end",
-        )
-    bad = scope.select(early).to_series()
-    n_bad = int(bad.sum())
-    no_plan = int(scope["planned_end_date"].null_count())
-    note = (
-        f"{no_plan} matches without a planned_end_date are judged against {fallback}."
-        if no_plan
-        else None
-    )
-    return MetricResult(
+    result = _rate(
         "premature-closure-rate",
         params,
-        value=n_bad / scope.height,
-        numerator=n_bad,
-        denominator=scope.height,
-        failing=_sorted_ids(scope["match_id"].filter(bad)),
-        note=note,
+        scope,
+        early,
+        "match_id",
+        "no match has ended or passed its planned end",
+        counted_fail=True,
+    )
+    no_plan = int(scope["planned_end_date"].null_count())
+    if not no_plan:
+        return result
+    return replace(
+        result,
+        note=f"{no_plan} matches without a planned_end_date are judged against {fallback}.",
     )
 
 
@@ -1090,27 +1090,22 @@ def early_closure_rate(ctx: MetricContext, params: Params) -> MetricResult:
     months = int(params["months"])
     matches = ctx.frame("matches").with_columns(mark=_anniversary(months))
     scope = matches.filter(pl.col("mark") <= ctx.period_end)
-    if scope.height == 0:
-        return MetricResult(
-            "early-closure-rate",
-            params,
-            numerator=0,
-            denominator=0,
-            note=f"no match had {months} months behind it by the period end",
-        )
-    bad = scope.select(_closed_before(ctx, pl.col("mark"))).to_series()
-    n_bad = int(bad.sum())
-    closed = int(matches.select(ctx.ended().sum()).item())
-    closed_early = int(matches.select(_closed_before(ctx, pl.col("mark")).sum()).item())
-    return MetricResult(
+    early = _closed_before(ctx, pl.col("mark"))
+    result = _rate(
         "early-closure-rate",
         params,
-        value=n_bad / scope.height,
-        numerator=n_bad,
-        denominator=scope.height,
-        failing=_sorted_ids(scope["match_id"].filter(bad)),
-        details={"closed": closed, "closed_early": closed_early},
+        scope,
+        early,
+        "match_id",
+        f"no match had {months} months behind it by the period end",
+        counted_fail=True,
     )
+    if scope.height == 0:
+        return result
+    closed, closed_early = matches.select(
+        ctx.ended().sum().alias("closed"), early.sum().alias("early")
+    ).row(0)
+    return replace(result, details={"closed": int(closed), "closed_early": int(closed_early)})
 
 
 @metric("median-match-length")
