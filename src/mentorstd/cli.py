@@ -832,8 +832,7 @@ def _print_indicators(console: Console, report: Any) -> None:
     each benchmark (their sources are in the reports)."""
     from rich.markup import escape
 
-    from .render import format_indicator
-    from .report._indicators import counts_text
+    from .report._indicators import benchmark_head, counts_text, value_text
 
     section = report.indicators
     if section is None:
@@ -842,16 +841,11 @@ def _print_indicators(console: Console, report: Any) -> None:
         f"[bold]Program indicators[/bold] (not statuses; contact schedule {section.cadence})"
     )
     for item in section.indicators:
-        if item.value is None:
-            value = "n/a"
-        else:
-            value = format_indicator(item.value, item.unit)
-            if item.metric == "closure-initiators":
-                value = f"mentor {value}"
+        value = "n/a" if item.value is None else value_text(item)  # the reports give why
         counted = counts_text(item)
         line = f" {escape(item.title)}: {value}" + (f" ({counted})" if counted else "")
         compared = [
-            f"{b.kind} {b.operator or '~'} {format_indicator(b.value, item.unit)}: {b.comparison}"
+            benchmark_head(b, item.unit)
             for b in item.benchmarks
             if b.value is not None and b.comparison and item.value is not None
         ]

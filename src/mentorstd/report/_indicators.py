@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from ..indicators import Benchmark, Indicator, IndicatorsSection
 
 __all__ = [
+    "benchmark_head",
     "benchmark_text",
     "breakdown_text",
     "counts_text",
@@ -25,14 +26,18 @@ TABLE_STEP = 3
 _COLOURS = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457", "#5d4037")
 
 
-def benchmark_text(bench: Benchmark, unit: str) -> str:
-    """``goal >= 73.6% (BBBS ..., 2018): meets``."""
+def benchmark_head(bench: Benchmark, unit: str) -> str:
+    """``goal >= 73.6%: meets``: the benchmark and how the value compares, without its source."""
     head: str = bench.kind
     if bench.value is not None:
         head += f" {bench.operator or '~'} {format_indicator(bench.value, unit)}"
+    return head + (f": {bench.comparison}" if bench.comparison else "")
+
+
+def benchmark_text(bench: Benchmark, unit: str) -> str:
+    """``goal >= 73.6%: meets (BBBS ..., 2018)``."""
     year = f", {bench.year}" if bench.year else ""
-    tail = f": {bench.comparison}" if bench.comparison else ""
-    return f"{head}{tail} ({bench.figure} {bench.source.strip()}{year})"
+    return f"{benchmark_head(bench, unit)} ({bench.figure} {bench.source.strip()}{year})"
 
 
 def value_text(item: Indicator) -> str:
