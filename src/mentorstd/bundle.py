@@ -21,7 +21,7 @@ import difflib
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Literal, get_args
@@ -658,16 +658,21 @@ def _check_nqms(
             )
 
 
+def _reference_targets(name: str) -> Iterator[tuple[str, str, str]]:
+    """Each referencing column of table ``name``, with the table and column it refers to."""
+    for column in TABLES[name]:
+        if column.references is not None:
+            target, _, target_column = column.references.partition(".")
+            yield column.name, target, target_column
+
+
 def _references(name: str, tables: dict[str, Table]) -> dict[str, Known]:
     """The values each referencing column of table ``name`` may hold, and their file."""
     out: dict[str, Known] = {}
-    for column in TABLES[name]:
-        if column.references is None:
-            continue
-        target, _, target_column = column.references.partition(".")
+    for column, target, target_column in _reference_targets(name):
         table = tables.get(target)
         if table is not None:
-            out[column.name] = (table[target_column], table.file)
+            out[column] = (table[target_column], table.file)
     return out
 
 
@@ -817,14 +822,8 @@ def _load_tables(
             _collect(found, err)
             continue
         notes.extend(tables[name].notes)
-        for column in TABLES[name]:  # a reference that could not be checked is said
-            target = (column.references or "").partition(".")[0]
-            if (
-                target
-                and target in specs
-                and target not in tables
-                and tables[name].has(column.name)
-            ):
+        for column, target, _ in _reference_targets(name):  # unchecked references are said
+            if target in specs and target not in tables and tables[name].has(column):
                 found.append(
                     Problem(
                         f"not checked against {specs[target].display}, which has problems "
@@ -832,7 +831,7 @@ def _load_tables(
                         spec.display,
                         None,
                         None,
-                        column.name,
+                        column,
                     )
                 )
     return tables
