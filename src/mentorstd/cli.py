@@ -9,10 +9,13 @@ Output formats follow one rule for every command (:func:`mentorstd._formats.choo
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib
 import inspect
 import json
 import sys
+import threading
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -263,6 +266,25 @@ def _catalog(extra: list[Path] | None = None) -> Catalog:
     for note in catalog.notes:
         sys.stderr.write(f"mentorstd: note: {note}\n")
     return catalog
+
+
+def _import_aside(module: str) -> threading.Thread:
+    """Start importing ``module`` on a thread of its own and return the thread (join it before
+    using the module).
+
+    Importing runs Python code, holding the GIL; reading a bundle's tables spends most of its
+    time in polars, which releases it. Started before a bundle is read, the import is mostly
+    done by the time the tables are. Should it fail, the import in the main thread raises the
+    error again, where it is handled as usual.
+    """
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    thread = threading.Thread(target=run, name=f"import {module}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _choose(
@@ -724,14 +746,17 @@ def validate(
 ) -> None:
     """Assess an evidence bundle against a framework and report each requirement's status,
     what it rests on, what to fix first, and the program indicators."""
-    from .assessment import assess
     from .bundle import load_bundle
 
     chosen = _choose(fmt, output, _REPORT_FORMATS, "validate")
     day = _parse_date(as_of, "--as-of")
     cat = _catalog(standards)
     cat.framework(framework)
+    engine = _import_aside("mentorstd.assessment")
     loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
+    engine.join()
+    from .assessment import assess
+
     print_notes(loaded.warnings)
     report = assess(
         loaded,

@@ -1237,7 +1237,7 @@ def read_table(
     name: str,
     *,
     display: str | None = None,
-    references: dict[str, Known] | None = None,
+    references: dict[str, Known] | Callable[[], dict[str, Known]] | None = None,
     personal_column: Callable[[str], bool] | None = None,
     privacy_help: str | None = None,
     max_bytes: int | None = None,
@@ -1254,9 +1254,11 @@ def read_table(
         The table's name in :data:`TABLES`, or ``practices`` (the self-assessment sheet).
     display : str, optional
         How the file is named in messages (default: ``path``).
-    references : dict, optional
+    references : dict or callable, optional
         For a referencing column (``Column.references``), the values it may hold and the file
-        they come from; without it such a column is checked as ids only.
+        they come from; without it such a column is checked as ids only. A callable is called
+        once the file is parsed, just before its cells are checked: a caller may read this file
+        while the referenced table is still being read.
     personal_column : callable, optional
         Says whether an unknown column name looks like personal data (the privacy guard).
     privacy_help : str, optional
@@ -1285,8 +1287,9 @@ def read_table(
         )
         sha256 = digest.result().hexdigest()
         del raw, digest  # the file's bytes are not needed any more: free them before checking
+        known = references() if callable(references) else references
         typed, distinct, referenced, mapped = _validate_columns(
-            frame, columns, index, problems, references or {}, quoted=quoted, tspec=tspec
+            frame, columns, index, problems, known or {}, quoted=quoted, tspec=tspec
         )
         del frame
         if name == "matches" and not problems.items:
