@@ -56,4 +56,32 @@ def main() -> None:
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from .cli import main as cli_main
 
-    cli_main()
+    try:
+        cli_main()
+    except SystemExit as done:
+        _leave(done.code)
+    _leave(0)
+
+
+def _leave(code: object) -> None:
+    """End the process with ``code`` (as ``sys.exit`` takes it) once stdout and stderr are
+    flushed, skipping the interpreter's teardown.
+
+    Every output is complete by now (files are written atomically and closed), and no exit
+    handler of this program is pending. The teardown would free every frame, module and
+    buffer one by one: after a 100,000-match bundle that is about a quarter of a second, which
+    the operating system does at once when the process ends.
+    """
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): the message goes to stderr, the status is 1
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken stream: nothing more can be said
+            status = status or 120  # what Python itself returns when the final flush fails
+    os._exit(status)
