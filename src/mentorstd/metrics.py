@@ -213,10 +213,9 @@ class MetricContext:
         self._results: dict[tuple[str, tuple[tuple[str, Any], ...]], MetricResult] = {}
         self._people: dict[str, pl.DataFrame] = {}
         self._match_months: pl.DataFrame | None = None
-        self._contact_keys: pl.Series | None = None
-        self._repeated: pl.DataFrame | None = None  # keys entered more than once: value, len
-        self._cadences: dict[tuple[CadenceProfile, str], pl.DataFrame] = {}
-        self._contacts: tuple[pl.DataFrame, int] | None = None
+        self._contact_runs: pl.DataFrame | None = None
+        self._cadences: dict[CadenceProfile, pl.DataFrame] = {}
+        self._contacts: pl.DataFrame | None = None
         self._contact_counts: pl.DataFrame | None = None
 
     def table(self, name: str) -> Table | None:
@@ -273,10 +272,16 @@ class MetricContext:
             )
         return self._match_months
 
-    def contact_keys(self) -> pl.Series:
-        """One integer per contact row packing its match row, person and day (equal keys are
-        the same contact entered twice)."""
-        if self._contact_keys is None:
+    def contact_runs(self) -> pl.DataFrame:
+        """Each distinct staff contact as one integer packing its match row, person (a code of
+        :data:`_PARTIES`) and day (``value``, ascending: by row, person and day), and how many
+        rows of the table recorded it (``len``).
+
+        A contact entered twice (same match, day and person) is one contact: the cadence rules
+        count distinct days, so a double-entered call cannot make up the two contacts of a
+        first month.
+        """
+        if self._contact_runs is None:
             table = self.bundle.table("contacts")
             assert table is not None
             # the loader resolved each contact's match_id to its row of matches
@@ -284,78 +289,96 @@ class MetricContext:
             party = pl.col("with").replace_strict(_PARTIES, return_dtype=pl.Int64)
             day = pl.col("date").cast(pl.Int64) + _DAY_SHIFT  # 1900-2100: 6,201 to 80,614
             key = (pl.col("row") * len(_PARTIES) + party) * _DAY_SPAN + day
-            self._contact_keys = (
-                table.frame.select("date", "with")
-                .with_columns(row=rows)
-                .select(key.alias("key"))
-                .get_column("key")
-            )
-        return self._contact_keys
-
-    def contacts(self) -> tuple[pl.DataFrame, int]:
-        """Staff contacts once per match ``row``, person (``with``, as a code of
-        :data:`_PARTIES`) and ``date``, with the ``start_date`` of their match; and how many
-        rows of the table repeated a contact already counted (same match, day and person).
-
-        A contact entered twice is one contact: the cadence rules count distinct days, so a
-        double-entered call cannot make up the two contacts of a first month.
-        """
-        if self._contacts is None:
-            keys = self.contact_keys()
             # sorted, a contact entered n times is one run of n equal keys
-            runs = keys.sort().rle().struct.unnest()
-            self._repeated = runs.filter(pl.col("len") > 1)
-            code = pl.col("key")
-            frame = (
-                runs.select(key="value")
-                .select(
-                    row=code // (_DAY_SPAN * len(_PARTIES)),
-                    with_=(code // _DAY_SPAN) % len(_PARTIES),
-                    date=(code % _DAY_SPAN - _DAY_SHIFT).cast(pl.Int32).cast(pl.Date),
-                )
-                .rename({"with_": "with"})
+            self._contact_runs = (
+                table.frame.lazy()
+                .select("date", "with")
+                .with_columns(row=rows)
+                .select(key.sort().rle().alias("runs"))
+                .unnest("runs")
+                .collect()
             )
-            frame = frame.with_columns(
+        return self._contact_runs
+
+    def duplicate_rows(self) -> int:
+        """Rows of the contacts table repeating a contact already recorded (same match, day
+        and person)."""
+        table = self.bundle.table("contacts")
+        assert table is not None
+        return table.n_rows - self.contact_runs().height
+
+    def repeated_contacts(self) -> pl.DataFrame:
+        """The contacts of :meth:`contact_runs` recorded more than once (``value``) and how
+        many times (``len``)."""
+        return self.contact_runs().filter(pl.col("len") > 1)
+
+    def contacts(self) -> pl.DataFrame:
+        """Staff contacts once per match ``row``, person (``with``, as a code of
+        :data:`_PARTIES`) and ``date``, with the ``start_date`` of their match, sorted by row,
+        person and date (see :meth:`contact_runs`)."""
+        if self._contacts is None:
+            code = pl.col("value")
+            frame = self.contact_runs().select(
+                row=code // (_DAY_SPAN * len(_PARTIES)),
+                with_=(code // _DAY_SPAN) % len(_PARTIES),
+                date=(code % _DAY_SPAN - _DAY_SHIFT).cast(pl.Int32).cast(pl.Date),
+            )
+            self._contacts = frame.rename({"with_": "with"}).with_columns(
                 start_date=self.frame("matches")
                 .get_column("start_date")
                 .gather(frame.get_column("row"))
             )
-            self._contacts = (frame, keys.len() - runs.height)
         return self._contacts
 
-    def repeated_contacts(self) -> pl.DataFrame:
-        """The keys of :meth:`contact_keys` found more than once (``value``) and how many
-        times (``len``)."""
-        self.contacts()
-        assert self._repeated is not None
-        return self._repeated
-
     def contact_counts(self) -> pl.DataFrame:
-        """Staff contacts (distinct days, see :meth:`contacts`) counted per match ``row``,
+        """Staff contacts (distinct days, see :meth:`contact_runs`) counted per match ``row``,
         person contacted (``with``) and ``month`` of the match (0 for the first): one row per
         combination that has contacts (``n``), sorted by row, person and month."""
         if self._contact_counts is None:
             matches = self.match_months()
-            contacts = _with_calendar(self.contacts()[0], "date", "day")
-            start = matches.select("start_ym", "start_dom")
-            contacts = contacts.with_columns(
-                start_ym=start["start_ym"].gather(contacts["row"]),
-                start_dom=start["start_dom"].gather(contacts["row"]),
-            )
-            # one integer per (row, person, month); the contacts come sorted by row, person
-            # and day (see contacts()), and the month never falls as the day grows, so equal
-            # keys are already runs to count
-            key = (pl.col("row") * len(_PARTIES) + pl.col("with")) * _MONTH_SPAN + (
+            calendar = _shared_calendar()  # the loader keeps every date within it
+            low = _CALENDAR_SPAN[0].toordinal() - _EPOCH_ORDINAL
+            code = pl.col("value")
+            offset, row = pl.col("offset"), pl.col("row")
+            # one integer per (row, person, month); the runs come sorted by row, person and
+            # day, and the month never falls as the day grows, so equal keys are already runs
+            # to count
+            key = (row * len(_PARTIES) + pl.col("with")) * _MONTH_SPAN + (
                 _months("start", "day") + _MONTH_SPAN // 2
             )
-            runs = contacts.select(key.rle().alias("runs")).unnest("runs")
             value = pl.col("value")
-            self._contact_counts = runs.select(
-                row=value // (_MONTH_SPAN * len(_PARTIES)),
-                with_=(value // _MONTH_SPAN) % len(_PARTIES),
-                month=value % _MONTH_SPAN - _MONTH_SPAN // 2,
-                n=pl.col("len"),
-            ).rename({"with_": "with"})
+            self._contact_counts = (
+                self.contact_runs()
+                .lazy()
+                .select(
+                    row=code // (_DAY_SPAN * len(_PARTIES)),
+                    with_=(code // _DAY_SPAN) % len(_PARTIES),
+                    offset=code % _DAY_SPAN - _DAY_SHIFT - low,
+                )
+                .rename({"with_": "with"})
+                .with_columns(
+                    *(
+                        pl.lit(calendar.get_column(part)).gather(offset).alias(f"day_{part}")
+                        for part in ("ym", "dom", "dim")
+                    ),
+                    *(
+                        pl.lit(matches.get_column(f"start_{part}"))
+                        .gather(row)
+                        .alias(f"start_{part}")
+                        for part in ("ym", "dom")
+                    ),
+                )
+                .select(key.rle().alias("runs"))
+                .unnest("runs")
+                .select(
+                    row=value // (_MONTH_SPAN * len(_PARTIES)),
+                    with_=(value // _MONTH_SPAN) % len(_PARTIES),
+                    month=value % _MONTH_SPAN - _MONTH_SPAN // 2,
+                    n=pl.col("len"),
+                )
+                .rename({"with_": "with"})
+                .collect()
+            )
         return self._contact_counts
 
     def result(self, name: str, params: Params) -> MetricResult:
@@ -746,21 +769,25 @@ def cadence_profile(ctx: MetricContext, params: Params) -> CadenceProfile:
 def _cadence(ctx: MetricContext, profile: CadenceProfile, party: str) -> pl.DataFrame:
     """Per match row with at least one judged period: ``match_id``, periods judged
     (``slots``) and met (``met``), contacts due (``required``) and made, up to what each
-    period needs (``completed``); computed once per context, schedule and person."""
-    key = (profile, party)
-    if key not in ctx._cadences:
-        ctx._cadences[key] = _compute_cadence(ctx, profile, party)
-    return ctx._cadences[key]
+    period needs (``completed``), for the contacts with ``party``."""
+    if profile not in ctx._cadences:
+        ctx._cadences[profile] = _compute_cadence(ctx, profile)
+    return ctx._cadences[profile].filter(pl.col("with") == _PARTIES[party]).drop("with")
 
 
-def _compute_cadence(ctx: MetricContext, profile: CadenceProfile, party: str) -> pl.DataFrame:
+def _compute_cadence(ctx: MetricContext, profile: CadenceProfile) -> pl.DataFrame:
+    """:func:`_cadence` of every person at once (``with``, a code of :data:`_PARTIES`),
+    computed once per context and schedule: the people's rows in :data:`_PARTIES` order, each
+    in match order."""
     matches = ctx.match_months()
-    code = _PARTIES[party]
     judged, month, n = pl.col("judged"), pl.col("month"), pl.col("n")
     monthly = profile.monthly_months or _EVERY_MONTH
     every = profile.later_every
-    counts = ctx.contact_counts().filter(pl.col("with") == code)
-    counts = counts.with_columns(judged=matches["judged"].gather(counts["row"]))
+    counts = (
+        ctx.contact_counts()
+        .lazy()
+        .with_columns(judged=pl.lit(matches.get_column("judged")).gather(pl.col("row")))
+    )
     # periods after the first: months 2..monthly one by one, then blocks of `every` months;
     # a period is judged when its last month is whole
     slot = pl.when(month < monthly).then(month).otherwise(monthly + (month - monthly) // every)
@@ -769,8 +796,8 @@ def _compute_cadence(ctx: MetricContext, profile: CadenceProfile, party: str) ->
     )
     later = counts.filter((month >= 1) & (slot_end <= judged)).with_columns(slot=slot)
     if every > 1 and profile.monthly_months is not None:
-        later = later.group_by("row", "slot").agg(n.sum())
-    later = later.group_by("row").agg(
+        later = later.group_by("row", "with", "slot").agg(n.sum())
+    later = later.group_by("row", "with").agg(
         met_later=(n >= profile.later_min).sum().cast(pl.Int64),
         done_later=n.clip(upper_bound=profile.later_min).sum().cast(pl.Int64),
     )
@@ -782,40 +809,49 @@ def _compute_cadence(ctx: MetricContext, profile: CadenceProfile, party: str) ->
         first_judged = judged >= 1
         first = counts.filter(month == 0).select(
             "row",
+            "with",
             met_first=(n >= profile.first_month_min).cast(pl.Int64),
             done_first=n.clip(upper_bound=profile.first_month_min).cast(pl.Int64),
         )
     else:
         first_due = 1
         first_judged = pl.col("observed") > profile.first_window_days
-        contacts = ctx.contacts()[0]
         days = (pl.col("date") - pl.col("start_date")).dt.total_days()
         first = (
-            contacts.filter(
-                (pl.col("with") == code) & (days >= 0) & (days <= profile.first_window_days)
-            )
-            .select("row")
+            ctx.contacts()
+            .lazy()
+            .filter((days >= 0) & (days <= profile.first_window_days))
+            .select("row", "with")
             .unique()
             .with_columns(met_first=pl.lit(1, pl.Int64), done_first=pl.lit(1, pl.Int64))
         )
-    row = pl.col("row").cast(pl.Int64)
+    keys = [pl.col("row").cast(pl.Int64), pl.col("with").cast(pl.Int64)]
+    people = pl.concat(
+        matches.lazy().with_columns(pl.lit(code, pl.Int64).alias("with"))
+        for code in _PARTIES.values()
+    )
     out = (
-        matches.with_columns(row, first_judged=first_judged.cast(pl.Int64), n_later=n_later)
-        .join(first.with_columns(row), on="row", how="left", maintain_order="left")
-        .join(later.with_columns(row), on="row", how="left", maintain_order="left")
+        people.with_columns(*keys, first_judged=first_judged.cast(pl.Int64), n_later=n_later)
+        .join(first.with_columns(keys), on=["row", "with"], how="left", maintain_order="left")
+        .join(later.with_columns(keys), on=["row", "with"], how="left", maintain_order="left")
     )
     fj = pl.col("first_judged")
-    return out.select(
-        "match_id",
-        slots=fj + pl.col("n_later"),
-        met=fj * pl.col("met_first").fill_null(0) + pl.col("met_later").fill_null(0),
-        required=fj * first_due + pl.col("n_later") * profile.later_min,
-        completed=fj * pl.col("done_first").fill_null(0) + pl.col("done_later").fill_null(0),
-    ).filter(pl.col("slots") > 0)
+    return (
+        out.select(
+            "with",
+            "match_id",
+            slots=fj + pl.col("n_later"),
+            met=fj * pl.col("met_first").fill_null(0) + pl.col("met_later").fill_null(0),
+            required=fj * first_due + pl.col("n_later") * profile.later_min,
+            completed=fj * pl.col("done_first").fill_null(0) + pl.col("done_later").fill_null(0),
+        )
+        .filter(pl.col("slots") > 0)
+        .collect()
+    )
 
 
 def _duplicates_note(ctx: MetricContext) -> str | None:
-    duplicates = ctx.contacts()[1]
+    duplicates = ctx.duplicate_rows()
     if not duplicates:
         return None
     rows = "row" if duplicates == 1 else "rows"
@@ -892,7 +928,7 @@ def duplicate_contacts(ctx: MetricContext, params: Params) -> MetricResult:
     cadence metrics); the matches they belong to."""
     table = ctx.bundle.table("contacts")
     assert table is not None
-    _, extra = ctx.contacts()
+    extra = ctx.duplicate_rows()
     total = table.n_rows
     if total == 0:
         return MetricResult("duplicate-contacts", params, note="no contact rows")
