@@ -4,8 +4,8 @@
     python benchmarks/run.py --smoke      # every case at tiny size (seconds; used by a test)
     python benchmarks/run.py --only assess-100000,cli-frameworks   # case name prefixes
 
-Peers, measured in the same run on the same files, each in fresh processes (three runs; the
-median counts, and the spread is printed):
+Peers, measured in the same run on the same files, each in fresh processes (three runs,
+interleaved with ours; the median counts, and the spread is printed):
 
 * assessment (``mentorstd validate BUNDLE -F eepm``, JSON report): reading every table with a
   bare ``polars.read_csv``, and a plain polars script that computes the same metrics
@@ -76,8 +76,18 @@ def _run(command: list[str]) -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
-def _spread(command: list[str], repeat: int = 3) -> dict[str, float]:
-    runs = [_run(command) for _ in range(repeat)]
+def _spreads(commands: dict[str, list[str]], repeat: int = 3) -> dict[str, dict[str, float]]:
+    """Median, fastest and slowest wall time and peak memory of each command, the runs
+    interleaved (a, b, c, a, b, c ...) so that a change in the machine's speed during the run
+    weighs on each alike."""
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, command in commands.items():
+            runs[name].append(_run(command))
+    return {name: _summary(found) for name, found in runs.items()}
+
+
+def _summary(runs: list[tuple[float, float]]) -> dict[str, float]:
     seconds = sorted(r[0] for r in runs)
     return {
         "median": statistics.median(seconds),
@@ -127,23 +137,15 @@ def case_assess(size: int, work: Path, *, variant: str = "") -> dict[str, object
         folder = _variant(folder, work / f"bundle-{size}-{variant}", variant)
     tables = [str(p) for p in sorted((folder / "data").glob("*.csv"))]
     report = work / "report.json"
-    ours = _spread(
-        [
-            PY,
-            "-m",
-            "mentorstd",
-            "validate",
-            str(folder),
-            "-F",
-            "eepm",
-            "--format",
-            "json",
-            "-o",
-            str(report),
-        ]
+    validate = [PY, "-m", "mentorstd", "validate", str(folder), "-F", "eepm"]
+    spreads = _spreads(
+        {
+            "ours": [*validate, "--format", "json", "-o", str(report)],
+            "read": [PY, "-c", _POLARS_READ, *tables],
+            "peer": [PY, str(HERE / "peer_polars.py"), str(folder)],
+        }
     )
-    read = _spread([PY, "-c", _POLARS_READ, *tables])
-    peer = _spread([PY, str(HERE / "peer_polars.py"), str(folder)])
+    ours, read, peer = spreads["ours"], spreads["read"], spreads["peer"]
     name = f"assess-{size // 1000}k" if size >= 1000 else f"assess-{size}"
     big = size >= 100_000
     return {

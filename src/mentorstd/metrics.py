@@ -286,7 +286,10 @@ class MetricContext:
             assert table is not None
             # the loader resolved each contact's match_id to its row of matches
             rows = table.referenced_rows["match_id"].cast(pl.Int64)
-            party = pl.col("with").replace_strict(_PARTIES, return_dtype=pl.Int64)
+            # the loader kept only the names of _PARTIES (comparing is faster than replacing)
+            party = pl.sum_horizontal(
+                (pl.col("with") == name).cast(pl.Int64) * code for name, code in _PARTIES.items()
+            )
             day = pl.col("date").cast(pl.Int64) + _DAY_SHIFT  # 1900-2100: 6,201 to 80,614
             key = (pl.col("row") * len(_PARTIES) + party) * _DAY_SPAN + day
             # sorted, a contact entered n times is one run of n equal keys
@@ -777,16 +780,20 @@ def _cadence(ctx: MetricContext, profile: CadenceProfile, party: str) -> pl.Data
 
 def _compute_cadence(ctx: MetricContext, profile: CadenceProfile) -> pl.DataFrame:
     """:func:`_cadence` of every person at once (``with``, a code of :data:`_PARTIES`),
-    computed once per context and schedule: the people's rows in :data:`_PARTIES` order, each
-    in match order."""
+    computed once per context and schedule, in match order."""
     matches = ctx.match_months()
     judged, month, n = pl.col("judged"), pl.col("month"), pl.col("n")
     monthly = profile.monthly_months or _EVERY_MONTH
     every = profile.later_every
+    # one key per match row and person: row * 3 + person
+    person_key = pl.col("row").cast(pl.Int64) * len(_PARTIES) + pl.col("with")
     counts = (
         ctx.contact_counts()
         .lazy()
-        .with_columns(judged=pl.lit(matches.get_column("judged")).gather(pl.col("row")))
+        .with_columns(
+            judged=pl.lit(matches.get_column("judged")).gather(pl.col("row")),
+            key=person_key,
+        )
     )
     # periods after the first: months 2..monthly one by one, then blocks of `every` months;
     # a period is judged when its last month is whole
@@ -796,8 +803,8 @@ def _compute_cadence(ctx: MetricContext, profile: CadenceProfile) -> pl.DataFram
     )
     later = counts.filter((month >= 1) & (slot_end <= judged)).with_columns(slot=slot)
     if every > 1 and profile.monthly_months is not None:
-        later = later.group_by("row", "with", "slot").agg(n.sum())
-    later = later.group_by("row", "with").agg(
+        later = later.group_by("key", "slot").agg(n.sum())
+    later = later.group_by("key").agg(
         met_later=(n >= profile.later_min).sum().cast(pl.Int64),
         done_later=n.clip(upper_bound=profile.later_min).sum().cast(pl.Int64),
     )
@@ -808,8 +815,7 @@ def _compute_cadence(ctx: MetricContext, profile: CadenceProfile) -> pl.DataFram
         first_due = profile.first_month_min
         first_judged = judged >= 1
         first = counts.filter(month == 0).select(
-            "row",
-            "with",
+            "key",
             met_first=(n >= profile.first_month_min).cast(pl.Int64),
             done_first=n.clip(upper_bound=profile.first_month_min).cast(pl.Int64),
         )
@@ -821,19 +827,19 @@ def _compute_cadence(ctx: MetricContext, profile: CadenceProfile) -> pl.DataFram
             ctx.contacts()
             .lazy()
             .filter((days >= 0) & (days <= profile.first_window_days))
-            .select("row", "with")
+            .select(person_key.alias("key"))
             .unique()
             .with_columns(met_first=pl.lit(1, pl.Int64), done_first=pl.lit(1, pl.Int64))
         )
-    keys = [pl.col("row").cast(pl.Int64), pl.col("with").cast(pl.Int64)]
-    people = pl.concat(
-        matches.lazy().with_columns(pl.lit(code, pl.Int64).alias("with"))
-        for code in _PARTIES.values()
+    people = matches.lazy().join(
+        pl.LazyFrame({"with": list(_PARTIES.values())}, schema={"with": pl.Int64}), how="cross"
     )
     out = (
-        people.with_columns(*keys, first_judged=first_judged.cast(pl.Int64), n_later=n_later)
-        .join(first.with_columns(keys), on=["row", "with"], how="left", maintain_order="left")
-        .join(later.with_columns(keys), on=["row", "with"], how="left", maintain_order="left")
+        people.with_columns(
+            key=person_key, first_judged=first_judged.cast(pl.Int64), n_later=n_later
+        )
+        .join(first, on="key", how="left", maintain_order="left")
+        .join(later, on="key", how="left", maintain_order="left")
     )
     fj = pl.col("first_judged")
     return (
