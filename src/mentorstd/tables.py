@@ -1031,12 +1031,17 @@ def _validate_columns(
     def summary() -> tuple[pl.DataFrame, dict[str, pl.Series]]:
         """Typed columns and rows found in referenced tables (full length), and each
         column's candidate values (see :func:`_candidates`)."""
-        full = strings.lazy()
-        for n, known in refs.items():
-            full = _rows_in(full, n, known[0], f"__rows/{n}")
-        full = full.select(
-            *(_typed(c, pl.col(c.name), date_format) for c in present),
-            *(f"__rows/{n}" for n in refs),
+        # each lookup joins its own column only: carrying the others through the join costs
+        # as much again
+        full = pl.concat(
+            [
+                strings.lazy().select(_typed(c, pl.col(c.name), date_format) for c in present),
+                *(
+                    _rows_in(strings.lazy().select(n), n, known[0], f"__rows/{n}").drop(n)
+                    for n, known in refs.items()
+                ),
+            ],
+            how="horizontal",
         )
         agg = strings.lazy().select(_candidates(c).implode() for c in present if c.name not in refs)
         typed_rows, lists = pl.collect_all([full, agg])
