@@ -618,25 +618,36 @@ def _read_csv(raw: bytes, separator: str, width: int) -> pl.DataFrame:
     )
 
 
-def _is_plain(raw: bytes, frame: pl.DataFrame, separator: str, width: int) -> bool:
+def _counts(raw: bytes, separator: str) -> tuple[int, int]:
+    """The newlines and the separators in ``raw`` (see :func:`_is_plain`)."""
+    newlines = raw.count(b"\n") if b'"' in raw or b"\r" in raw else -1  # else not needed
+    return newlines, raw.count(separator.encode())
+
+
+def _is_plain(
+    raw: bytes, frame: pl.DataFrame, separator: str, width: int, counts: tuple[int, int]
+) -> bool:
     """True when every line of the file is one record of the header's width.
 
     polars refuses a row with too many fields, and gives every other record a row (a blank
     line too). So when the file has one line per row (no newline inside a quoted field:
     counted) and its separators add up to (width - 1) per line plus those inside quoted
     cells (counted in the parsed cells), no row has too few fields either, no line is blank,
-    and row ``i`` is on line ``i + 2``.
+    and row ``i`` is on line ``i + 2``. ``counts`` are :func:`_counts` of the file.
     """
+    newlines, separators = counts
     lines = frame.height + 1
     quoted = b'"' in raw
     # a quoted field can hold a newline; a carriage return alone could break a line
-    if (quoted or b"\r" in raw) and raw.count(b"\n") + (not raw.endswith(b"\n")) != lines:
+    if (quoted or b"\r" in raw) and newlines + (not raw.endswith(b"\n")) != lines:
         return False
     inside = 0
     if quoted:  # separators inside quoted cells
-        counts = [pl.col(c).str.count_matches(separator, literal=True).sum() for c in frame.columns]
-        inside = int(frame.select(pl.sum_horizontal(counts)).item() or 0)
-    return raw.count(separator.encode()) == (width - 1) * lines + inside
+        counts_in = [
+            pl.col(c).str.count_matches(separator, literal=True).sum() for c in frame.columns
+        ]
+        inside = int(frame.select(pl.sum_horizontal(counts_in)).item() or 0)
+    return separators == (width - 1) * lines + inside
 
 
 def _malformed(raw: bytes, separator: str, display: str, err: Exception) -> Problem:
@@ -1157,6 +1168,7 @@ def _parse(
     personal_column: Callable[[str], bool] | None,
     privacy_help: str | None,
     tspec: TableSpec,
+    aside: ThreadPoolExecutor,
 ) -> tuple[pl.DataFrame, pl.Series | None, _Problems, dict[str, int], bool, list[str], str | None]:
     """The file's cells as text (``c0``, ``c1`` ... in file order), the line of each row
     (``None``: row i is on line i + 2; a sheet's row number for a workbook), the problems so
@@ -1206,12 +1218,14 @@ def _parse(
     if problems.items:
         raise BundleError(problems.sorted())
     quoted = b'"' in body
+    # counted on the thread beside (holding the GIL) while polars parses (releasing it)
+    counts = aside.submit(_counts, body, separator)
     frame: pl.DataFrame | None = None
     try:
         frame = _read_csv(body, separator, width)
     except pl.exceptions.PolarsError as err:
         error: Exception = err
-    if frame is not None and _is_plain(body, frame, separator, width):
+    if frame is not None and _is_plain(body, frame, separator, width, counts.result()):
         return frame, None, problems, index, quoted, header, separator
     # not one record per line: where each record is, to place every row on its lines
     layout = _layout(body, separator, width, display)
@@ -1285,10 +1299,11 @@ def read_table(
     tspec = spec or _DEFAULT_SPEC
     raw = _read_bytes(path, display, MAX_TABLE_BYTES if max_bytes is None else max_bytes)
     size = len(raw)
-    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs beside polars
+    # hashing (releasing the GIL) and counting run beside polars' parse (releasing it too)
+    with ThreadPoolExecutor(1) as pool:
         digest = pool.submit(hashlib.sha256, raw)
         frame, lines, problems, index, quoted, header, separator = _parse(
-            raw, path.suffix.lower(), columns, display, personal_column, privacy_help, tspec
+            raw, path.suffix.lower(), columns, display, personal_column, privacy_help, tspec, pool
         )
         sha256 = digest.result().hexdigest()
         del raw, digest  # the file's bytes are not needed any more: free them before checking
