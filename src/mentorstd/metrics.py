@@ -171,10 +171,8 @@ def _with_calendar(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFram
         start, end = (epoch + dt.timedelta(days=n) for n in (first, last))
         calendar, base = _calendar_of(start, end), first
     offset = frame.select((number - base).cast(pl.UInt32)).to_series()
-    return frame.with_columns(
-        calendar.get_column(part).gather(offset).alias(name)
-        for part, name in zip(("ym", "dom", "dim"), names, strict=True)
-    )
+    days = calendar.select("ym", "dom", "dim")[offset]  # one gather of the three columns
+    return frame.with_columns(days.rename(dict(zip(days.columns, names, strict=True))))
 
 
 def _months(start: str, day: str) -> pl.Expr:

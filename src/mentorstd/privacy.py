@@ -165,7 +165,7 @@ _NAME_CANDIDATE = NAME_ID.pattern
 _GIVEN_TEXT = rf"(?i)(?:{_GIVEN})[ _.]"
 
 
-def _suspect(values: pl.Series, is_id: bool) -> pl.Series:
+def _suspect(values: pl.Expr, is_id: bool) -> pl.Expr:
     # nine digits or more (a phone number); a regular expression stops at the ninth, where
     # counting every digit reads the whole value
     suspect = values.str.contains(_SUSPECT_WORDS) | values.str.contains(r"(?:[0-9][^0-9]*){9}")
@@ -197,7 +197,8 @@ def scan_tables(tables: dict[str, Table], *, is_id: bool) -> BundleError | None:
             values = table.distinct.get(column)
             if values is None:
                 values = table[column].drop_nulls().unique()
-            suspects = values.filter(_suspect(values, is_id))
+            # one query a column (a query of all columns at once measured slower)
+            suspects = values.to_frame("v").filter(_suspect(pl.col("v"), is_id)).to_series()
             for value in sorted(suspects.to_list()):
                 what = looks_personal(value, is_id=is_id)
                 if what is None:
