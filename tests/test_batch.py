@@ -173,3 +173,19 @@ def test_batch_cadence_picks_the_schedule_for_every_bundle(
     want = round(completed["contacts-completed"], 4)
     assert float(rows["riverside"]["indicator-contacts-completed"]) == want
     assert json.loads((out / "riverside.json").read_text())["indicators"]["cadence"] == "bbbs"
+
+
+@pytest.mark.parametrize(("count", "jobs"), [(0, 2), (1, 2), (10, 2), (1000, 2), (997, 3)])
+def test_chunks_keep_every_task_once_in_order_and_shrink_towards_the_end(
+    count: int, jobs: int
+) -> None:
+    from mentorstd.batch import _chunks
+
+    tasks = [(i,) for i in range(count)]
+    chunks = _chunks(tasks, jobs)
+    assert [task for chunk in chunks for task in chunk] == tasks
+    sizes = [len(chunk) for chunk in chunks]
+    assert all(1 <= size <= 32 for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)  # large first, small last
+    if count >= 1000:
+        assert sizes[0] == 32 and sizes[-1] == 1  # few round trips, a short tail

@@ -11,7 +11,7 @@ import pytest
 
 import mentorstd
 
-from .conftest import BundleFactory, tree_digest, write_table
+from .conftest import EXAMPLES, BundleFactory, tree_digest, write_table
 from .test_metrics import MATCHES, SCREENING, TRAINING
 
 ERROR = re.compile(r"^mentorstd: error: (?P<where>[^ ]+:) (?P<rest>.*)$")
@@ -324,3 +324,37 @@ def test_library_errors_are_data_errors(make_bundle: BundleFactory) -> None:
         mentorstd.load_bundle(path)
     assert isinstance(info.value, ValueError)
     assert info.value.problems[0].field == "practices[0].requirement"
+
+
+def test_a_table_references_only_tables_read_before_it() -> None:
+    """Tables are read side by side, each waiting for the tables it references: the wait is
+    safe because every referenced table comes earlier in TABLES, so it started first."""
+    from mentorstd.tables import TABLES
+
+    order = list(TABLES)
+    for name, columns in TABLES.items():
+        for column in columns:
+            if column.references is not None:
+                target = column.references.partition(".")[0]
+                assert order.index(target) < order.index(name), (name, column.name)
+
+
+@pytest.mark.parametrize("bundle", ["riverside", "northbridge"])
+def test_reading_tables_side_by_side_or_one_by_one_gives_the_same_bundle(
+    bundle: str, catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mentorstd.bundle as bundle_module
+
+    folder = EXAMPLES / bundle
+    side_by_side = mentorstd.load_bundle(folder, catalog=catalog)
+    monkeypatch.setattr(bundle_module.pl, "thread_pool_size", lambda: 1)
+    one_by_one = mentorstd.load_bundle(folder, catalog=catalog)
+    assert list(side_by_side.tables) == list(one_by_one.tables)
+    for name, table in side_by_side.tables.items():
+        other = one_by_one.tables[name]
+        assert table.frame.equals(other.frame), name
+        assert table.sha256 == other.sha256
+        assert table.notes == other.notes
+        for column, rows in table.referenced_rows.items():
+            assert rows.equals(other.referenced_rows[column]), (name, column)
+    assert side_by_side.warnings == one_by_one.warnings

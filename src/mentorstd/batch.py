@@ -328,6 +328,23 @@ def _clear_previous(out: Path, names: Sequence[str], formats: Sequence[str]) -> 
                 raise UsageError(f"{entry.path}: cannot remove: {err.strerror or err}") from None
 
 
+def _chunks(tasks: list[tuple[Any, ...]], jobs: int) -> list[list[tuple[Any, ...]]]:
+    """``tasks`` cut into chunks for ``jobs`` workers, shrinking as the work runs out.
+
+    One round trip per chunk instead of per bundle keeps the parent (which only collects
+    rows) from competing with the workers for the CPU; chunks that shrink towards the end
+    (a quarter of each worker's share of what is left, at most 32 bundles) keep a worker
+    from idling long while another finishes a large last chunk.
+    """
+    chunks: list[list[tuple[Any, ...]]] = []
+    start = 0
+    while start < len(tasks):
+        size = max(1, min(32, (len(tasks) - start) // (jobs * 4)))
+        chunks.append(tasks[start : start + size])
+        start += size
+    return chunks
+
+
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Cancel what is queued and end the workers now (after Ctrl-C or SIGTERM)."""
     # the executor has no public way to end running tasks; its processes are ours to end
@@ -469,9 +486,6 @@ def _run(
             if progress:
                 progress(done, len(tasks))
     else:
-        # Tasks go out in chunks: one round trip per chunk instead of per bundle keeps the
-        # parent (which only collects rows) from competing with the workers for the CPU.
-        chunk = max(1, min(32, len(tasks) // (jobs * 8)))
         # spawned, not forked: polars' thread pool must not be copied into a child mid-flight;
         # and the workers share the CPUs, so each gets its share of polars threads
         threads = str(max(1, (os.cpu_count() or 1) // jobs))
@@ -484,10 +498,7 @@ def _run(
             initargs=(list(standards), threads),
         )
         try:
-            futures = [
-                pool.submit(_assess_chunk, tasks[i : i + chunk])
-                for i in range(0, len(tasks), chunk)
-            ]
+            futures = [pool.submit(_assess_chunk, chunk) for chunk in _chunks(tasks, jobs)]
             started()
             for future in as_completed(futures):
                 try:
