@@ -340,14 +340,18 @@ def test_a_table_references_only_tables_read_before_it() -> None:
 
 
 @pytest.mark.parametrize("bundle", ["riverside", "northbridge"])
+@pytest.mark.parametrize("why", ["one thread", "over the memory budget"])
 def test_reading_tables_side_by_side_or_one_by_one_gives_the_same_bundle(
-    bundle: str, catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
+    bundle: str, why: str, catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import mentorstd.bundle as bundle_module
 
     folder = EXAMPLES / bundle
     side_by_side = mentorstd.load_bundle(folder, catalog=catalog)
-    monkeypatch.setattr(bundle_module.pl, "thread_pool_size", lambda: 1)
+    if why == "one thread":
+        monkeypatch.setattr(bundle_module.pl, "thread_pool_size", lambda: 1)
+    else:
+        monkeypatch.setattr(bundle_module, "SIDE_BY_SIDE_BYTES", 0)
     one_by_one = mentorstd.load_bundle(folder, catalog=catalog)
     assert list(side_by_side.tables) == list(one_by_one.tables)
     for name, table in side_by_side.tables.items():

@@ -10,7 +10,7 @@ import pytest
 import mentorstd
 from mentorstd.metrics import MetricContext, month_index
 
-from .conftest import BundleFactory
+from .conftest import EXAMPLES, BundleFactory
 
 # Period 2025-01-01 .. 2025-12-31.
 MATCHES = [
@@ -194,6 +194,22 @@ def test_staff_contact_cadence_per_match(ctx: MetricContext) -> None:
     # judged months: M1 11 (to Dec 9), M2 4 (Feb-May), M3 10 (Mar-Dec), M4 7 (Jun-Dec)
     assert r.entities == {"M1": 1.0, "M2": 0.75, "M3": 0.0, "M4": 1.0}
     assert r.details == {"months_judged": 32, "months_short": 11}
+
+
+@pytest.mark.parametrize("person", ["mentor", "mentee", "parent"])
+def test_staff_contact_cadence_lists_matches_in_their_order(
+    person: str, catalog: mentorstd.Catalog
+) -> None:
+    """The per-match values keep the matches' order, run after run (a join of polars'
+    streaming engine keeps no order unless asked)."""
+    bundle = mentorstd.load_bundle(EXAMPLES / "northbridge", catalog=catalog)
+    order = {m: i for i, m in enumerate(bundle.table("matches")["match_id"].to_list())}
+    params = {"with": person, "profile": "eepm4"}
+    runs = [MetricContext(bundle).result("staff-contact-cadence", params) for _ in range(3)]
+    ids = runs[0].values["id"].to_list()
+    assert len(ids) > 10
+    assert ids == sorted(ids, key=order.__getitem__)
+    assert all(r.values.equals(runs[0].values) for r in runs)
 
 
 def test_survey_rates(ctx: MetricContext) -> None:

@@ -214,3 +214,24 @@ def test_writing_any_name_round_trips_or_is_refused(
 def test_init_into_an_unwritable_place_exits_2(cli: Callable[..., Any]) -> None:
     line = _one_error_line(cli("init", "/proc/mentorstd-new-bundle"))
     assert "/proc/mentorstd-new-bundle: cannot write" in line
+
+
+@pytest.mark.parametrize("closed", ["stdout", "stderr"])
+def test_a_run_started_with_a_closed_stream_still_ends_cleanly(closed: str, tmp_path: Path) -> None:
+    """Python starts with sys.stdout (or sys.stderr) as None when that descriptor is closed;
+    the report is still written and the exit code is the run's."""
+    out = tmp_path / "report.json"
+    fd = 1 if closed == "stdout" else 2
+    command = [sys.executable, "-m", "mentorstd", "validate", str(EXAMPLES / "riverside")]
+    command += ["-F", "eepm", "-o", str(out)]
+    script = "import os, sys; os.close(int(sys.argv[1])); os.execv(sys.argv[2], sys.argv[2:])"
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(fd), *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.stat().st_size > 0
+    assert "Traceback" not in result.stderr

@@ -41,6 +41,12 @@ def _fast_frameworks(fmt: str) -> bool:
 
 def main() -> None:
     """Run the CLI (``mentorstd``)."""
+    # started with stdout or stderr closed, Python gives None there: what would be said
+    # there goes nowhere, and the run goes on as usual
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (open for the process's life)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     fmt = _FAST.get(tuple(sys.argv[1:]))
     if fmt is not None:
         try:

@@ -797,6 +797,19 @@ def _str_map(value: object) -> dict[str, str]:
     return {str(k): str(v) for k, v in _obj_map(value).items()}
 
 
+#: Tables whose files add up to more than this are read one by one, so that peak memory
+#: stays that of the largest table (at most :data:`~mentorstd.tables.MAX_TABLE_BYTES` each);
+#: a 100,000-match bundle (about 110 MB) is read side by side.
+SIDE_BY_SIDE_BYTES = 256 * 1024 * 1024
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # read_table says what is wrong with it
+        return 0
+
+
 def _load_tables(
     specs: dict[str, _Spec],
     allow_personal_data: bool,
@@ -809,7 +822,8 @@ def _load_tables(
     parses and checks): a table that references another is parsed at once and waits for its
     target only before its cells are checked. A referenced table comes before the tables
     referencing it in :data:`TABLES` (a test holds this) and tables are started in that
-    order, so a table waited for has always started: the wait cannot deadlock.
+    order, so a table waited for has always started: the wait cannot deadlock. Large bundles
+    are read one by one (:data:`SIDE_BY_SIDE_BYTES`).
     """
     from .privacy import PRIVACY_HELP, personal_column
 
@@ -826,7 +840,9 @@ def _load_tables(
                     continue
         return _references(name, done)
 
-    workers = max(1, min(pl.thread_pool_size(), len(names)))
+    # side by side, two large tables would be in memory at once: past a budget, one by one
+    size = sum(_file_size(specs[name].path) for name in names)
+    workers = max(1, min(pl.thread_pool_size(), len(names))) if size <= SIDE_BY_SIDE_BYTES else 1
     with ThreadPoolExecutor(workers, thread_name_prefix="mentorstd-table") as pool:
         # in TABLES order, so a referenced table starts before the tables waiting for it
         for name in names:

@@ -288,7 +288,7 @@ class MetricContext:
             party = pl.sum_horizontal(
                 (pl.col("with") == name).cast(pl.Int64) * code for name, code in _PARTIES.items()
             )
-            day = pl.col("date").cast(pl.Int64) + _DAY_SHIFT  # 1900-2100: 6,201 to 80,614
+            day = pl.col("date").cast(pl.Int64) + _DAY_SHIFT  # 1900-2100: 7,201 to 80,614
             key = (pl.col("row") * len(_PARTIES) + party) * _DAY_SPAN + day
             # sorted, a contact entered n times is one run of n equal keys
             self._contact_runs = (
@@ -830,7 +830,9 @@ def _compute_cadence(ctx: MetricContext, profile: CadenceProfile) -> pl.DataFram
             .with_columns(met_first=pl.lit(1, pl.Int64), done_first=pl.lit(1, pl.Int64))
         )
     people = matches.lazy().join(
-        pl.LazyFrame({"with": list(_PARTIES.values())}, schema={"with": pl.Int64}), how="cross"
+        pl.LazyFrame({"with": list(_PARTIES.values())}, schema={"with": pl.Int64}),
+        how="cross",
+        maintain_order="left_right",  # match order (the streaming engine keeps none unasked)
     )
     out = (
         people.with_columns(
