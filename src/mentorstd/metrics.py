@@ -829,27 +829,31 @@ def _compute_cadence(ctx: MetricContext, profile: CadenceProfile) -> pl.DataFram
             .unique()
             .with_columns(met_first=pl.lit(1, pl.Int64), done_first=pl.lit(1, pl.Int64))
         )
-    people = matches.lazy().join(
-        pl.LazyFrame({"with": list(_PARTIES.values())}, schema={"with": pl.Int64}),
-        how="cross",
-        maintain_order="left_right",  # match order (the streaming engine keeps none unasked)
+    # a person's key (row * 3 + person) is its position among every match's three people:
+    # what a key has is placed by position, no join needed
+    first_rows, later_rows = pl.collect_all([first, later])
+    position = pl.int_range(matches.height * len(_PARTIES), eager=True)
+
+    def placed(found: pl.DataFrame, column: str) -> pl.Series:
+        """``column`` of ``found`` at its rows' keys, 0 for the keys it has no row for."""
+        zeros = pl.zeros(position.len(), pl.Int64, eager=True)
+        return zeros.scatter(found.get_column("key"), found.get_column(column)).alias(column)
+
+    people = matches[position // len(_PARTIES)].with_columns(
+        (position % len(_PARTIES)).alias("with"),
+        *(placed(first_rows, c) for c in ("met_first", "done_first")),
+        *(placed(later_rows, c) for c in ("met_later", "done_later")),
     )
-    out = (
-        people.with_columns(
-            key=person_key, first_judged=first_judged.cast(pl.Int64), n_later=n_later
-        )
-        .join(first, on="key", how="left", maintain_order="left")
-        .join(later, on="key", how="left", maintain_order="left")
-    )
-    fj = pl.col("first_judged")
+    fj = first_judged.cast(pl.Int64)
     return (
-        out.select(
+        people.lazy()
+        .select(
             "with",
             "match_id",
-            slots=fj + pl.col("n_later"),
-            met=fj * pl.col("met_first").fill_null(0) + pl.col("met_later").fill_null(0),
-            required=fj * first_due + pl.col("n_later") * profile.later_min,
-            completed=fj * pl.col("done_first").fill_null(0) + pl.col("done_later").fill_null(0),
+            slots=fj + n_later,
+            met=fj * pl.col("met_first") + pl.col("met_later"),
+            required=fj * first_due + n_later * profile.later_min,
+            completed=fj * pl.col("done_first") + pl.col("done_later"),
         )
         .filter(pl.col("slots") > 0)
         .collect()
