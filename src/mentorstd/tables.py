@@ -618,14 +618,18 @@ def _read_csv(raw: bytes, separator: str, width: int) -> pl.DataFrame:
     )
 
 
-def _counts(raw: bytes, separator: str) -> tuple[int, int]:
-    """The newlines and the separators in ``raw`` (see :func:`_is_plain`)."""
-    newlines = raw.count(b"\n") if b'"' in raw or b"\r" in raw else -1  # else not needed
-    return newlines, raw.count(separator.encode())
+def _counts(raw: bytes, separator: str, lines_too: bool) -> tuple[int | None, int]:
+    """The separators in ``raw``, and its newlines when ``lines_too`` (see :func:`_is_plain`)."""
+    return (raw.count(b"\n") if lines_too else None), raw.count(separator.encode())
 
 
 def _is_plain(
-    raw: bytes, frame: pl.DataFrame, separator: str, width: int, counts: tuple[int, int]
+    raw: bytes,
+    frame: pl.DataFrame,
+    separator: str,
+    width: int,
+    quoted: bool,
+    counts: tuple[int | None, int],
 ) -> bool:
     """True when every line of the file is one record of the header's width.
 
@@ -633,13 +637,13 @@ def _is_plain(
     line too). So when the file has one line per row (no newline inside a quoted field:
     counted) and its separators add up to (width - 1) per line plus those inside quoted
     cells (counted in the parsed cells), no row has too few fields either, no line is blank,
-    and row ``i`` is on line ``i + 2``. ``counts`` are :func:`_counts` of the file.
+    and row ``i`` is on line ``i + 2``. ``quoted``: the file has a quote; ``counts`` are
+    :func:`_counts` of the file, with its newlines counted when it has a quote (a quoted
+    field can hold a newline) or a carriage return (which alone could break a line).
     """
     newlines, separators = counts
     lines = frame.height + 1
-    quoted = b'"' in raw
-    # a quoted field can hold a newline; a carriage return alone could break a line
-    if (quoted or b"\r" in raw) and newlines + (not raw.endswith(b"\n")) != lines:
+    if newlines is not None and newlines + (not raw.endswith(b"\n")) != lines:
         return False
     inside = 0
     if quoted:  # separators inside quoted cells
@@ -1219,13 +1223,13 @@ def _parse(
         raise BundleError(problems.sorted())
     quoted = b'"' in body
     # counted on the thread beside (holding the GIL) while polars parses (releasing it)
-    counts = aside.submit(_counts, body, separator)
+    counts = aside.submit(_counts, body, separator, quoted or b"\r" in body)
     frame: pl.DataFrame | None = None
     try:
         frame = _read_csv(body, separator, width)
     except pl.exceptions.PolarsError as err:
         error: Exception = err
-    if frame is not None and _is_plain(body, frame, separator, width, counts.result()):
+    if frame is not None and _is_plain(body, frame, separator, width, quoted, counts.result()):
         return frame, None, problems, index, quoted, header, separator
     # not one record per line: where each record is, to place every row on its lines
     layout = _layout(body, separator, width, display)
