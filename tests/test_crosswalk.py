@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -220,6 +222,43 @@ def test_structure_edges_are_kept_apart_from_mapping_edges(catalog: mentorstd.Ca
     assert not cw.graph.has_edge("ima:III", "ima:III-2")
 
 
+def test_the_networkx_graph_holds_the_same_edges_in_the_same_order(
+    catalog: mentorstd.Catalog,
+) -> None:
+    cw = catalog.crosswalk
+    assert list(cw.graph.nodes(data=True)) == list(cw.nodes.items())
+    for node, targets in cw.edges.items():
+        assert list(cw.graph.out_edges(node, data=True)) == [
+            (node, target, data) for target, data in targets.items()
+        ]
+    assert cw.graph.number_of_edges() == sum(len(t) for t in cw.edges.values())
+    assert sorted(cw.structure.edges) == sorted(cw.hierarchy)
+
+
+def _python(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, check=False)
+
+
+def test_assessing_a_bundle_does_not_import_networkx(tmp_path: Path) -> None:
+    bundle = str(Path(__file__).resolve().parents[1] / "examples" / "bundles" / "riverside")
+    code = (
+        "import sys, mentorstd; "
+        f"report = mentorstd.assess(mentorstd.load_bundle({bundle!r}), 'ima'); "
+        "assert any(r.basis == 'crosswalk' for r in report.results), 'no projection'; "
+        "print('networkx' in sys.modules)"
+    )
+    result = _python("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+    # the CLI too (it ends without a teardown, so ask Python to list its imports as they come)
+    command = ["-X", "importtime", "-m", "mentorstd", "validate", bundle, "-F", "ima"]
+    out = ["--format", "json", "-o", str(tmp_path / "r.json")]
+    result = _python(*command, *out)
+    assert result.returncode in (0, 1), result.stderr
+    assert " mentorstd.crosswalk\n" in result.stderr  # the listing is there
+    assert "networkx" not in result.stderr
+
+
 def test_table_and_coverage(catalog: mentorstd.Catalog) -> None:
     cw = catalog.crosswalk
     rows = cw.table("eepm", "ima")
@@ -350,22 +389,24 @@ def test_lint_catches_self_maps(standards_copy: Path) -> None:
     assert "'ima:I-1' is mapped to itself" in text
 
 
-def test_inference_on_a_small_hand_built_graph() -> None:
-    import networkx as nx
+def _hand_built(frameworks: str) -> tuple[dict[str, dict[str, str]], dict[str, Any]]:
+    """Nodes ``x:1`` of frameworks ``x`` and no edges yet, for a hand-built crosswalk."""
+    nodes = {f"{fw}:1": {"framework": fw, "kind": "item"} for fw in frameworks}
+    return nodes, {node: {} for node in nodes}
 
-    g = nx.DiGraph()
-    for node, fw in [("a:1", "a"), ("b:1", "b"), ("c:1", "c"), ("d:1", "d")]:
-        g.add_node(node, framework=fw, kind="item")
+
+def test_inference_on_a_small_hand_built_graph() -> None:
+    nodes, edges = _hand_built("abcd")
 
     def edge(x: str, y: str, rel: str, conf: str) -> None:
         data = {"confidence": conf, "rationale": "r", "author": None, "date": None}
-        g.add_edge(x, y, relation=rel, **data)
-        g.add_edge(y, x, relation=inverse(rel), **data)  # type: ignore[arg-type]
+        edges[x][y] = {"relation": rel, **data}
+        edges[y][x] = {"relation": inverse(rel), **data}  # type: ignore[arg-type]
 
     edge("a:1", "b:1", "subset", "high")
     edge("b:1", "c:1", "subset", "medium")
     edge("c:1", "d:1", "superset", "high")
-    cw = Crosswalk(graph=g, structure=nx.DiGraph())
+    cw = Crosswalk(nodes, edges)
     links = {link.target: link for link in cw.related("a:1")}
     assert links["c:1"].relation == "subset" and links["c:1"].inferred
     assert links["c:1"].confidence == "medium"
@@ -474,17 +515,13 @@ def test_topical_links_are_marked_and_inferred_links_transfer_only_if_every_step
 
 
 def test_inference_through_a_topical_step_does_not_transfer_evidence() -> None:
-    import networkx as nx
-
-    g = nx.DiGraph()
-    for node, fw in [("a:1", "a"), ("b:1", "b"), ("c:1", "c")]:
-        g.add_node(node, framework=fw, kind="item")
+    nodes, edges = _hand_built("abc")
     data = {"confidence": "high", "rationale": "r", "author": None, "date": None}
-    g.add_edge("a:1", "b:1", relation="equal", transfers_evidence=True, **data)
-    g.add_edge("b:1", "a:1", relation="equal", transfers_evidence=True, **data)
-    g.add_edge("b:1", "c:1", relation="intersects", transfers_evidence=False, **data)
-    g.add_edge("c:1", "b:1", relation="intersects", transfers_evidence=False, **data)
-    cw = Crosswalk(graph=g, structure=nx.DiGraph())
+    edges["a:1"]["b:1"] = {"relation": "equal", "transfers_evidence": True, **data}
+    edges["b:1"]["a:1"] = {"relation": "equal", "transfers_evidence": True, **data}
+    edges["b:1"]["c:1"] = {"relation": "intersects", "transfers_evidence": False, **data}
+    edges["c:1"]["b:1"] = {"relation": "intersects", "transfers_evidence": False, **data}
+    cw = Crosswalk(nodes, edges)
     (link,) = [link for link in cw.related("a:1") if link.target == "c:1"]
     assert link.inferred and link.relation == "intersects" and not link.transfers_evidence
 

@@ -34,13 +34,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-import networkx as nx
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problem, UnknownIdError
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from ._yaml import LocatedDoc
     from .catalog import Catalog
     from .models import Confidence, CrosswalkFile, Relation
@@ -244,12 +245,19 @@ class Coverage:
 class Crosswalk:
     """Requirements of every framework as nodes; stored mappings (and inverses) as edges.
 
-    ``graph`` holds mapping edges only; ``structure`` holds parent -> child edges, kept apart so
-    that inference never walks the hierarchy.
+    ``nodes`` maps each requirement's global id to its attributes (``framework``, ``kind``);
+    ``edges`` maps a requirement to the requirements it links to, each with the edge's data
+    (``relation``, ``stored``, ``confidence``, ``rationale``, ``author``, ``date``,
+    ``transfers_evidence``), in the order the mappings were read; ``hierarchy`` holds the
+    (parent, child) pairs of each framework, kept apart so that inference never walks them.
+    The queries walk these dicts. :attr:`graph` and :attr:`structure` give the same as
+    networkx graphs, built on first use: assessing a bundle needs neither, and so never pays
+    for importing networkx.
     """
 
-    graph: nx.DiGraph
-    structure: nx.DiGraph
+    nodes: dict[str, dict[str, str]]
+    edges: dict[str, dict[str, dict[str, Any]]]
+    hierarchy: list[tuple[str, str]] = field(default_factory=list)
     no_counterpart: dict[tuple[str, str], str] = field(default_factory=dict)
     joint: list[JointLink] = field(default_factory=list)
     max_path: int = MAX_PATH
@@ -262,19 +270,19 @@ class Crosswalk:
     ) -> Crosswalk:
         """Build the graph from loaded crosswalk files (unknown ids are skipped; lint
         reports them)."""
-        graph = nx.DiGraph()
-        structure = nx.DiGraph()
+        nodes: dict[str, dict[str, str]] = {}
+        hierarchy: list[tuple[str, str]] = []
         for req in catalog.iter_requirements():
-            graph.add_node(req.global_id, framework=req.framework, kind=req.kind)
-            structure.add_node(req.global_id)
+            nodes[req.global_id] = {"framework": req.framework, "kind": req.kind}
             if req.parent is not None:
-                structure.add_edge(f"{req.framework}:{req.parent}", req.global_id)
+                hierarchy.append((f"{req.framework}:{req.parent}", req.global_id))
+        edges: dict[str, dict[str, dict[str, Any]]] = {node: {} for node in nodes}
         no_counterpart: dict[tuple[str, str], str] = {}
         joint: list[JointLink] = []
         for cw, _doc in files:
             for m in cw.mappings:
                 src, dst = f"{cw.source}:{m.source}", f"{cw.target}:{m.target}"
-                if src not in graph or dst not in graph or src == dst:
+                if src not in nodes or dst not in nodes or src == dst:
                     continue
                 data = {
                     "confidence": m.confidence,
@@ -283,23 +291,45 @@ class Crosswalk:
                     "date": m.date or cw.date,
                     "transfers_evidence": m.transfers_evidence,
                 }
-                graph.add_edge(src, dst, relation=m.relation, stored=True, **data)
-                if not graph.has_edge(dst, src):
-                    graph.add_edge(dst, src, relation=inverse(m.relation), stored=False, **data)
+                # a pair stated again updates its edge in place (as networkx's add_edge does)
+                edges[src].setdefault(dst, {}).update(relation=m.relation, stored=True, **data)
+                if src not in edges[dst]:
+                    edges[dst][src] = {"relation": inverse(m.relation), "stored": False, **data}
             for item in cw.no_counterpart.source:
                 no_counterpart[(f"{cw.source}:{item.id}", cw.target)] = item.reason
             for item in cw.no_counterpart.target:
                 no_counterpart[(f"{cw.target}:{item.id}", cw.source)] = item.reason
             joint.extend(_joint_links(catalog, cw))
-        return cls(graph=graph, structure=structure, no_counterpart=no_counterpart, joint=joint)
+        return cls(nodes, edges, hierarchy, no_counterpart=no_counterpart, joint=joint)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The mapping edges as a networkx graph (nodes with ``framework`` and ``kind``)."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.nodes.items())
+        for source, targets in self.edges.items():
+            graph.add_edges_from((source, target, data) for target, data in targets.items())
+        return graph
+
+    @cached_property
+    def structure(self) -> nx.DiGraph:
+        """Each framework's hierarchy as a networkx graph (parent -> child edges)."""
+        import networkx as nx
+
+        structure = nx.DiGraph()
+        structure.add_nodes_from(self.nodes)
+        structure.add_edges_from(self.hierarchy)
+        return structure
 
     # -- queries --------------------------------------------------------------------------
     def _check(self, requirement_id: str) -> None:
-        if requirement_id not in self.graph:
+        if requirement_id not in self.nodes:
             raise UnknownIdError(f"unknown requirement {requirement_id!r}")
 
     def _stored(self, source: str) -> Iterator[Link]:
-        for _, dst, data in self.graph.out_edges(source, data=True):
+        for dst, data in self.edges.get(source, {}).items():
             yield Link(
                 source=source,
                 target=dst,
@@ -317,14 +347,14 @@ class Crosswalk:
     def _infer_from(self, source: str) -> dict[str, Link]:
         if source in self._inferred:
             return self._inferred[source]
-        own_fw = self.graph.nodes[source]["framework"]
-        direct = set(self.graph.successors(source))
+        own_fw = self.nodes[source]["framework"]
+        direct = set(self.edges.get(source, ()))
         best: dict[str, Link] = {}
         # Depth-first over simple paths, extending only while the composition is defined.
         stack: list[
             tuple[str, tuple[str, ...], tuple[Relation, ...], Relation, Confidence, bool]
         ] = []
-        for _, nxt, data in self.graph.out_edges(source, data=True):
+        for nxt, data in self.edges.get(source, {}).items():
             stack.append(
                 (
                     nxt,
@@ -338,7 +368,7 @@ class Crosswalk:
         while stack:
             node, path, rels, composed, conf, transfers = stack.pop()
             if len(path) > 2 and node not in direct and node != source:
-                fw = self.graph.nodes[node]["framework"]
+                fw = self.nodes[node]["framework"]
                 if fw != own_fw:
                     link = Link(
                         source=source,
@@ -358,7 +388,7 @@ class Crosswalk:
                         best[node] = link
             if len(rels) >= self.max_path:
                 continue
-            for _, nxt, data in self.graph.out_edges(node, data=True):
+            for nxt, data in self.edges.get(node, {}).items():
                 if nxt in path:
                     continue
                 step = compose(composed, data["relation"])
@@ -433,7 +463,7 @@ class Crosswalk:
         return Coverage(a, b, len(nodes), tuple(covered), tuple(gaps), tuple(unmapped), inferred)
 
     def _framework_nodes(self, framework_id: str) -> list[str]:
-        nodes = [n for n, d in self.graph.nodes(data=True) if d["framework"] == framework_id]
+        nodes = [n for n, d in self.nodes.items() if d["framework"] == framework_id]
         if not nodes:
             raise UnknownIdError(f"unknown framework {framework_id!r}")
         return nodes
@@ -545,6 +575,8 @@ def consistency_problems(catalog: Catalog) -> list[Problem]:
     stated: dict[tuple[str, str], tuple[Relation, Problem]] = {}
     mapped_into: dict[tuple[str, str], Problem] = {}
     topical: set[tuple[str, str]] = set()
+    import networkx as nx  # only lint needs it: assessing a bundle does not
+
     subset_graph = nx.DiGraph()
     for cw, doc in _located(catalog):
         for side in ("source", "target"):
