@@ -324,7 +324,8 @@ def test_inferred_says_how_many_links_it_adds(
         1 for link in catalog.crosswalk.table("eepm", "ima", inferred=True) if link.inferred
     )
     if added:
-        assert f"--inferred adds {added} inferred links" in result.stderr
+        links = "link" if added == 1 else "links"
+        assert f"--inferred adds {added} inferred {links}\n" in result.stderr
     else:
         assert "--inferred adds no link from eepm to ima" in result.stderr
 

@@ -967,7 +967,8 @@ def crosswalk(
                 "composes to no relation\n"
             )
         else:
-            sys.stderr.write(f"mentorstd: note: --inferred adds {added} inferred links\n")
+            links = "link" if added == 1 else "links"
+            sys.stderr.write(f"mentorstd: note: --inferred adds {added} inferred {links}\n")
     if coverage:
         data: list[dict[str, Any]] = [table.coverage_ab.to_dict(), table.coverage_ba.to_dict()]
         if chosen != "text":
