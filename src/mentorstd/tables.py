@@ -1213,24 +1213,29 @@ def _parse(
         raise BundleError(
             Problem("contains a NUL byte (is this really a CSV text file?)", display, line)
         )
-    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    separator = tspec.delimiter or _detect_separator(body)
-    header = _header(body, separator, display)
+    # polars skips a UTF-8 byte-order mark itself, and the mark holds no quote, separator or
+    # line end: the text after it is only copied out when the file is not plain (below)
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    end = raw.find(b"\n", start)
+    first_line = raw[start:] if end == -1 else raw[start : end + 1]
+    separator = tspec.delimiter or _detect_separator(first_line)
+    header = _header(first_line, separator, display)
     width = len(header)
     problems = _Problems(display)
     index = _check_header(header, spec, problems, personal_column, privacy_help, tspec, separator)
     if problems.items:
         raise BundleError(problems.sorted())
-    quoted = b'"' in body
+    quoted = b'"' in raw
     # counted on the thread beside (holding the GIL) while polars parses (releasing it)
-    counts = aside.submit(_counts, body, separator, quoted or b"\r" in body)
+    counts = aside.submit(_counts, raw, separator, quoted or b"\r" in raw)
     frame: pl.DataFrame | None = None
     try:
-        frame = _read_csv(body, separator, width)
+        frame = _read_csv(raw, separator, width)
     except pl.exceptions.PolarsError as err:
         error: Exception = err
-    if frame is not None and _is_plain(body, frame, separator, width, quoted, counts.result()):
+    if frame is not None and _is_plain(raw, frame, separator, width, quoted, counts.result()):
         return frame, None, problems, index, quoted, header, separator
+    body = raw[start:]
     # not one record per line: where each record is, to place every row on its lines
     layout = _layout(body, separator, width, display)
     problems.lines = layout.lines
