@@ -22,7 +22,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -61,6 +61,7 @@ from .tables import (
 
 if TYPE_CHECKING:
     from .catalog import Catalog
+    from .privacy import Scan
 
 __all__ = [
     "CLOSURE_REASONS",
@@ -407,7 +408,7 @@ def _sha256_file(path: Path, limit: int, problem: Problem) -> tuple[int, str]:
 def load_bundle(
     path: str | os.PathLike[str],
     *,
-    catalog: Catalog | None = None,
+    catalog: Catalog | Callable[[], Catalog] | None = None,
     allow_personal_data: bool = False,
 ) -> Bundle:
     """Load and validate an evidence bundle.
@@ -416,8 +417,9 @@ def load_bundle(
     ----------
     path : path
         The bundle folder (or its ``bundle.yaml``).
-    catalog : Catalog, optional
-        Used to check requirement ids and evidence kinds (default: ``load_catalog()``).
+    catalog : Catalog or callable, optional
+        Used to check requirement ids and evidence kinds (default: ``load_catalog()``). A
+        function returning it is called once, while the tables are being read.
     allow_personal_data : bool
         Skip the privacy guard that stops on columns or values that look like personal data.
 
@@ -444,10 +446,6 @@ def load_bundle(
     # the manifest obeys the rule of every path in the bundle: no symlink leading out
     if not manifest_path.resolve().is_relative_to(root):
         raise BundleError(Problem(f"{MANIFEST} leads outside the bundle (symlink)", MANIFEST))
-    if catalog is None:
-        from .catalog import load_catalog
-
-        catalog = load_catalog()
     doc = load_yaml(
         manifest_path,
         display=MANIFEST,
@@ -461,11 +459,22 @@ def load_bundle(
     _, manifest_sha = _sha256_file(manifest_path, MAX_MANIFEST_BYTES, Problem("", MANIFEST))
     found: list[Problem] = []
     notes: list[str] = []
-    documents = _load_documents(root, doc, manifest, catalog, found, notes)
-    practices = _check_practices(doc, manifest, catalog, documents, found)
-    _check_nqms(doc, manifest, catalog, found)
-    specs = _table_specs(root, doc, manifest, found)
-    tables = _load_tables(specs, allow_personal_data, found, notes)
+    table_found: list[Problem] = []
+    specs = _table_specs(root, doc, manifest, table_found)
+    scans: dict[str, Scan] = {}
+    # the tables are read on other threads while the catalog loads and the documents are checked
+    with _TableReads(specs, allow_personal_data, scans) as reads:
+        if catalog is None:
+            from .catalog import load_catalog
+
+            catalog = load_catalog()
+        elif callable(catalog):
+            catalog = catalog()
+        documents = _load_documents(root, doc, manifest, catalog, found, notes)
+        practices = _check_practices(doc, manifest, catalog, documents, found)
+        _check_nqms(doc, manifest, catalog, found)
+        found.extend(table_found)
+        tables = reads.collect(found, notes)
     if "practices" in specs:
         _load_practice_sheet(
             doc,
@@ -492,7 +501,7 @@ def load_bundle(
     if not allow_personal_data:
         from .privacy import check_bundle
 
-        check_bundle(bundle, doc)
+        check_bundle(bundle, doc, scans)
     return bundle
 
 
@@ -810,74 +819,96 @@ def _file_size(path: Path) -> int:
         return 0
 
 
-def _load_tables(
-    specs: dict[str, _Spec],
-    allow_personal_data: bool,
-    found: list[Problem],
-    notes: list[str],
-) -> dict[str, Table]:
-    """Read every table of the manifest, collecting all problems in :data:`TABLES` order.
+class _TableReads:
+    """Every table of the manifest, read side by side; :meth:`collect` gathers them and all
+    their problems in :data:`TABLES` order.
 
-    The tables are read side by side on polars' threads (polars releases the GIL while it
-    parses and checks): a table that references another is parsed at once and waits for its
-    target only before its cells are checked. A referenced table comes before the tables
-    referencing it in :data:`TABLES` (a test holds this) and tables are started in that
-    order, so a table waited for has always started: the wait cannot deadlock. Large bundles
-    are read one by one (:data:`SIDE_BY_SIDE_BYTES`).
+    The tables are read on polars' threads (polars releases the GIL while it parses and
+    checks): a table that references another is parsed at once and waits for its target only
+    before its cells are checked. A referenced table comes before the tables referencing it in
+    :data:`TABLES` (a test holds this) and tables are started in that order, so a table waited
+    for has always started: the wait cannot deadlock. Large bundles are read one by one
+    (:data:`SIDE_BY_SIDE_BYTES`). Unless personal data is allowed, each table is scanned for it
+    (:func:`~mentorstd.privacy.scan_table`) on its thread, once read, into ``scans``.
+
+    Used as a context manager: leaving it waits for every table.
     """
-    from .privacy import PRIVACY_HELP, personal_column
 
-    names = [name for name in TABLES if name in specs]
-    futures: dict[str, Future[Table]] = {}
+    def __init__(self, specs: dict[str, _Spec], allow_personal_data: bool, scans: dict[str, Scan]):
+        from .privacy import PRIVACY_HELP, personal_column, scan_table
 
-    def references(name: str) -> dict[str, Known]:
-        done: dict[str, Table] = {}
-        for _, target, _ in _reference_targets(name):
-            if target in futures and target not in done:
-                try:
-                    done[target] = futures[target].result()
-                except BundleError:
-                    continue
-        return _references(name, done)
+        self.specs = specs
+        self.names = [name for name in TABLES if name in specs]
+        self.futures: dict[str, Future[Table]] = {}
 
-    # side by side, two large tables would be in memory at once: past a budget, one by one
-    size = sum(_file_size(specs[name].path) for name in names)
-    workers = max(1, min(pl.thread_pool_size(), len(names))) if size <= SIDE_BY_SIDE_BYTES else 1
-    with ThreadPoolExecutor(workers, thread_name_prefix="mentorstd-table") as pool:
-        # in TABLES order, so a referenced table starts before the tables waiting for it
-        for name in names:
+        def read(name: str) -> Table:
             spec = specs[name]
-            futures[name] = pool.submit(
-                read_table,
+            table = read_table(
                 spec.path,
                 name,
                 display=spec.display,
-                references=functools.partial(references, name),
+                references=functools.partial(self._references, name),
                 personal_column=personal_column,
                 privacy_help=None if allow_personal_data else PRIVACY_HELP,
                 spec=spec.spec,
             )
-    tables: dict[str, Table] = {}
-    for name in names:
-        try:
-            tables[name] = futures[name].result()
-        except BundleError as err:
-            _collect(found, err)
-            continue
-        notes.extend(tables[name].notes)
-        for column, target, _ in _reference_targets(name):  # unchecked references are said
-            if target in specs and target not in tables and tables[name].has(column):
-                found.append(
-                    Problem(
-                        f"not checked against {specs[target].display}, which has problems "
-                        "(see above); run again once it is fixed",
-                        specs[name].display,
-                        None,
-                        None,
-                        column,
-                    )
+            if not allow_personal_data:
+                scans[name] = (
+                    scan_table(name, table, self.names, is_id=True),
+                    scan_table(name, table, self.names, is_id=False),
                 )
-    return tables
+            return table
+
+        # side by side, two large tables would be in memory at once: past a budget, one by one
+        size = sum(_file_size(specs[name].path) for name in self.names)
+        workers = 1
+        if size <= SIDE_BY_SIDE_BYTES:
+            workers = max(1, min(pl.thread_pool_size(), len(self.names)))
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="mentorstd-table")
+        # in TABLES order, so a referenced table starts before the tables waiting for it
+        for name in self.names:
+            self.futures[name] = self.pool.submit(read, name)
+
+    def __enter__(self) -> _TableReads:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _references(self, name: str) -> dict[str, Known]:
+        done: dict[str, Table] = {}
+        for _, target, _ in _reference_targets(name):
+            if target in self.futures and target not in done:
+                try:
+                    done[target] = self.futures[target].result()
+                except BundleError:
+                    continue
+        return _references(name, done)
+
+    def collect(self, found: list[Problem], notes: list[str]) -> dict[str, Table]:
+        """The tables read without problems; the problems of the others go to ``found``."""
+        specs = self.specs
+        tables: dict[str, Table] = {}
+        for name in self.names:
+            try:
+                tables[name] = self.futures[name].result()
+            except BundleError as err:
+                _collect(found, err)
+                continue
+            notes.extend(tables[name].notes)
+            for column, target, _ in _reference_targets(name):  # unchecked references are said
+                if target in specs and target not in tables and tables[name].has(column):
+                    found.append(
+                        Problem(
+                            f"not checked against {specs[target].display}, which has problems "
+                            "(see above); run again once it is fixed",
+                            specs[name].display,
+                            None,
+                            None,
+                            column,
+                        )
+                    )
+        return tables
 
 
 def _load_practice_sheet(

@@ -750,10 +750,16 @@ def validate(
 
     chosen = _choose(fmt, output, _REPORT_FORMATS, "validate")
     day = _parse_date(as_of, "--as-of")
-    cat = _catalog(standards)
-    cat.framework(framework)
+    @functools.cache
+    def catalog() -> Catalog:
+        found = _catalog(standards)
+        found.framework(framework)  # an unknown framework is said before the bundle's problems
+        return found
+
     engine = _import_aside("mentorstd.assessment")
-    loaded = load_bundle(bundle, catalog=cat, allow_personal_data=allow_personal_data)
+    # the catalog loads while the tables are being read
+    loaded = load_bundle(bundle, catalog=catalog, allow_personal_data=allow_personal_data)
+    cat = catalog()
     engine.join()
     from .assessment import assess
 

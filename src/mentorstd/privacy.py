@@ -19,6 +19,8 @@ from .errors import BundleError, Problem
 from .tables import TABLES, Table, excerpt
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from ._yaml import LocatedDoc
     from .bundle import Bundle
 
@@ -180,54 +182,78 @@ def scan_tables(tables: dict[str, Table], *, is_id: bool) -> BundleError | None:
 
     Each column's distinct values (as validation found them, for ids) are prefiltered by
     polars; only candidates reach :func:`looks_personal`, and a hit is traced back to its
-    first row.
+    first row. The tables are scanned in order and the first hit is returned.
     """
-    kind = "id" if is_id else "text"
     for name, table in tables.items():
-        # a referencing column holds only ids of the column it references, scanned there
-        columns = [
-            c.name
-            for c in TABLES[name]
-            if c.type == kind
-            and table.has(c.name)
-            and not (c.references and c.references.partition(".")[0] in tables)
-        ]
-        for column in columns:
-            # validation kept each id column's distinct values
-            values = table.distinct.get(column)
-            if values is None:
-                values = table[column].drop_nulls().unique()
-            # one query a column (a query of all columns at once measured slower)
-            suspects = values.to_frame("v").filter(_suspect(pl.col("v"), is_id)).to_series()
-            for value in sorted(suspects.to_list()):
-                what = looks_personal(value, is_id=is_id)
-                if what is None:
-                    continue
-                row = int((table[column] == value).arg_true()[0])
-                return BundleError(
-                    Problem(
-                        f"{excerpt(value)} looks like {what}: {PRIVACY_HELP}",
-                        table.file,
-                        table.line_of(row),
-                        table.positions[column],
-                        column,
-                    )
-                )
+        problem = scan_table(name, table, tables, is_id=is_id)
+        if problem is not None:
+            return problem
     return None
 
 
-def check_bundle(bundle: Bundle, manifest_doc: LocatedDoc) -> None:
+def scan_table(
+    name: str, table: Table, present: Collection[str], *, is_id: bool
+) -> BundleError | None:
+    """:func:`scan_tables` for one table of a bundle whose tables are ``present`` (a column
+    referencing a present table holds only ids of that table, and is scanned there)."""
+    kind = "id" if is_id else "text"
+    columns = [
+        c.name
+        for c in TABLES[name]
+        if c.type == kind
+        and table.has(c.name)
+        and not (c.references and c.references.partition(".")[0] in present)
+    ]
+    for column in columns:
+        # validation kept each id column's distinct values
+        values = table.distinct.get(column)
+        if values is None:
+            values = table[column].drop_nulls().unique()
+        # one query a column (a query of all columns at once measured slower)
+        suspects = values.to_frame("v").filter(_suspect(pl.col("v"), is_id)).to_series()
+        for value in sorted(suspects.to_list()):
+            what = looks_personal(value, is_id=is_id)
+            if what is None:
+                continue
+            row = int((table[column] == value).arg_true()[0])
+            return BundleError(
+                Problem(
+                    f"{excerpt(value)} looks like {what}: {PRIVACY_HELP}",
+                    table.file,
+                    table.line_of(row),
+                    table.positions[column],
+                    column,
+                )
+            )
+    return None
+
+
+#: What :func:`scan_table` found in one table: its id problem and its free-text problem.
+Scan = tuple[BundleError | None, BundleError | None]
+
+
+def check_bundle(
+    bundle: Bundle, manifest_doc: LocatedDoc, scans: dict[str, Scan] | None = None
+) -> None:
     """Raise :class:`BundleError` when a table or the manifest seems to hold personal data.
 
     Distinct values of every id column (and of every free-text column) are scanned; only a hit
-    is traced back to its table, row and column.
+    is traced back to its table, row and column. ``scans`` holds the tables already scanned
+    (as each was read), by name; the others are scanned here. An id that looks personal is
+    said before free text, and tables in their order.
     """
-    id_problem = scan_tables(bundle.tables, is_id=True)
-    if id_problem is not None:
-        raise id_problem
-    text_problem = scan_tables(bundle.tables, is_id=False)
-    if text_problem is not None:
-        raise text_problem
+    scanned = dict(scans or {})
+    for name, table in bundle.tables.items():
+        if name not in scanned:
+            scanned[name] = (
+                scan_table(name, table, bundle.tables, is_id=True),
+                scan_table(name, table, bundle.tables, is_id=False),
+            )
+    for kind in (0, 1):
+        for name in bundle.tables:
+            problem = scanned[name][kind]
+            if problem is not None:
+                raise problem
     manifest = bundle.manifest
     texts: list[tuple[list[str | int], str | None]] = []
     texts += [(["documents", i, "title"], d.title) for i, d in enumerate(manifest.documents)]
