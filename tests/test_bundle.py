@@ -157,6 +157,36 @@ def test_unknown_framework(cli: Callable[..., Any], good: Path) -> None:
     assert "unknown framework 'nope'" in result.stderr
 
 
+def test_an_unknown_framework_is_said_before_the_bundles_problems(
+    cli: Callable[..., Any], good: Path, tmp_path: Path
+) -> None:
+    """The catalog loads while the tables are read, yet its problems come first, as a typo
+    in -F is the first thing to fix."""
+    _matches_csv(good, HEADER + "M1,A1,Y1,10/31/2024,,,\n")
+    for bundle in (good, tmp_path / "no-such-bundle"):
+        result = cli("validate", str(bundle), "--framework", "nope")
+        assert result.exit_code == 2
+        assert result.stderr.startswith("mentorstd: error: unknown framework 'nope'")
+
+
+def test_a_catalog_function_that_fails_stops_the_load(good: Path) -> None:
+    def broken() -> mentorstd.Catalog:
+        raise mentorstd.StandardsError("standards/x.yaml:1: broken")
+
+    with pytest.raises(mentorstd.StandardsError, match="broken"):
+        mentorstd.load_bundle(good, catalog=broken)
+
+
+def test_a_bom_file_with_a_record_over_two_lines_keeps_its_line_numbers(
+    cli: Callable[..., Any], good: Path
+) -> None:
+    rows = 'M1,A1,Y1,2025-01-10,,,"a reason\nover two lines"\r\nM2,A2,Y2,10/31/2024,,,\r\n'
+    _matches_csv(good, b"\xef\xbb\xbf" + (HEADER.replace("\n", "\r\n") + rows).encode())
+    code, lines = _validate(cli, good)
+    assert code == 2
+    assert any("error: data/matches.csv:4:4: start_date: " in line for line in lines), lines
+
+
 def test_fail_on_levels(cli: Callable[..., Any], good: Path) -> None:
     # eepm:B.3.1 is partially-met (A3 has 1 hour); B.2.4 partially-met; nothing not-met
     report = mentorstd.assess(mentorstd.load_bundle(good), "eepm")

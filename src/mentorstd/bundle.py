@@ -461,9 +461,8 @@ def load_bundle(
     notes: list[str] = []
     table_found: list[Problem] = []
     specs = _table_specs(root, doc, manifest, table_found)
-    scans: dict[str, Scan] = {}
     # the tables are read on other threads while the catalog loads and the documents are checked
-    with _TableReads(specs, allow_personal_data, scans) as reads:
+    with _TableReads(specs, allow_personal_data) as reads:
         if catalog is None:
             from .catalog import load_catalog
 
@@ -501,7 +500,7 @@ def load_bundle(
     if not allow_personal_data:
         from .privacy import check_bundle
 
-        check_bundle(bundle, doc, scans)
+        check_bundle(bundle, doc, reads.scans())
     return bundle
 
 
@@ -828,18 +827,27 @@ class _TableReads:
     before its cells are checked. A referenced table comes before the tables referencing it in
     :data:`TABLES` (a test holds this) and tables are started in that order, so a table waited
     for has always started: the wait cannot deadlock. Large bundles are read one by one
-    (:data:`SIDE_BY_SIDE_BYTES`). Unless personal data is allowed, each table is scanned for it
-    (:func:`~mentorstd.privacy.scan_table`) on its thread, once read, into ``scans``.
+    (:data:`SIDE_BY_SIDE_BYTES`). Unless personal data is allowed, each table read is then
+    scanned for it (:func:`~mentorstd.privacy.scan_table`) as a task of its own, behind the
+    reads still waiting, so that no table waits for a scan (see :meth:`scans`).
 
-    Used as a context manager: leaving it waits for every table.
+    Used as a context manager: leaving it normally waits for every read and scan; leaving it
+    on an exception waits for the reads running and cancels the rest.
     """
 
-    def __init__(self, specs: dict[str, _Spec], allow_personal_data: bool, scans: dict[str, Scan]):
+    def __init__(self, specs: dict[str, _Spec], allow_personal_data: bool) -> None:
         from .privacy import PRIVACY_HELP, personal_column, scan_table
 
         self.specs = specs
         self.names = [name for name in TABLES if name in specs]
         self.futures: dict[str, Future[Table]] = {}
+        self._scans: dict[str, Future[Scan]] = {}
+
+        def scan(name: str, table: Table) -> Scan:
+            return (
+                scan_table(name, table, self.names, is_id=True),
+                scan_table(name, table, self.names, is_id=False),
+            )
 
         def read(name: str) -> Table:
             spec = specs[name]
@@ -852,11 +860,8 @@ class _TableReads:
                 privacy_help=None if allow_personal_data else PRIVACY_HELP,
                 spec=spec.spec,
             )
-            if not allow_personal_data:
-                scans[name] = (
-                    scan_table(name, table, self.names, is_id=True),
-                    scan_table(name, table, self.names, is_id=False),
-                )
+            if not allow_personal_data:  # each name is written by its own read only
+                self._scans[name] = self.pool.submit(scan, name, table)
             return table
 
         # side by side, two large tables would be in memory at once: past a budget, one by one
@@ -872,8 +877,13 @@ class _TableReads:
     def __enter__(self) -> _TableReads:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=kind is not None)
+
+    def scans(self) -> dict[str, Scan]:
+        """What the personal-data scan found in each table read (by name, for
+        :func:`~mentorstd.privacy.check_bundle`); empty when personal data is allowed."""
+        return {name: found.result() for name, found in self._scans.items()}
 
     def _references(self, name: str) -> dict[str, Known]:
         done: dict[str, Table] = {}

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 import typer
 
 from ._version import __version__
-from .errors import MentorstdError
+from .errors import BundleError, MentorstdError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -750,6 +750,7 @@ def validate(
 
     chosen = _choose(fmt, output, _REPORT_FORMATS, "validate")
     day = _parse_date(as_of, "--as-of")
+
     @functools.cache
     def catalog() -> Catalog:
         found = _catalog(standards)
@@ -758,7 +759,11 @@ def validate(
 
     engine = _import_aside("mentorstd.assessment")
     # the catalog loads while the tables are being read
-    loaded = load_bundle(bundle, catalog=catalog, allow_personal_data=allow_personal_data)
+    try:
+        loaded = load_bundle(bundle, catalog=catalog, allow_personal_data=allow_personal_data)
+    except BundleError:
+        catalog()  # a problem of the standards or an unknown framework is said first
+        raise
     cat = catalog()
     engine.join()
     from .assessment import assess

@@ -255,9 +255,9 @@ class Crosswalk:
     for importing networkx.
     """
 
-    nodes: dict[str, dict[str, str]]
-    edges: dict[str, dict[str, dict[str, Any]]]
-    hierarchy: list[tuple[str, str]] = field(default_factory=list)
+    nodes: dict[str, dict[str, str]] = field(repr=False)
+    edges: dict[str, dict[str, dict[str, Any]]] = field(repr=False)
+    hierarchy: list[tuple[str, str]] = field(default_factory=list, repr=False)
     no_counterpart: dict[tuple[str, str], str] = field(default_factory=dict)
     joint: list[JointLink] = field(default_factory=list)
     max_path: int = MAX_PATH
@@ -304,7 +304,8 @@ class Crosswalk:
 
     @cached_property
     def graph(self) -> nx.DiGraph:
-        """The mapping edges as a networkx graph (nodes with ``framework`` and ``kind``)."""
+        """The mapping edges as a networkx graph (nodes with ``framework`` and ``kind``): a
+        copy built on first use; the queries read :attr:`nodes` and :attr:`edges`."""
         import networkx as nx
 
         graph = nx.DiGraph()
