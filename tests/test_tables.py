@@ -379,6 +379,38 @@ def test_separators_inside_quotes_do_not_hide_a_short_row(tmp_path: Path) -> Non
     assert frame["mode"].to_list() == ["phone, then a visit, twice", None]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # every row has its last field: a blank line still moves the rows after it
+        (
+            "match_id,date,with,mode\nM1,2025-01-10,mentor,x\n\nM1,10/31/2024,mentor,x\n",
+            "data/contacts.csv:4:2: date: '10/31/2024' is not a date (YYYY-MM-DD)",
+        ),
+        # a quoted last field over two lines, every last field filled
+        (
+            'match_id,date,with,mode\nM1,2025-01-10,mentor,"a\nb"\nM1,10/31/2024,mentor,x\n',
+            "data/contacts.csv:4:2: date: '10/31/2024' is not a date (YYYY-MM-DD)",
+        ),
+        # the same with CRLF line ends, quotes everywhere and a byte-order mark
+        (
+            '\ufeff"match_id","date","with","mode"\r\n"M1","2025-01-10","mentor","a\r\nb"\r\n'
+            '"M1","10/31/2024","mentor","x"\r\n',
+            "data/contacts.csv:4:2: date: '10/31/2024' is not a date (YYYY-MM-DD)",
+        ),
+        # a short row lacks its last field, whatever field it lacks
+        (
+            "match_id,date,with,mode\nM1,2025-01-10,mentor,x\nM1,mentor,x\n",
+            "data/contacts.csv:3: row has 3 fields, the header has 4",
+        ),
+    ],
+)
+def test_rows_are_placed_on_their_lines_when_every_last_field_is_filled(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    assert _problems(tmp_path, "contacts", text) == [expected]
+
+
 def test_a_did_you_mean_for_a_long_header_is_an_excerpt(tmp_path: Path) -> None:
     # the closest header to the missing match_id is 10,000 characters long
     (line,) = _problems(tmp_path, "contacts", "match_id_" + "x" * 9_990 + ",date,with\n")

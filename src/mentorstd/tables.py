@@ -9,12 +9,13 @@ problem becomes a :class:`~mentorstd.errors.Problem` located at ``file:line:colu
 of one kind in one column are grouped into one line that counts them and names the first few
 lines, so a table with 40 bad dates gives one line, not 40 and not one.
 
-Rows are mapped to file lines exactly. For a file without quotes whose separators fall in the
-header's pattern on every line (checked in one pass over the bytes), data row ``i`` is on line
-``i + 2``. Any other file (quotes, blank lines, ragged rows) is split into lines by polars and
-the lines are grouped into records by the parity of their quote characters, which gives each
-record's first line and its field count (separators outside quotes), so quoted fields holding
-newlines, blank lines and rows with too few or too many fields are all located.
+Rows are mapped to file lines exactly. When every line of the file is one full record (see
+:func:`_is_plain`: polars gives a blank line or a short row nulls where fields are missing,
+and a file with quotes has its newlines counted), data row ``i`` is on line ``i + 2``. Any
+other file (newlines inside quoted fields, blank lines, ragged rows) is split into lines by
+polars and the lines are grouped into records by the parity of their quote characters, which
+gives each record's first line and its field count (separators outside quotes), so quoted
+fields holding newlines, blank lines and rows with too few or too many fields are all located.
 
 Nothing here knows about metrics or assessment.
 """
@@ -618,40 +619,38 @@ def _read_csv(raw: bytes, separator: str, width: int) -> pl.DataFrame:
     )
 
 
-def _counts(raw: bytes, separator: str, lines_too: bool) -> tuple[int | None, int]:
-    """The separators in ``raw``, and its newlines when ``lines_too`` (see :func:`_is_plain`)."""
-    return (raw.count(b"\n") if lines_too else None), raw.count(separator.encode())
-
-
 def _is_plain(
     raw: bytes,
     frame: pl.DataFrame,
     separator: str,
     width: int,
     quoted: bool,
-    counts: tuple[int | None, int],
+    newlines: int | None,
 ) -> bool:
-    """True when every line of the file is one record of the header's width.
+    """True when every line of the file is one record of the header's width: row ``i`` is on
+    line ``i + 2``.
 
-    polars refuses a row with too many fields, and gives every other record a row (a blank
-    line too). So when the file has one line per row (no newline inside a quoted field:
-    counted) and its separators add up to (width - 1) per line plus those inside quoted
-    cells (counted in the parsed cells), no row has too few fields either, no line is blank,
-    and row ``i`` is on line ``i + 2``. ``quoted``: the file has a quote; ``counts`` are
-    :func:`_counts` of the file, with its newlines counted when it has a quote (a quoted
-    field can hold a newline) or a carriage return (which alone could break a line).
+    polars refuses a row with too many fields and gives every other line a row: a blank line
+    a row of nulls, a short row nulls in the fields it lacks. So when each line is one record
+    and no row lacks its last field, every line is a full record. A line is one record when
+    the file has no quote (no quoted field can hold a newline), or when its ``newlines``
+    (counted when it has a quote, or a carriage return, which alone could end a line) match
+    its rows. When some rows have no last field (a blank last cell is null too), the
+    separators outside quoted cells are counted instead: (width - 1) a line when no row is
+    short and no line blank. ``quoted``: the file has a quote.
     """
-    newlines, separators = counts
     lines = frame.height + 1
     if newlines is not None and newlines + (not raw.endswith(b"\n")) != lines:
         return False
+    if frame.get_column(f"c{width - 1}").null_count() == 0:
+        return True
     inside = 0
     if quoted:  # separators inside quoted cells
         counts_in = [
             pl.col(c).str.count_matches(separator, literal=True).sum() for c in frame.columns
         ]
         inside = int(frame.select(pl.sum_horizontal(counts_in)).item() or 0)
-    return separators == (width - 1) * lines + inside
+    return raw.count(separator.encode()) == (width - 1) * lines + inside
 
 
 def _malformed(raw: bytes, separator: str, display: str, err: Exception) -> Problem:
@@ -1227,13 +1226,14 @@ def _parse(
         raise BundleError(problems.sorted())
     quoted = b'"' in raw
     # counted on the thread beside (holding the GIL) while polars parses (releasing it)
-    counts = aside.submit(_counts, raw, separator, quoted or b"\r" in raw)
+    newlines = aside.submit(raw.count, b"\n") if quoted or b"\r" in raw else None
     frame: pl.DataFrame | None = None
     try:
         frame = _read_csv(raw, separator, width)
     except pl.exceptions.PolarsError as err:
         error: Exception = err
-    if frame is not None and _is_plain(raw, frame, separator, width, quoted, counts.result()):
+    counted = None if newlines is None else newlines.result()
+    if frame is not None and _is_plain(raw, frame, separator, width, quoted, counted):
         return frame, None, problems, index, quoted, header, separator
     body = raw[start:]
     # not one record per line: where each record is, to place every row on its lines
@@ -1308,7 +1308,7 @@ def read_table(
     tspec = spec or _DEFAULT_SPEC
     raw = _read_bytes(path, display, MAX_TABLE_BYTES if max_bytes is None else max_bytes)
     size = len(raw)
-    # hashing (releasing the GIL) and counting run beside polars' parse (releasing it too)
+    # hashing (releasing the GIL) and counting lines run beside polars' parse (releasing it too)
     with ThreadPoolExecutor(1) as pool:
         digest = pool.submit(hashlib.sha256, raw)
         frame, lines, problems, index, quoted, header, separator = _parse(
