@@ -4,7 +4,7 @@
     python benchmarks/run.py --smoke      # every case at tiny size (seconds; used by a test)
     python benchmarks/run.py --only assess-100000,cli-frameworks   # case name prefixes
 
-Peers, measured in the same run on the same files, each in fresh processes (three runs,
+Peers, measured in the same run on the same files, each in fresh processes (five runs,
 interleaved with ours; the median counts, and the spread is printed):
 
 * assessment (``mentorstd validate BUNDLE -F eepm``, JSON report): reading every table with a
@@ -79,7 +79,7 @@ def _run(command: list[str]) -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
-def _spreads(commands: dict[str, list[str]], repeat: int = 3) -> dict[str, dict[str, float]]:
+def _spreads(commands: dict[str, list[str]], repeat: int = 5) -> dict[str, dict[str, float]]:
     """Median, fastest and slowest wall time and peak memory of each command, the runs
     interleaved (a, b, c, a, b, c ...) so that a change in the machine's speed during the run
     weighs on each alike."""
@@ -130,7 +130,7 @@ def _variant(folder: Path, out: Path, how: str) -> Path:
 
 def case_assess(size: int, work: Path, *, variant: str = "") -> dict[str, object]:
     """``mentorstd validate`` (eepm, JSON report) against two peers on the same files, each in
-    fresh processes, three runs each: reading every table with ``polars.read_csv`` and
+    fresh processes, five runs each: reading every table with ``polars.read_csv`` and
     nothing else, and a plain polars script computing the same metrics
     (``benchmarks/peer_polars.py``)."""
     folder = work / f"bundle-{size}"
