@@ -124,6 +124,17 @@ def test_the_same_rows_read_the_same_in_every_accepted_dialect(tmp_path: Path) -
             'match_id,date,with,mode\nM1,2025-01-10,mentor,"a,\nb"\nM1,2025-01-11,mentor,x,y\n',
             "data/contacts.csv:4: row has 5 fields, the header has 4",
         ),
+        # one too many on a last line without a line end (polars drops the empty field)
+        (
+            "match_id,date,with,mode\nM1,2025-01-10,mentor,x\nM1,2025-01-11,mentor,x,",
+            "data/contacts.csv:3: row has 5 fields, the header has 4",
+        ),
+        # too few, where the header's quoted name holds a separator
+        (
+            'match_id,date,with,mode,"notes, misc"\nM1,2025-01-10,mentor,x,y\n'
+            "M1,2025-01-11,mentor,x\nM1,2025-01-12,mentor,x,y\n",
+            "data/contacts.csv:3: row has 4 fields, the header has 5",
+        ),
     ],
 )
 def test_ragged_rows_are_located(tmp_path: Path, text: str, expected: str) -> None:
@@ -135,6 +146,12 @@ def test_malformed_quoting_is_located(tmp_path: Path) -> None:
     (line,) = _problems(tmp_path, "contacts", text)
     assert line.startswith("data/contacts.csv:")
     assert "Traceback" not in line
+
+
+def test_a_quote_inside_an_unquoted_field_is_located(tmp_path: Path) -> None:
+    text = 'match_id,date,with,mode\nM1,2025-01-10,mentor,x\nM1,2025-01-10,mentor,ph"one\n'
+    (line,) = _problems(tmp_path, "contacts", text + "M1,2025-01-11,mentor,x\n")
+    assert line.startswith("data/contacts.csv:3: a quote inside a field that does not start")
 
 
 def test_unknown_references_count_distinct_ids(tmp_path: Path) -> None:

@@ -626,6 +626,7 @@ def _is_plain(
     width: int,
     quoted: bool,
     newlines: int | None,
+    header_inside: int,
 ) -> bool:
     """True when every line of the file is one record of the header's width: row ``i`` is on
     line ``i + 2``.
@@ -635,21 +636,26 @@ def _is_plain(
     and no row lacks its last field, every line is a full record. A line is one record when
     the file has no quote (no quoted field can hold a newline), or when its ``newlines``
     (counted when it has a quote, or a carriage return, which alone could end a line) match
-    its rows. When some rows have no last field (a blank last cell is null too), the
-    separators outside quoted cells are counted instead: (width - 1) a line when no row is
-    short and no line blank. ``quoted``: the file has a quote.
+    its rows. One exception: on a last line with no line end, polars drops one extra empty
+    field (``a,b,``) without a word, so a file not ending in a newline is counted.
+
+    When some rows have no last field (a blank last cell is null too), or the file does not
+    end in a newline, the separators outside quoted cells are counted instead: (width - 1) a
+    line when no row is short or long and no line blank. ``quoted``: the file has a quote;
+    ``header_inside``: the separators inside the header's quoted names.
     """
     lines = frame.height + 1
-    if newlines is not None and newlines + (not raw.endswith(b"\n")) != lines:
+    ended = raw.endswith(b"\n")
+    if newlines is not None and newlines + (not ended) != lines:
         return False
-    if frame.get_column(f"c{width - 1}").null_count() == 0:
+    if ended and frame.get_column(f"c{width - 1}").null_count() == 0:
         return True
-    inside = 0
+    inside = header_inside
     if quoted:  # separators inside quoted cells
         counts_in = [
             pl.col(c).str.count_matches(separator, literal=True).sum() for c in frame.columns
         ]
-        inside = int(frame.select(pl.sum_horizontal(counts_in)).item() or 0)
+        inside += int(frame.select(pl.sum_horizontal(counts_in)).item() or 0)
     return raw.count(separator.encode()) == (width - 1) * lines + inside
 
 
@@ -665,6 +671,18 @@ def _malformed(raw: bytes, separator: str, display: str, err: Exception) -> Prob
             pass
     except csv.Error as bad:
         return Problem(f"malformed quoting: {bad}", display, reader.line_num)
+    # a quote inside a field that does not start with one (ph"one): csv takes it as text,
+    # polars refuses it
+    sep = re.escape(separator)
+    stray = re.search(rf'[^{sep}"\r\n]"[^{sep}"\r\n]', text)
+    if stray is not None:
+        line = text.count("\n", 0, stray.start()) + 1
+        return Problem(
+            "a quote inside a field that does not start with one; quote the whole field and "
+            'double the quote inside it (ph"one becomes "ph""one")',
+            display,
+            line,
+        )
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     return Problem(f"cannot be read as CSV: {first}", display)
 
@@ -1233,7 +1251,12 @@ def _parse(
     except pl.exceptions.PolarsError as err:
         error: Exception = err
     counted = None if newlines is None else newlines.result()
-    if frame is not None and _is_plain(raw, frame, separator, width, quoted, counted):
+    # the header has (width - 1) separators outside its quotes: the rest are inside
+    header_inside = first_line.count(separator.encode()) - (width - 1)
+    plain = frame is not None and _is_plain(
+        raw, frame, separator, width, quoted, counted, header_inside
+    )
+    if frame is not None and plain:
         return frame, None, problems, index, quoted, header, separator
     body = raw[start:]
     # not one record per line: where each record is, to place every row on its lines
