@@ -154,6 +154,32 @@ def test_a_quote_inside_an_unquoted_field_is_located(tmp_path: Path) -> None:
     assert line.startswith("data/contacts.csv:3: a quote inside a field that does not start")
 
 
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        # a stray quote in a column name: polars would read the whole file into the header
+        (b'match_id,date,with,mod"e\nM1,10/31/2024,mentor,\n', "data/contacts.csv:1:4: "),
+        # two byte-order marks, then a byte that is not UTF-8 on line 2
+        (
+            b"\xef\xbb\xbf\xef\xbb\xbfmatch_id,date,with,mode\nM1,2025-01-10,mentor,\xff\nM2,x,y,\n",
+            "data/contacts.csv:2: not valid UTF-8 (byte 0xff)",
+        ),
+        # a quote ending a field that did not start with one
+        (
+            b'match_id,date,with,mode\nM1,2025-01-10,mentor,x\nM1,2025-01-10,mentor,x"\n',
+            "data/contacts.csv:3: ",
+        ),
+        # a carriage return before a quoted field
+        (b'match_id,date,with,mode\nM1,2025-01-10,mentor,\r"a,b"\n', "data/contacts.csv:2: "),
+        # doubled carriage returns with a quoted field
+        (b'match_id,date,with,mode\r\r\nM1,2025-01-10,mentor,"x"\r\r\n', "data/contacts.csv:2: "),
+    ],
+)
+def test_what_polars_refuses_is_located(tmp_path: Path, raw: bytes, where: str) -> None:
+    (line,) = _problems(tmp_path, "contacts", raw)
+    assert line.startswith(where), line
+
+
 def test_unknown_references_count_distinct_ids(tmp_path: Path) -> None:
     text = "match_id,date,with\nM1,2025-01-10,mentor\nM8,2025-01-11,mentor\nM9,2025-01-12,mentor\n"
     text += "M8,2025-01-13,mentee\n"

@@ -519,8 +519,8 @@ def _read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
 def _header(raw: bytes, separator: str, display: str) -> list[str]:
     end = raw.find(b"\n")
     first = raw if end == -1 else raw[:end]
-    try:
-        text = first.decode("utf-8")
+    try:  # -sig: utf8_problem counts its offsets after a byte-order mark
+        text = first.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise BundleError(utf8_problem(raw, err, display, _UTF8_HINT)) from err
     if not text.strip():
@@ -538,6 +538,18 @@ def _header(raw: bytes, separator: str, display: str) -> list[str]:
         row = next(csv.reader([text.rstrip("\r")], delimiter=separator, strict=True))
     except csv.Error as err:
         raise BundleError(Problem(f"the header row is malformed: {err}", display, 1)) from err
+    for position, name in enumerate(row, start=1):
+        # csv takes a stray quote in a name as text; polars would open a quoted field there
+        # and read the whole file into the header
+        if '"' in name:
+            raise BundleError(
+                Problem(
+                    f"column name {excerpt(name)} holds a quote; column names may not",
+                    display,
+                    1,
+                    position,
+                )
+            )
     return _width_checked([name.strip() for name in row], display)
 
 
@@ -565,8 +577,8 @@ class _Layout:
 
 def _layout(raw: bytes, separator: str, width: int, display: str) -> _Layout:
     """The records of the file (see :class:`_Layout`); the header is the first record."""
-    try:
-        text = raw.decode("utf-8")
+    try:  # -sig: utf8_problem counts its offsets after a byte-order mark
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise BundleError(utf8_problem(raw, err, display, _UTF8_HINT)) from err
     if text.endswith("\n"):
@@ -659,10 +671,14 @@ def _is_plain(
     return raw.count(separator.encode()) == (width - 1) * lines + inside
 
 
-def _malformed(raw: bytes, separator: str, display: str, err: Exception) -> Problem:
-    """Locate what polars could not parse: bad UTF-8, or quotes that ``csv`` refuses too."""
-    try:
-        text = raw.decode("utf-8")
+def _malformed(
+    raw: bytes, separator: str, width: int, records: pl.Series, display: str, err: Exception
+) -> Problem:
+    """Locate what polars could not parse: bad UTF-8, quotes that ``csv`` refuses too, a stray
+    quote, else the first record that polars refuses (``records``: the first line of each
+    record after the header)."""
+    try:  # -sig: utf8_problem counts its offsets after a byte-order mark
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as bad:
         return utf8_problem(raw, bad, display, _UTF8_HINT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
@@ -684,7 +700,34 @@ def _malformed(raw: bytes, separator: str, display: str, err: Exception) -> Prob
             line,
         )
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return Problem(f"cannot be read as CSV: {first}", display)
+    refused = _first_refused(raw, separator, width, records.to_list())
+    return Problem(f"cannot be read as CSV: {first}", display, refused)
+
+
+def _first_refused(raw: bytes, separator: str, width: int, records: list[int]) -> int | None:
+    """The first line of the first record that polars refuses to parse, found by parsing
+    the header with ever longer runs of whole records (a binary search); ``None`` when every
+    run parses."""
+    starts = [0, *(m.end() for m in re.finditer(b"\n", raw))]  # the offset of each line
+
+    def parses(count: int) -> bool:  # the header and the first ``count`` records
+        end = starts[records[count] - 1] if count < len(records) else len(raw)
+        try:
+            _read_csv(raw[:end], separator, width)
+        except pl.exceptions.PolarsError:
+            return False
+        return True
+
+    low, high = 0, len(records)  # the header alone parses; all records do not
+    if parses(high):
+        return None
+    while high - low > 1:
+        middle = (low + high) // 2
+        if parses(middle):
+            low = middle
+        else:
+            high = middle
+    return records[high - 1]
 
 
 # -- validation --------------------------------------------------------------------------------
@@ -1268,7 +1311,7 @@ def _parse(
         problems.rows(ragged, f"row has {first} fields, the header has {width}")
         raise BundleError(problems.sorted())
     if frame is None:  # the records are in place, yet polars could not parse them
-        raise BundleError(_malformed(body, separator, display, error))
+        raise BundleError(_malformed(body, separator, width, layout.lines, display, error))
     if frame.height != layout.blank.len():  # pragma: no cover - polars and we disagree
         raise BundleError(
             Problem(
