@@ -180,6 +180,12 @@ def test_what_polars_refuses_is_located(tmp_path: Path, raw: bytes, where: str) 
     assert line.startswith(where), line
 
 
+def test_doubled_carriage_returns_are_refused_not_kept_in_values(tmp_path: Path) -> None:
+    raw = b"match_id,date,with,mode\nM1,2025-01-10,mentor,x\r\r\nM1,2025-01-11,mentor,y\r\r\n"
+    (line,) = _problems(tmp_path, "contacts", raw)
+    assert line.startswith("data/contacts.csv:2: lines end with two carriage returns")
+
+
 def test_unknown_references_count_distinct_ids(tmp_path: Path) -> None:
     text = "match_id,date,with\nM1,2025-01-10,mentor\nM8,2025-01-11,mentor\nM9,2025-01-12,mentor\n"
     text += "M8,2025-01-13,mentee\n"

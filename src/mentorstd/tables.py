@@ -1286,8 +1286,19 @@ def _parse(
     if problems.items:
         raise BundleError(problems.sorted())
     quoted = b'"' in raw
+    returns = b"\r" in raw
+    doubled = raw.find(b"\r\r\n") if returns and not quoted else -1
+    if doubled != -1:  # polars would keep one carriage return at the end of each last value
+        raise BundleError(
+            Problem(
+                "lines end with two carriage returns (\\r\\r\\n); save the file again with "
+                "CRLF or LF line ends",
+                display,
+                raw.count(b"\n", 0, doubled) + 1,
+            )
+        )
     # counted on the thread beside (holding the GIL) while polars parses (releasing it)
-    newlines = aside.submit(raw.count, b"\n") if quoted or b"\r" in raw else None
+    newlines = aside.submit(raw.count, b"\n") if quoted or returns else None
     frame: pl.DataFrame | None = None
     try:
         frame = _read_csv(raw, separator, width)
