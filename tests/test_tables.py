@@ -180,6 +180,16 @@ def test_what_polars_refuses_is_located(tmp_path: Path, raw: bytes, where: str) 
     assert line.startswith(where), line
 
 
+@pytest.mark.parametrize(
+    "row",
+    ['M1,2025-01-10,mentee","zoom"', 'M7"60,2025-07-14,x,y'],
+)
+def test_a_stray_quote_is_said_rather_than_a_wrong_field_count(tmp_path: Path, row: str) -> None:
+    text = f"match_id,date,with,mode\nM1,2025-01-10,mentor,x\n{row}\nM2,2025-01-11,mentor,x\n"
+    (line,) = _problems(tmp_path, "contacts", text)
+    assert line.startswith("data/contacts.csv:3: a quote inside a field that does not start")
+
+
 def test_doubled_carriage_returns_are_refused_not_kept_in_values(tmp_path: Path) -> None:
     raw = b"match_id,date,with,mode\nM1,2025-01-10,mentor,x\r\r\nM1,2025-01-11,mentor,y\r\r\n"
     (line,) = _problems(tmp_path, "contacts", raw)

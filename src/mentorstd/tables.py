@@ -692,16 +692,32 @@ def _malformed(
     sep = re.escape(separator)
     stray = re.search(rf'[^{sep}"\r\n]"[^{sep}"\r\n]', text)
     if stray is not None:
-        line = text.count("\n", 0, stray.start()) + 1
-        return Problem(
-            "a quote inside a field that does not start with one; quote the whole field and "
-            'double the quote inside it (ph"one becomes "ph""one")',
-            display,
-            line,
-        )
+        return Problem(_STRAY_QUOTE, display, text.count("\n", 0, stray.start()) + 1)
     first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     refused = _first_refused(raw, separator, width, records.to_list())
     return Problem(f"cannot be read as CSV: {first}", display, refused)
+
+
+_STRAY_QUOTE = (
+    "a quote inside a field that does not start with one; quote the whole field and double "
+    'the quote inside it (ph"one becomes "ph""one")'
+)
+
+
+def _stray_quote(raw: bytes, separator: str, width: int, line: int) -> int | None:
+    """``line`` when it is a full record to ``csv`` but for a quote inside one of its fields:
+    a quote that does not open its field, which ``csv`` takes as text and polars (and the
+    record count, by quote parity) as the start of a quoted field, so the row seems ragged."""
+    start = 0
+    for _ in range(line - 1):
+        start = raw.find(b"\n", start) + 1
+    end = raw.find(b"\n", start)
+    text = raw[start : None if end == -1 else end].decode("utf-8-sig", errors="replace")
+    try:
+        fields = next(csv.reader([text.rstrip("\r")], delimiter=separator, strict=False))
+    except (csv.Error, StopIteration):
+        return None
+    return line if len(fields) == width and any('"' in f for f in fields) else None
 
 
 def _first_refused(raw: bytes, separator: str, width: int, records: list[int]) -> int | None:
@@ -1318,6 +1334,9 @@ def _parse(
     problems.lines = layout.lines
     ragged = ((layout.fields != width) & ~layout.blank).arg_true()
     if ragged.len():
+        stray = _stray_quote(body, separator, width, int(layout.lines[ragged[0]]))
+        if stray is not None:
+            raise BundleError(Problem(_STRAY_QUOTE, display, stray))
         first = layout.fields[ragged[0]]
         problems.rows(ragged, f"row has {first} fields, the header has {width}")
         raise BundleError(problems.sorted())
