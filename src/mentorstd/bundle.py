@@ -828,7 +828,7 @@ class _TableReads:
     :data:`TABLES` (a test holds this) and tables are started in that order, so a table waited
     for has always started: the wait cannot deadlock. Large bundles are read one by one
     (:data:`SIDE_BY_SIDE_BYTES`). Unless personal data is allowed, each table read is then
-    scanned for it (:func:`~mentorstd.privacy.scan_table`) as a task of its own, behind the
+    scanned for it (:func:`~mentorstd.privacy.scan_both`) as a task of its own, behind the
     reads still waiting, so that no table waits for a scan (see :meth:`scans`).
 
     Used as a context manager: leaving it normally waits for every read and scan; leaving it
@@ -836,18 +836,12 @@ class _TableReads:
     """
 
     def __init__(self, specs: dict[str, _Spec], allow_personal_data: bool) -> None:
-        from .privacy import PRIVACY_HELP, personal_column, scan_table
+        from .privacy import PRIVACY_HELP, personal_column, scan_both
 
         self.specs = specs
         self.names = [name for name in TABLES if name in specs]
         self.futures: dict[str, Future[Table]] = {}
         self._scans: dict[str, Future[Scan]] = {}
-
-        def scan(name: str, table: Table) -> Scan:
-            return (
-                scan_table(name, table, self.names, is_id=True),
-                scan_table(name, table, self.names, is_id=False),
-            )
 
         def read(name: str) -> Table:
             spec = specs[name]
@@ -861,7 +855,7 @@ class _TableReads:
                 spec=spec.spec,
             )
             if not allow_personal_data:  # each name is written by its own read only
-                self._scans[name] = self.pool.submit(scan, name, table)
+                self._scans[name] = self.pool.submit(scan_both, name, table, self.names)
             return table
 
         # side by side, two large tables would be in memory at once: past a budget, one by one

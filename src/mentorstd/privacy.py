@@ -232,6 +232,14 @@ def scan_table(
 Scan = tuple[BundleError | None, BundleError | None]
 
 
+def scan_both(name: str, table: Table, present: Collection[str]) -> Scan:
+    """:func:`scan_table` of ids, then of free text."""
+    return (
+        scan_table(name, table, present, is_id=True),
+        scan_table(name, table, present, is_id=False),
+    )
+
+
 def check_bundle(
     bundle: Bundle, manifest_doc: LocatedDoc, scans: dict[str, Scan] | None = None
 ) -> None:
@@ -245,10 +253,7 @@ def check_bundle(
     scanned = dict(scans or {})
     for name, table in bundle.tables.items():
         if name not in scanned:
-            scanned[name] = (
-                scan_table(name, table, bundle.tables, is_id=True),
-                scan_table(name, table, bundle.tables, is_id=False),
-            )
+            scanned[name] = scan_both(name, table, bundle.tables)
     for kind in (0, 1):
         for name in bundle.tables:
             problem = scanned[name][kind]

@@ -708,11 +708,9 @@ def _stray_quote(raw: bytes, separator: str, width: int, line: int) -> int | Non
     """``line`` when it is a full record to ``csv`` but for a quote inside one of its fields:
     a quote that does not open its field, which ``csv`` takes as text and polars (and the
     record count, by quote parity) as the start of a quoted field, so the row seems ragged."""
-    start = 0
-    for _ in range(line - 1):
-        start = raw.find(b"\n", start) + 1
-    end = raw.find(b"\n", start)
-    text = raw[start : None if end == -1 else end].decode("utf-8-sig", errors="replace")
+    starts = _line_starts(raw)
+    end = starts[line] - 1 if line < len(starts) else len(raw)
+    text = raw[starts[line - 1] : end].decode("utf-8-sig", errors="replace")
     try:
         fields = next(csv.reader([text.rstrip("\r")], delimiter=separator, strict=False))
     except (csv.Error, StopIteration):
@@ -720,11 +718,16 @@ def _stray_quote(raw: bytes, separator: str, width: int, line: int) -> int | Non
     return line if len(fields) == width and any('"' in f for f in fields) else None
 
 
+def _line_starts(raw: bytes) -> list[int]:
+    """The offset of each line of ``raw``: line ``n`` (from 1) starts at ``[n - 1]``."""
+    return [0, *(m.end() for m in re.finditer(b"\n", raw))]
+
+
 def _first_refused(raw: bytes, separator: str, width: int, records: list[int]) -> int | None:
     """The first line of the first record that polars refuses to parse, found by parsing
     the header with ever longer runs of whole records (a binary search); ``None`` when every
     run parses."""
-    starts = [0, *(m.end() for m in re.finditer(b"\n", raw))]  # the offset of each line
+    starts = _line_starts(raw)
 
     def parses(count: int) -> bool:  # the header and the first ``count`` records
         end = starts[records[count] - 1] if count < len(records) else len(raw)
@@ -1323,10 +1326,9 @@ def _parse(
     counted = None if newlines is None else newlines.result()
     # the header has (width - 1) separators outside its quotes: the rest are inside
     header_inside = first_line.count(separator.encode()) - (width - 1)
-    plain = frame is not None and _is_plain(
+    if frame is not None and _is_plain(
         raw, frame, separator, width, quoted, counted, header_inside
-    )
-    if frame is not None and plain:
+    ):
         return frame, None, problems, index, quoted, header, separator
     body = raw[start:]
     # not one record per line: where each record is, to place every row on its lines
