@@ -206,6 +206,35 @@ def test_unknown_references_count_distinct_ids(tmp_path: Path) -> None:
     ]
 
 
+def _weak_hash(ids: pl.Expr) -> pl.Expr:
+    """A hash under which every two ids of one length collide."""
+    return ids.str.len_bytes().cast(pl.UInt64)
+
+
+@pytest.mark.parametrize(
+    "targets",
+    [
+        ["M1", "M22", "M333"],  # the target's hashes differ; a contact's unknown id collides
+        ["M1", "M2", "M333"],  # two of the target's ids share a hash
+    ],
+)
+def test_references_resolve_exactly_when_ids_share_a_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, targets: list[str]
+) -> None:
+    # references are joined on hashes of the ids: with a hash that collides on purpose, every
+    # contact still finds its own match, and an unknown id is never taken for another one
+    monkeypatch.setattr("mentorstd.tables._id_hash", _weak_hash)
+    known = {"match_id": (pl.Series(targets), "data/matches.csv")}
+    good = "match_id,date,with\nM333,2025-01-10,mentor\nM1,2025-01-11,mentor\n"
+    path = tmp_path / "contacts.csv"
+    path.write_text(good + "M1,2025-01-12,mentee\n", encoding="utf-8")
+    table = read_table(path, "contacts", references=known)
+    assert table.referenced_rows["match_id"].to_list() == [2, 0, 0]
+    assert _problems(tmp_path, "contacts", good + "X2,2025-01-12,mentee\n", references=known) == [
+        "data/contacts.csv:4:1: match_id: 'X2' is not a match_id in data/matches.csv"
+    ]
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
