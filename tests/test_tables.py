@@ -216,10 +216,11 @@ def _weak_hash(ids: pl.Expr) -> pl.Expr:
     [
         ["M1", "M22", "M333"],  # the target's hashes differ; a contact's unknown id collides
         ["M1", "M2", "M333"],  # two of the target's ids share a hash
+        ["M1", None, "M333"],  # a null in the target is no id
     ],
 )
 def test_references_resolve_exactly_when_ids_share_a_hash(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, targets: list[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, targets: list[str | None]
 ) -> None:
     # references are joined on hashes of the ids: with a hash that collides on purpose, every
     # contact still finds its own match, and an unknown id is never taken for another one

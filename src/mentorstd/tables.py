@@ -1047,6 +1047,8 @@ def _rows_in(frame: pl.LazyFrame, column: str, target: pl.Series, name: str) -> 
     """
     ids = target.cast(pl.String)
     rows = pl.DataFrame({"__id": ids}).with_row_index(name)
+    if ids.has_nulls():  # a null is no id: nothing refers to it
+        rows = rows.drop_nulls("__id")
     if ids.is_duplicated().any():
         rows = rows.unique("__id", keep="first", maintain_order=True)
     keys = rows.select(_id_hash(pl.col("__id"))).to_series()
