@@ -72,3 +72,50 @@ def test_every_command_still_runs_with_a_broken_plugin_installed(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert "eepm" in result.stdout
     assert "mentorstd: note: plug-in broken_enc skipped: UnicodeDecodeError" in result.stderr
+
+
+def test_pydantic_plugins_are_looked_for_only_where_one_may_be_installed(site: Path) -> None:
+    # the CLI spares pydantic its own search of every package's metadata when the cheap scan
+    # finds no `[pydantic]` section; a mention elsewhere in the file is not one
+    _dist(site, "tool", b"[console_scripts]\ngen-pydantic = tool:main\n")
+    assert not _plugins.pydantic_plugins_possible()
+    _plugins._scan.cache_clear()
+    _dist(site, "observer", b"[console_scripts]\nx = y:z\n\n  [pydantic]  \r\nobs = obs:plugin\n")
+    assert _plugins.pydantic_plugins_possible()
+
+
+def test_a_zip_on_the_path_may_hold_a_pydantic_plugin(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = site / "bundled.zip"
+    archive.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip archive
+    monkeypatch.syspath_prepend(str(archive))
+    assert _plugins.pydantic_plugins_possible()
+
+
+def test_an_installed_pydantic_plugin_is_still_loaded_by_the_cli(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    loaded = tmp_path / "loaded"
+    _dist(site, "observer", b"[pydantic]\nobserver = observer:plugin\n")
+    (site / "observer.py").write_text(
+        "import pathlib\n"
+        f"pathlib.Path({str(loaded)!r}).write_text('yes')\n"
+        "class Plugin:\n"
+        "    def new_schema_validator(self, *args, **kwargs):\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(site), "MENTORSTD_NO_CACHE": "1"}
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    bundle = Path(__file__).parents[1] / "examples" / "bundles" / "riverside"
+    result = subprocess.run(
+        [sys.executable, "-m", "mentorstd", "validate", str(bundle), "-F", "eepm"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert loaded.read_text() == "yes"

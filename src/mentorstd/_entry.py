@@ -54,11 +54,13 @@ def main() -> None:
                 return
         except (OSError, ValueError, KeyError, TypeError):
             pass  # anything odd: the full CLI answers instead
-    from ._plugins import undecodable_entry_points
+    from ._plugins import pydantic_plugins_possible, undecodable_entry_points
 
-    if undecodable_entry_points():
-        # pydantic looks for its own plug-ins with importlib.metadata, which raises on such a
-        # file before any model can be built; this process needs none of them
+    if undecodable_entry_points() or not pydantic_plugins_possible():
+        # pydantic looks for its own plug-ins with importlib.metadata when the first model is
+        # built: that raises on an undecodable file (and this process needs no plug-in), and
+        # when none is installed it is 35 ms of imports and reading every package's metadata
+        # to find none
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from .cli import main as cli_main
 

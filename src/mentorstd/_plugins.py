@@ -22,6 +22,7 @@ __all__ = [
     "entry_point_roots",
     "has_entry_points",
     "plugin_warnings",
+    "pydantic_plugins_possible",
     "undecodable_entry_points",
 ]
 
@@ -38,6 +39,13 @@ def has_entry_points() -> bool:
     return _scan()[0]
 
 
+def pydantic_plugins_possible() -> bool:
+    """Cheap scan: may an installed distribution declare a pydantic plug-in (the ``pydantic``
+    entry-point group)? False only when every ``sys.path`` entry was listed and no
+    ``entry_points.txt`` has that section: pydantic's own search would then find nothing."""
+    return _scan()[2]
+
+
 def undecodable_entry_points() -> list[str]:
     """Installed ``*.dist-info`` / ``*.egg-info`` folders whose ``entry_points.txt`` is not
     UTF-8 (:mod:`importlib.metadata`, and so any library's plug-in discovery, fails on them)."""
@@ -45,14 +53,16 @@ def undecodable_entry_points() -> list[str]:
 
 
 @cache
-def _scan() -> tuple[bool, tuple[str, ...]]:
+def _scan() -> tuple[bool, tuple[str, ...], bool]:
     marker = f"[{ENTRY_POINT_GROUP}]".encode()
-    found = False
+    found = pydantic = False
     broken: list[str] = []
     for entry in sys.path:
         try:
             names = os.listdir(entry or ".")
         except (OSError, ValueError):
+            # a zip on the path may hold distributions this scan does not open
+            pydantic = pydantic or os.path.isfile(entry)
             continue
         for name in names:
             if name.endswith((".dist-info", ".egg-info")):
@@ -62,11 +72,14 @@ def _scan() -> tuple[bool, tuple[str, ...]]:
                 except OSError:
                     continue
                 found = found or marker in raw
+                if not pydantic and b"[pydantic]" in raw:
+                    # importlib.metadata takes a section from a stripped line
+                    pydantic = any(line.strip() == b"[pydantic]" for line in raw.splitlines())
                 try:
                     raw.decode("utf-8")
                 except UnicodeDecodeError:
                     broken.append(name)
-    return found, tuple(broken)
+    return found, tuple(broken), pydantic
 
 
 @cache
