@@ -751,13 +751,17 @@ def validate(
     chosen = _choose(fmt, output, _REPORT_FORMATS, "validate")
     day = _parse_date(as_of, "--as-of")
 
+    engines: list[threading.Thread] = []
+
     @functools.cache
     def catalog() -> Catalog:
+        # called once the tables are being read: only then is the assessment engine imported
+        # beside, so that its imports do not hold up the reads' start
+        engines.append(_import_aside("mentorstd.assessment"))
         found = _catalog(standards)
         found.framework(framework)  # an unknown framework is said before the bundle's problems
         return found
 
-    engine = _import_aside("mentorstd.assessment")
     # the catalog loads while the tables are being read
     try:
         loaded = load_bundle(bundle, catalog=catalog, allow_personal_data=allow_personal_data)
@@ -765,7 +769,8 @@ def validate(
         catalog()  # a problem of the standards or an unknown framework is said first
         raise
     cat = catalog()
-    engine.join()
+    for engine in engines:
+        engine.join()
     from .assessment import assess
 
     print_notes(loaded.warnings)
