@@ -273,8 +273,8 @@ def _import_aside(module: str) -> threading.Thread:
     using the module).
 
     Importing runs Python code, holding the GIL; reading a bundle's tables spends most of its
-    time in polars, which releases it. Started before a bundle is read, the import is mostly
-    done by the time the tables are. Should it fail, the import in the main thread raises the
+    time in polars, which releases it. Started once the tables are being read, the import is
+    mostly done by the time they are. Should it fail, the import in the main thread raises the
     error again, where it is handled as usual.
     """
 
