@@ -236,6 +236,38 @@ def test_references_resolve_exactly_when_ids_share_a_hash(
     ]
 
 
+_IDS = st.one_of(st.none(), st.sampled_from(["M1", "M2", "M22", "X2", "M333", "", "é1"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    targets=st.lists(_IDS, max_size=6),
+    values=st.lists(_IDS, max_size=12),
+    weak=st.booleans(),
+)
+def test_references_resolve_to_the_first_row_with_the_same_id(
+    targets: list[str | None], values: list[str | None], weak: bool
+) -> None:
+    # whatever the hash makes collide (a weak one: every two ids of one length), each value
+    # finds the first row of the target holding that very id, and a null or unknown value none
+    from mentorstd import tables
+
+    first = {t: i for i, t in reversed(list(enumerate(targets))) if t is not None}
+    expected = [None if v is None else first.get(v) for v in values]
+    strings = pl.DataFrame({"v": pl.Series(values, dtype=pl.String)})
+    target = pl.Series(targets, dtype=pl.String)
+    saved = tables._id_hash
+    if weak:
+        tables._id_hash = _weak_hash
+    try:
+        rows = tables._rows_in(strings.lazy(), "v", target, "r").collect()
+        got = tables._resolved(strings, "v", target, rows, "r")
+    finally:
+        tables._id_hash = saved
+    assert rows.height == len(values)
+    assert got.to_list() == expected
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
