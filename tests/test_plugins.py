@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -74,22 +75,63 @@ def test_every_command_still_runs_with_a_broken_plugin_installed(tmp_path: Path)
     assert "mentorstd: note: plug-in broken_enc skipped: UnicodeDecodeError" in result.stderr
 
 
-def test_pydantic_plugins_are_looked_for_only_where_one_may_be_installed(site: Path) -> None:
+@pytest.fixture
+def alone(site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``site`` as the only place packages are installed."""
+    monkeypatch.setattr(sys, "path", [str(site)])
+    return site
+
+
+def test_pydantic_plugins_are_looked_for_only_where_one_may_be_installed(alone: Path) -> None:
     # the CLI spares pydantic its own search of every package's metadata when the cheap scan
-    # finds no `[pydantic]` section; a mention elsewhere in the file is not one
-    _dist(site, "tool", b"[console_scripts]\ngen-pydantic = tool:main\n")
+    # finds no `pydantic` section; a mention elsewhere in the file is not one
+    _dist(alone, "tool", b"[console_scripts]\ngen-pydantic = tool:main\n")
     assert not _plugins.pydantic_plugins_possible()
-    _plugins._scan.cache_clear()
-    _dist(site, "observer", b"[console_scripts]\nx = y:z\n\n  [pydantic]  \r\nobs = obs:plugin\n")
+
+
+@pytest.mark.parametrize(
+    ("folder", "entry_points"),
+    [
+        ("observer-1.0.dist-info", b"[console_scripts]\nx = y:z\n\n  [pydantic]  \r\nobs = o:p\n"),
+        ("Observer-1.0.DIST-INFO", b"[pydantic]\nobs = o:p\n"),  # importlib ignores the case
+        ("observer.egg-info", b"\x0c[[pydantic]]\nobs = o:p\n"),  # a section to importlib too
+        ("observer-1.0-py3.11.egg/EGG-INFO", b"[pydantic]\nobs = o:p\n"),  # an egg on the path
+    ],
+)
+def test_every_place_importlib_finds_a_pydantic_plugin_is_scanned(
+    alone: Path, monkeypatch: pytest.MonkeyPatch, folder: str, entry_points: bytes
+) -> None:
+    info = alone / folder
+    info.mkdir(parents=True)
+    (info / "entry_points.txt").write_bytes(entry_points)
+    if folder.endswith("EGG-INFO"):
+        monkeypatch.syspath_prepend(str(info.parent))
+        (info / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: observer\nVersion: 1.0\n")
+    else:
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: observer\nVersion: 1.0\n")
+    # what pydantic would find, the scan must say may be there
+    assert [ep.name for ep in importlib.metadata.entry_points(group="pydantic")] == ["obs"]
     assert _plugins.pydantic_plugins_possible()
 
 
-def test_a_zip_on_the_path_may_hold_a_pydantic_plugin(
-    site: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_zip_or_an_import_hook_may_hold_a_pydantic_plugin(
+    alone: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    archive = site / "bundled.zip"
+    archive = alone / "bundled.zip"
     archive.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip archive
     monkeypatch.syspath_prepend(str(archive))
+    assert _plugins.pydantic_plugins_possible()
+    monkeypatch.setattr(sys, "path", [str(alone)])
+
+    class Finder:
+        def find_spec(self, *args: object) -> None:
+            return None
+
+        def find_distributions(self, *args: object) -> list[object]:
+            return []
+
+    monkeypatch.setattr(sys, "meta_path", [Finder(), *sys.meta_path])
+    _plugins._scan.cache_clear()
     assert _plugins.pydantic_plugins_possible()
 
 

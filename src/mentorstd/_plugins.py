@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from functools import cache
+from importlib.machinery import PathFinder
 
 TYPE_CHECKING = False  # see mentorstd/__init__.py
 if TYPE_CHECKING:
@@ -41,8 +42,10 @@ def has_entry_points() -> bool:
 
 def pydantic_plugins_possible() -> bool:
     """Cheap scan: may an installed distribution declare a pydantic plug-in (the ``pydantic``
-    entry-point group)? False only when every ``sys.path`` entry was listed and no
-    ``entry_points.txt`` has that section: pydantic's own search would then find nothing."""
+    entry-point group)? False only when the scan read every place :mod:`importlib.metadata`
+    looks in, and no ``entry_points.txt`` names that group: pydantic's own search would then
+    find nothing. Anything the scan cannot look into (a zip on the path, an import hook that
+    lists distributions of its own) counts as a possible plug-in."""
     return _scan()[2]
 
 
@@ -52,33 +55,53 @@ def undecodable_entry_points() -> list[str]:
     return list(_scan()[1])
 
 
+def _metadata_folders(entry: str) -> list[str] | None:
+    """The metadata folders of one ``sys.path`` entry, as :mod:`importlib.metadata` finds them
+    (``*.dist-info`` and ``*.egg-info`` in any case, an egg's ``EGG-INFO``); ``None`` when the
+    entry cannot be listed."""
+    folder = entry or "."
+    try:
+        names = os.listdir(folder)
+    except (OSError, ValueError):
+        return None
+    egg = folder.lower().endswith(".egg")
+    return [
+        os.path.join(folder, name)
+        for name in names
+        if name.lower().endswith((".dist-info", ".egg-info"))
+        or (egg and name.lower() == "egg-info")
+    ]
+
+
 @cache
 def _scan() -> tuple[bool, tuple[str, ...], bool]:
     marker = f"[{ENTRY_POINT_GROUP}]".encode()
-    found = pydantic = False
+    found = False
+    # import hooks besides the standard path finder may list distributions of their own
+    pydantic = any(
+        hasattr(finder, "find_distributions") and finder is not PathFinder
+        for finder in sys.meta_path
+    )
     broken: list[str] = []
     for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except (OSError, ValueError):
+        folders = _metadata_folders(entry)
+        if folders is None:
             # a zip on the path may hold distributions this scan does not open
             pydantic = pydantic or os.path.isfile(entry)
             continue
-        for name in names:
-            if name.endswith((".dist-info", ".egg-info")):
-                try:
-                    with open(os.path.join(entry or ".", name, "entry_points.txt"), "rb") as handle:
-                        raw = handle.read()
-                except OSError:
-                    continue
-                found = found or marker in raw
-                if not pydantic and b"[pydantic]" in raw:
-                    # importlib.metadata takes a section from a stripped line
-                    pydantic = any(line.strip() == b"[pydantic]" for line in raw.splitlines())
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    broken.append(name)
+        for folder in folders:
+            try:
+                with open(os.path.join(folder, "entry_points.txt"), "rb") as handle:
+                    raw = handle.read()
+            except OSError:
+                continue
+            found = found or marker in raw
+            # every section importlib.metadata reads as this group holds these bytes
+            pydantic = pydantic or b"[pydantic]" in raw
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                broken.append(os.path.basename(folder))
     return found, tuple(broken), pydantic
 
 

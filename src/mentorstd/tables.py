@@ -1087,7 +1087,7 @@ def _resolved(
         .select(column)
         .join(exact.lazy(), left_on=column, right_on="__id", how="left", maintain_order="left")
     )
-    return joined.collect().get_column(name)
+    return joined.collect(engine="in-memory").get_column(name)
 
 
 @functools.cache
