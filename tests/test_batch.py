@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -189,3 +190,23 @@ def test_chunks_keep_every_task_once_in_order_and_shrink_towards_the_end(
     assert sizes == sorted(sizes, reverse=True)  # large first, small last
     if count >= 1000:
         assert sizes[0] == 32 and sizes[-1] == 1  # few round trips, a short tail
+
+
+def test_pool_workers_get_their_share_of_polars_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # polars sizes its threads once, at its import, which in a worker comes before the
+    # initializer: the share must already be in the environment the worker starts with
+    import polars as pl
+
+    from mentorstd import batch
+
+    share = pl.thread_pool_size() + 1  # a size polars would never choose by itself here
+    monkeypatch.setattr(os, "cpu_count", lambda: 2 * share)
+    monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    pool = batch._pool(2, [])
+    try:
+        with batch._worker_environment(2):
+            sizes = [pool.submit(pl.thread_pool_size) for _ in range(2)]
+        assert [size.result(timeout=120) for size in sizes] == [share, share]
+    finally:
+        pool.shutdown()
+    assert "POLARS_MAX_THREADS" not in os.environ  # this process's environment is restored

@@ -16,6 +16,7 @@ workers and writes the summary with the bundles not yet assessed as ``interrupte
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import multiprocessing
@@ -201,10 +202,9 @@ def _short(text: str, limit: int = 500) -> str:
 _CATALOG: Catalog | None = None
 
 
-def _init_worker(standards: Sequence[str], threads: str | None = None) -> None:
+def _init_worker(standards: Sequence[str], pooled: bool = False) -> None:
     global _CATALOG  # noqa: PLW0603  (one catalog per worker process, loaded once)
-    if threads is not None:  # before polars is first imported in this process
-        os.environ["POLARS_MAX_THREADS"] = threads
+    if pooled:
         # a worker process: Ctrl-C reaches the whole process group, and the parent alone
         # decides (it stops the workers and writes the summary)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -486,19 +486,10 @@ def _run(
             if progress:
                 progress(done, len(tasks))
     else:
-        # spawned, not forked: polars' thread pool must not be copied into a child mid-flight;
-        # and the workers share the CPUs, so each gets its share of polars threads
-        threads = str(max(1, (os.cpu_count() or 1) // jobs))
-        # and a spawned child must not put the current folder first on its path either
-        os.environ["PYTHONSAFEPATH"] = "1"
-        pool = ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(list(standards), threads),
-        )
+        pool = _pool(jobs, standards)
         try:
-            futures = [pool.submit(_assess_chunk, chunk) for chunk in _chunks(tasks, jobs)]
+            with _worker_environment(jobs):  # the workers start as the chunks are handed out
+                futures = [pool.submit(_assess_chunk, chunk) for chunk in _chunks(tasks, jobs)]
             started()
             for future in as_completed(futures):
                 try:
@@ -516,6 +507,38 @@ def _run(
             _stop(pool)
             raise
         pool.shutdown()
+
+
+def _pool(jobs: int, standards: Sequence[str]) -> ProcessPoolExecutor:
+    """The batch's worker processes: spawned, not forked, as polars' thread pool must not be
+    copied into a child mid-flight. Start them under :func:`_worker_environment`."""
+    # and a spawned child must not put the current folder first on its path either
+    os.environ["PYTHONSAFEPATH"] = "1"
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(list(standards), True),
+    )
+
+
+@contextlib.contextmanager
+def _worker_environment(jobs: int) -> Iterator[None]:
+    """While the pool's workers start: each one's share of the CPUs as its polars threads.
+
+    polars sizes its thread pool from ``POLARS_MAX_THREADS`` once, when it is first imported,
+    and a worker imports it before its initializer runs (unpickling the initializer imports
+    this module): so the variable is set in this process, which the workers inherit it from,
+    and restored once they have started."""
+    saved = os.environ.get("POLARS_MAX_THREADS")
+    os.environ["POLARS_MAX_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+        else:
+            os.environ["POLARS_MAX_THREADS"] = saved
 
 
 def _write_summaries(
