@@ -484,16 +484,11 @@ def test_lint_lists_requirements_met_by_a_document(cli: Callable[..., Any]) -> N
 # -- batch, demo and crosswalk tables ------------------------------------------------------
 
 
-def test_batch_summary_counts_per_basis(
-    tmp_path: Path, catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_batch_summary_counts_per_basis(tmp_path: Path, catalog: mentorstd.Catalog) -> None:
     import csv
     import shutil
 
     from mentorstd.batch import run_batch
-
-    # an in-process batch sets MENTORSTD_JOBS for its worker: keep that inside this test
-    monkeypatch.setenv("MENTORSTD_JOBS", "1")
 
     root = tmp_path / "programs"
     shutil.copytree(EXAMPLES / "oakfield", root / "oakfield")

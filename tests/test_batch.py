@@ -202,6 +202,7 @@ def test_pool_workers_get_their_share_of_polars_threads(monkeypatch: pytest.Monk
     share = pl.thread_pool_size() + 1  # a size polars would never choose by itself here
     monkeypatch.setattr(os, "cpu_count", lambda: 2 * share)
     monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    monkeypatch.delenv("PYTHONSAFEPATH", raising=False)
     pool = batch._pool(2, [])
     try:
         with batch._worker_environment(2):
@@ -209,4 +210,30 @@ def test_pool_workers_get_their_share_of_polars_threads(monkeypatch: pytest.Monk
         assert [size.result(timeout=120) for size in sizes] == [share, share]
     finally:
         pool.shutdown()
-    assert "POLARS_MAX_THREADS" not in os.environ  # this process's environment is restored
+    # this process's environment is as it was
+    assert "POLARS_MAX_THREADS" not in os.environ
+    assert "PYTHONSAFEPATH" not in os.environ
+
+
+def test_a_batch_starts_every_worker_in_the_workers_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    from concurrent.futures import process
+
+    for name in ("oakfield", "riverside"):
+        shutil.copytree(EXAMPLES / name, tmp_path / "programs" / name)
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    monkeypatch.setenv("POLARS_MAX_THREADS", "5")  # the user's own, for this process
+    seen: list[tuple[str | None, str | None]] = []
+    spawn = process.ProcessPoolExecutor._spawn_process
+
+    def spy(pool: process.ProcessPoolExecutor) -> None:
+        seen.append((os.environ.get("POLARS_MAX_THREADS"), os.environ.get("PYTHONSAFEPATH")))
+        spawn(pool)
+
+    monkeypatch.setattr(process.ProcessPoolExecutor, "_spawn_process", spy)
+    result = run_batch(tmp_path / "programs", "eepm", tmp_path / "out", jobs=2, formats=["json"])
+    assert [row["result"] for row in result.rows] == ["assessed", "assessed"]
+    assert seen == [("3", "1"), ("3", "1")]  # each of the two workers: 6 CPUs / 2
+    assert os.environ["POLARS_MAX_THREADS"] == "5"

@@ -22,6 +22,7 @@ import hashlib
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -471,14 +472,8 @@ def _run(
     """Assess ``tasks``, adding each row to ``rows`` as it arrives; ``started`` is called
     once the work is handed out, before any row arrives."""
     done = 0
-    if jobs <= 1:
-        # in this process: the worker set-up must not outlive the batch
-        saved = os.environ.get("MENTORSTD_JOBS")
+    if jobs <= 1:  # in this process
         _init_worker(list(standards))
-        if saved is None:
-            os.environ.pop("MENTORSTD_JOBS", None)
-        else:
-            os.environ["MENTORSTD_JOBS"] = saved
         started()
         for task in tasks:
             rows[task[1]] = _assess_one(*task)
@@ -511,9 +506,9 @@ def _run(
 
 def _pool(jobs: int, standards: Sequence[str]) -> ProcessPoolExecutor:
     """The batch's worker processes: spawned, not forked, as polars' thread pool must not be
-    copied into a child mid-flight. Start them under :func:`_worker_environment`."""
-    # and a spawned child must not put the current folder first on its path either
-    os.environ["PYTHONSAFEPATH"] = "1"
+    copied into a child mid-flight. They start as work is submitted: submit it under
+    :func:`_worker_environment`. (No worker is started later: none is replaced, as the pool
+    sets no ``max_tasks_per_child``; a worker that dies breaks the pool.)"""
     return ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context("spawn"),
@@ -522,23 +517,37 @@ def _pool(jobs: int, standards: Sequence[str]) -> ProcessPoolExecutor:
     )
 
 
+#: Held while this process's environment is set for the workers it starts.
+_ENVIRONMENT = threading.Lock()
+
+
 @contextlib.contextmanager
 def _worker_environment(jobs: int) -> Iterator[None]:
-    """While the pool's workers start: each one's share of the CPUs as its polars threads.
+    """While the pool's workers start, the environment they start with:
 
-    polars sizes its thread pool from ``POLARS_MAX_THREADS`` once, when it is first imported,
-    and a worker imports it before its initializer runs (unpickling the initializer imports
-    this module): so the variable is set in this process, which the workers inherit it from,
-    and restored once they have started."""
-    saved = os.environ.get("POLARS_MAX_THREADS")
-    os.environ["POLARS_MAX_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("POLARS_MAX_THREADS", None)
-        else:
-            os.environ["POLARS_MAX_THREADS"] = saved
+    - ``POLARS_MAX_THREADS``, each worker's share of the CPUs. polars sizes its thread pool
+      once, when it is first imported, and a worker imports it before its initializer runs
+      (unpickling the initializer imports this module);
+    - ``PYTHONSAFEPATH``: a spawned child must not put the current folder first on its path.
+
+    They are set in this process, which the workers inherit them from, and restored once the
+    workers have started; a lock keeps two batches on different threads from mixing their
+    saved values (a program that starts other processes meanwhile passes them on too)."""
+    wanted = {
+        "POLARS_MAX_THREADS": str(max(1, (os.cpu_count() or 1) // jobs)),
+        "PYTHONSAFEPATH": "1",
+    }
+    with _ENVIRONMENT:
+        saved = {name: os.environ.get(name) for name in wanted}
+        os.environ.update(wanted)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def _write_summaries(
