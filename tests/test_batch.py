@@ -203,10 +203,10 @@ def test_pool_workers_get_their_share_of_polars_threads(monkeypatch: pytest.Monk
     monkeypatch.setattr(os, "cpu_count", lambda: 2 * share)
     monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
     monkeypatch.delenv("PYTHONSAFEPATH", raising=False)
-    pool = batch._pool(2, [])
+    with batch._worker_environment(2):
+        pool = batch._pool(2, [])
+        sizes = [pool.submit(pl.thread_pool_size) for _ in range(2)]
     try:
-        with batch._worker_environment(2):
-            sizes = [pool.submit(pl.thread_pool_size) for _ in range(2)]
         assert [size.result(timeout=120) for size in sizes] == [share, share]
     finally:
         pool.shutdown()

@@ -481,10 +481,16 @@ def _run(
             if progress:
                 progress(done, len(tasks))
     else:
-        pool = _pool(jobs, standards)
-        try:
-            with _worker_environment(jobs):  # the workers start as the chunks are handed out
+        # the pool's processes start as it is made (its resource tracker) and as the chunks
+        # are handed out (its workers): all in the environment meant for them
+        with _worker_environment(jobs):
+            pool = _pool(jobs, standards)
+            try:
                 futures = [pool.submit(_assess_chunk, chunk) for chunk in _chunks(tasks, jobs)]
+            except BaseException:
+                _stop(pool)
+                raise
+        try:
             started()
             for future in as_completed(futures):
                 try:
@@ -506,9 +512,11 @@ def _run(
 
 def _pool(jobs: int, standards: Sequence[str]) -> ProcessPoolExecutor:
     """The batch's worker processes: spawned, not forked, as polars' thread pool must not be
-    copied into a child mid-flight. They start as work is submitted: submit it under
-    :func:`_worker_environment`. (No worker is started later: none is replaced, as the pool
-    sets no ``max_tasks_per_child``; a worker that dies breaks the pool.)"""
+    copied into a child mid-flight. Make the pool and submit its work under
+    :func:`_worker_environment`: multiprocessing starts its resource tracker (a Python process
+    too) as the pool is made, and each worker as work is submitted. (No worker is started
+    later: none is replaced, as the pool sets no ``max_tasks_per_child``; a worker that dies
+    breaks the pool.)"""
     return ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context("spawn"),
@@ -530,8 +538,8 @@ def _worker_environment(jobs: int) -> Iterator[None]:
       (unpickling the initializer imports this module);
     - ``PYTHONSAFEPATH``: a spawned child must not put the current folder first on its path.
 
-    They are set in this process, which the workers inherit them from, and restored once the
-    workers have started; a lock keeps two batches on different threads from mixing their
+    They are set in this process, which the pool's processes inherit them from, and restored
+    once those have started; a lock keeps two batches on different threads from mixing their
     saved values (a program that starts other processes meanwhile passes them on too)."""
     wanted = {
         "POLARS_MAX_THREADS": str(max(1, (os.cpu_count() or 1) // jobs)),
