@@ -1045,19 +1045,11 @@ def _rows_in(frame: pl.LazyFrame, column: str, target: pl.Series, name: str) -> 
     hash never pass for each other (see :func:`_resolved`). Where two of ``target``'s ids share
     a hash, the join is on the ids themselves.
     """
-    ids = target.cast(pl.String)
-    rows = pl.DataFrame({"__id": ids}).with_row_index(name)
-    if ids.has_nulls():  # a null is no id: nothing refers to it
-        rows = rows.drop_nulls("__id")
-    if ids.is_duplicated().any():
-        rows = rows.unique("__id", keep="first", maintain_order=True)
+    rows = _target_rows(target, name)
     keys = rows.select(_id_hash(pl.col("__id"))).to_series()
     same = f"__same/{name}"
     if keys.is_duplicated().any():  # two of the target's ids share a hash
-        joined = frame.join(
-            rows.lazy(), left_on=column, right_on="__id", how="left", maintain_order="left"
-        )
-        return joined.with_columns(pl.lit(True).alias(same))
+        return _joined_on_ids(frame, column, rows).with_columns(pl.lit(True).alias(same))
     found = frame.with_columns(_id_hash(pl.col(column)).alias("__hash")).join(
         rows.with_columns(keys.alias("__hash")).lazy(),
         on="__hash",
@@ -1066,6 +1058,25 @@ def _rows_in(frame: pl.LazyFrame, column: str, target: pl.Series, name: str) -> 
     )
     matched = pl.col("__id").is_null() | (pl.col("__id") == pl.col(column)).fill_null(False)
     return found.select(*frame.collect_schema().names(), name, matched.alias(same))
+
+
+def _target_rows(target: pl.Series, name: str) -> pl.DataFrame:
+    """``target``'s ids (``__id``), each once, at its first row (``name``); a null is no id:
+    nothing refers to it."""
+    ids = target.cast(pl.String)
+    rows = pl.DataFrame({"__id": ids}).with_row_index(name)
+    if ids.has_nulls():
+        rows = rows.drop_nulls("__id")
+    if ids.is_duplicated().any():
+        rows = rows.unique("__id", keep="first", maintain_order=True)
+    return rows
+
+
+def _joined_on_ids(frame: pl.LazyFrame, column: str, rows: pl.DataFrame) -> pl.LazyFrame:
+    """``frame`` with the row of each value of ``column`` among :func:`_target_rows`."""
+    return frame.join(
+        rows.lazy(), left_on=column, right_on="__id", how="left", maintain_order="left"
+    )
 
 
 def _id_hash(ids: pl.Expr) -> pl.Expr:
@@ -1080,14 +1091,8 @@ def _resolved(
     joined again on the ids themselves where a hash matched a different id."""
     if rows.get_column(f"__same/{name}").all():
         return rows.get_column(name)
-    exact = pl.DataFrame({"__id": target.cast(pl.String)}).with_row_index(name)
-    exact = exact.unique("__id", keep="first", maintain_order=True)
-    joined = (
-        strings.lazy()
-        .select(column)
-        .join(exact.lazy(), left_on=column, right_on="__id", how="left", maintain_order="left")
-    )
-    return joined.collect(engine="in-memory").get_column(name)
+    exact = _joined_on_ids(strings.lazy().select(column), column, _target_rows(target, name))
+    return exact.collect(engine="in-memory").get_column(name)
 
 
 @functools.cache
