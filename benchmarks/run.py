@@ -11,7 +11,9 @@ interleaved with ours; the median counts, and the spread is printed):
   bare ``polars.read_csv``, and a plain polars script that computes the same metrics
   (``peer_polars.py``). Besides the generated bundle (contacts in match order), a
   ``-shuffled`` copy has its contact rows in random order and a ``-quoted`` copy has every
-  field quoted, CRLF line ends and a BOM, as spreadsheet exports do;
+  field quoted, CRLF line ends and a BOM, as spreadsheet exports do. Each command's CPU
+  time (user and system, on all CPUs, median of its runs) is printed too: it tells the work
+  done from the waiting, which the wall time of a shared machine mixes;
 * CLI start: a bare ``python -c pass``.
 
 Targets (on a 2-core machine), for the 100k-match bundle: at most 3x the polars read, at
@@ -60,7 +62,8 @@ import resource, subprocess, sys, time
 start = time.perf_counter()
 subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
 seconds = time.perf_counter() - start
-print(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(seconds, used.ru_maxrss / 1024, used.ru_utime + used.ru_stime)
 """
 
 _POLARS_READ = """
@@ -71,32 +74,34 @@ for path in sys.argv[1:]:
 """
 
 
-def _run(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of ``command`` in a fresh process."""
+def _run(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak memory (MB) and CPU seconds (user and system, on every CPU) of
+    ``command`` in a fresh process."""
     out = subprocess.run(
         [PY, "-c", _MEASURE_CHILD, *command], check=True, capture_output=True, text=True
     ).stdout.split()
-    return float(out[0]), float(out[1])
+    return float(out[0]), float(out[1]), float(out[2])
 
 
 def _spreads(commands: dict[str, list[str]], repeat: int = 5) -> dict[str, dict[str, float]]:
     """Median, fastest and slowest wall time and peak memory of each command, the runs
     interleaved (a, b, c, a, b, c ...) so that a change in the machine's speed during the run
     weighs on each alike."""
-    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, command in commands.items():
             runs[name].append(_run(command))
     return {name: _summary(found) for name, found in runs.items()}
 
 
-def _summary(runs: list[tuple[float, float]]) -> dict[str, float]:
+def _summary(runs: list[tuple[float, float, float]]) -> dict[str, float]:
     seconds = sorted(r[0] for r in runs)
     return {
         "median": statistics.median(seconds),
         "min": seconds[0],
         "max": seconds[-1],
         "peak_mb": max(r[1] for r in runs),
+        "cpu": statistics.median(r[2] for r in runs),
     }
 
 
@@ -159,11 +164,14 @@ def case_assess(size: int, work: Path, *, variant: str = "") -> dict[str, object
         "peer": round(peer["median"], 3),
         "peer_ratio": round(ours["median"] / peer["median"], 2),
         "peak_mb": round(ours["peak_mb"]),
+        "cpu_seconds": round(ours["cpu"], 2),
+        "cpu_ratio": round(ours["cpu"] / read["cpu"], 2),
         "target": "<= 3x read, <= 0.5x peer, <= 1024 MB" if big else None,
         "detail": f"runs {ours['min']:.2f}-{ours['max']:.2f}s; polars read "
         f"{read['min']:.2f}-{read['max']:.2f}s; plain polars script {peer['median']:.2f}s "
         f"({peer['min']:.2f}-{peer['max']:.2f}), {ours['median'] / peer['median']:.2f}x of it; "
-        f"peak {ours['peak_mb']:.0f} MB (script {peer['peak_mb']:.0f} MB)",
+        f"peak {ours['peak_mb']:.0f} MB (script {peer['peak_mb']:.0f} MB); CPU-seconds "
+        f"{ours['cpu']:.2f}, read {read['cpu']:.2f}, script {peer['cpu']:.2f}",
     }
 
 

@@ -43,6 +43,8 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     for row in rows:
         assert row["seconds"] > 0
     assert all(r["ratio"] > 0 for r in rows if r["floor"])
+    assessed = [r for r in rows if r["case"].startswith("assess")]
+    assert all(r["cpu_seconds"] > 0 and r["cpu_ratio"] > 0 for r in assessed)
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
