@@ -206,6 +206,43 @@ def test_unknown_references_count_distinct_ids(tmp_path: Path) -> None:
     ]
 
 
+def test_a_column_with_one_problem_still_has_its_others_said(tmp_path: Path) -> None:
+    # a blank required id does not hide an unknown one, nor a bad id a repeated one
+    text = "match_id,date,with\nM1,2025-01-10,mentor\n,2025-01-11,mentor\nM9,2025-01-12,mentor\n"
+    known = {"match_id": (pl.Series(["M1"]), "data/matches.csv")}
+    assert _problems(tmp_path, "contacts", text, references=known) == [
+        "data/contacts.csv:3:1: match_id: a value is required",
+        "data/contacts.csv:4:1: match_id: 'M9' is not a match_id in data/matches.csv",
+    ]
+    rows = ["M1,A1,Y1,2025-01-10,,,", "M1,A2,Y2,2025-01-11,,,", ",A3,Y3,2025-01-12,,,"]
+    rows += ["M 4,A4,Y4,2025-01-12,,,", "M 4,A5,Y5,2025-01-12,,,"]
+    lines = _problems(tmp_path, "matches", "\n".join([HEADER, *rows]) + "\n")
+    assert [line.split(": ", 2)[0] for line in lines] == [
+        "data/matches.csv:3:1",  # M1 again
+        "data/matches.csv:4:1",  # blank
+        "data/matches.csv:5:1",  # 'M 4' is not an id (twice: not also said to be repeated)
+    ]
+    assert "appears more than once" in lines[0] and "1 more row like it, at line 6" in lines[2]
+
+
+def test_row_rules_of_matches_are_checked_beside_bad_cells(tmp_path: Path) -> None:
+    rows = [
+        "M1,A1,Y1,2025-03-10,,2025-01-10,completed",  # ends before it starts
+        "M2,A2,Y2,2025-13-01,,2025-01-10,completed",  # a bad start: no rule on this row
+        "M3,A3,Y3,2025-01-10,,,done",  # a bad reason: not also said to lack an end date
+        "M4,,Y4,2025-01-10,,,other",  # no mentor; a reason without an end date
+    ]
+    lines = _problems(tmp_path, "matches", "\n".join([HEADER, *rows]) + "\n")
+    assert [line.split(": ", 2)[:2] for line in lines] == [
+        ["data/matches.csv:2:6", "end_date"],
+        ["data/matches.csv:3:4", "start_date"],
+        ["data/matches.csv:4:7", "closure_reason"],
+        ["data/matches.csv:5:2", "mentor_id"],
+        ["data/matches.csv:5:7", "closure_reason"],
+    ]
+    assert "end_date is blank" in lines[4] and "is not one of" in lines[2]
+
+
 def _weak_hash(ids: pl.Expr) -> pl.Expr:
     """A hash under which every two ids of one length collide (and a null with any id of two
     characters, as the real hash gives a null a value too)."""

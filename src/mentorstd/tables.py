@@ -1150,10 +1150,16 @@ def _validate_columns(
     *,
     quoted: bool = True,
     tspec: TableSpec = _DEFAULT_SPEC,
-) -> tuple[pl.DataFrame, dict[str, pl.Series], dict[str, pl.Series], frozenset[str]]:
+) -> tuple[
+    pl.DataFrame, dict[str, pl.Series], dict[str, pl.Series], frozenset[str], dict[str, pl.Series]
+]:
     """The typed frame, with a problem for every bad cell (grouped per column and kind), each
-    id column's distinct values, each referencing column's rows in the referenced table, and
-    the columns whose values were mapped (synonyms, case, the spec's value maps).
+    id column's distinct values, each referencing column's rows in the referenced table, the
+    columns whose values were mapped (synonyms, case, the spec's value maps), and the rows of
+    each column whose cell has a problem (blank where required, or refused by its checks).
+
+    A cell refused by its checks is said once: a value that is not an id is not also said to
+    be repeated or unknown.
 
     Values are checked once each: the checks run on a column's distinct values (see
     :func:`_candidates`), and rows are looked up only for the values that fail. A table
@@ -1233,67 +1239,82 @@ def _validate_columns(
     )
     nulls = strings.null_count().row(0, named=True)
     distinct: dict[str, pl.Series] = {}
+    invalid: dict[str, pl.Series] = {}
     for column in present:
         name, col_no = column.name, index[column.name] + 1
         values = strings.get_column(name)
-        failed = False
+        bad_rows: list[pl.Series] = []
         if column.required and nulls[name]:
-            failed = True
-            problems.rows(values.is_null().arg_true(), "a value is required", col_no, name)
+            bad_rows.append(values.is_null().arg_true())
+            problems.rows(bad_rows[-1], "a value is required", col_no, name)
+        candidates = unique[name]
         bad_values = flagged.get(name)
         if bad_values is not None and bad_values.height:
-            failed = True
             for n, (_, template) in enumerate(checks[name][0]):
                 bad = bad_values.filter(pl.col("k") == n).get_column("v")
                 if not bad.len():
                     continue
                 message = template.replace("{date_hint}", "").replace("{number_hint}", "")
                 if "{date_hint}" in template:
-                    message = template.replace("{date_hint}", _date_hint(unique[name]))
+                    message = template.replace("{date_hint}", _date_hint(candidates))
                 if "{number_hint}" in template:
                     message = template.replace("{number_hint}", _number_hint(bad))
-                rows = values.is_in(bad.implode()).arg_true()
-                problems.rows(rows, message, col_no, name, values)
-        candidates = unique[name]
-        if not failed and column.unique and candidates.len() + nulls[name] != values.len():
-            rows = (values.is_not_null() & ~values.is_first_distinct()).arg_true()
+                bad_rows.append(values.is_in(bad.implode()).arg_true())
+                problems.rows(bad_rows[-1], message, col_no, name, values)
+            # the values said to be bad are not said again below
+            candidates = candidates.filter(~candidates.is_in(bad_values.get_column("v").implode()))
+        if column.unique and unique[name].len() + nulls[name] != values.len():
+            repeated = values.is_not_null() & ~values.is_first_distinct()
+            if candidates.len() != unique[name].len():
+                repeated &= values.is_in(candidates.implode())
+            rows = repeated.arg_true()
             problems.rows(rows, "{value} appears more than once", col_no, name, values)
         known = refs.get(name)
-        if not failed and known is not None and candidates.len():
-            # every candidate passed the id checks: what is left is not in the target
+        if known is not None and candidates.len():
+            # every candidate left passed the id checks: it is not in the target
             suffix = f" ({candidates.len()} unknown ids in all)" if candidates.len() > 1 else ""
             rows = values.is_in(candidates.implode()).arg_true()
             message = f"{{value}} is not a {name} in {known[1]}{suffix}"
             problems.rows(rows, message, col_no, name, values)
+        if bad_rows:
+            invalid[name] = pl.concat(bad_rows)
         if column.type == "id" and known is None:
             distinct[name] = candidates
-    return typed, distinct, referenced, frozenset(changed)
+    return typed, distinct, referenced, frozenset(changed), invalid
 
 
-def _check_matches(table: pl.DataFrame, index: dict[str, int], problems: _Problems) -> None:
-    """Row rules of the matches table."""
+def _check_matches(
+    table: pl.DataFrame,
+    index: dict[str, int],
+    problems: _Problems,
+    invalid: dict[str, pl.Series],
+) -> None:
+    """Row rules of the matches table, on the rows whose cells in the rule are valid
+    (``invalid``: the rows of each column whose cell has a problem of its own)."""
     frame = table.with_row_index("__row")
     rules = (
         (
             pl.col("end_date") < pl.col("start_date"),
-            "end_date",
+            ("end_date", "start_date"),
             "end_date is before start_date",
         ),
         (
             pl.col("planned_end_date") < pl.col("start_date"),
-            "planned_end_date",
+            ("planned_end_date", "start_date"),
             "planned_end_date is before start_date",
         ),
         (
             pl.col("closure_reason").is_not_null() & pl.col("end_date").is_null(),
-            "closure_reason",
+            ("closure_reason", "end_date"),
             "closure_reason is set but end_date is blank (an active match has no closure reason)",
         ),
     )
-    for expr, column, message in rules:
+    for expr, (column, other), message in rules:
         if column not in index:
             continue
-        rows = frame.filter(expr.fill_null(False)).get_column("__row")
+        broken = [invalid[c] for c in (column, other) if c in invalid]
+        valid = ~pl.col("__row").is_in(pl.concat(broken).implode()) if broken else pl.lit(True)
+        rows = frame.filter(expr.fill_null(False) & valid).get_column("__row")
         problems.rows(rows, message, index[column] + 1, column)
 
 
@@ -1472,12 +1493,12 @@ def read_table(
         sha256 = digest.result().hexdigest()
         del raw, digest  # the file's bytes are not needed any more: free them before checking
         known = references() if callable(references) else references
-        typed, distinct, referenced, mapped = _validate_columns(
+        typed, distinct, referenced, mapped, invalid = _validate_columns(
             frame, columns, index, problems, known or {}, quoted=quoted, tspec=tspec
         )
         del frame
-        if name == "matches" and not problems.items:
-            _check_matches(typed, index, problems)
+        if name == "matches":
+            _check_matches(typed, index, problems, invalid)
         if problems.items:
             raise BundleError(problems.sorted())
     return Table(
