@@ -115,7 +115,7 @@ def test_the_same_rows_read_the_same_in_every_accepted_dialect(tmp_path: Path) -
     [
         # too few fields, in a plain file
         (
-            "match_id,date,with,mode\nM1,2025-01-10\nM1,2025-01-11,mentor,x\nM1\n",
+            "match_id,date,with,mode\nM1,2025-01-10\nM1,2025-01-11,mentor,x\nM1,x\n",
             "data/contacts.csv:2: row has 2 fields, the header has 4; 1 more row like it, "
             "at line 4",
         ),
@@ -139,6 +139,39 @@ def test_the_same_rows_read_the_same_in_every_accepted_dialect(tmp_path: Path) -
 )
 def test_ragged_rows_are_located(tmp_path: Path, text: str, expected: str) -> None:
     assert _problems(tmp_path, "contacts", text) == [expected]
+
+
+def test_ragged_rows_are_grouped_by_their_field_count(tmp_path: Path) -> None:
+    text = "match_id,date,with,mode\nM1,x\nM1,2025-01-11,mentor,x,y,z\nM2,y\nM3\n"
+    assert _problems(tmp_path, "contacts", text) == [
+        "data/contacts.csv:2: row has 2 fields, the header has 4; 1 more row like it, at line 4",
+        "data/contacts.csv:3: row has 6 fields, the header has 4",
+        "data/contacts.csv:5: row has 1 field, the header has 4",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # opened on line 5 of 1,000 rows: said there, not at the end of the file
+        (
+            "M1,2025-01-10,mentor,x\n" * 3
+            + 'M3,2025-01-10,mentor,"open\n'
+            + "M1,2025-01-10,mentor,x\n" * 995,
+            5,
+        ),
+        # a doubled quote left open, then a full row
+        ('"a""\nM1,2025-01-10,mentor,x\n', 2),
+        # on a last line with no line end, which polars would close at the end of the file
+        ('M1,2025-01-10,mentor,"a""', 2),
+        ('M1,2025-01-10,mentor,x\nM1,2025-01-10,mentor,"""', 3),
+    ],
+)
+def test_a_quote_never_closed_is_said_where_its_field_starts(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    (problem,) = _problems(tmp_path, "contacts", "match_id,date,with,mode\n" + text)
+    assert problem.startswith(f"data/contacts.csv:{line}: malformed quoting: a quoted field")
 
 
 def test_malformed_quoting_is_located(tmp_path: Path) -> None:

@@ -682,11 +682,14 @@ def _malformed(
     except UnicodeDecodeError as bad:
         return utf8_problem(raw, bad, display, _UTF8_HINT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    line = 1  # where the record being read starts
     try:
         for _ in reader:
-            pass
+            line = reader.line_num + 1
     except csv.Error as bad:
-        return Problem(f"malformed quoting: {bad}", display, reader.line_num)
+        if str(bad) == "unexpected end of data":  # a quote opened there runs to the end
+            return Problem(_UNCLOSED_QUOTE, display, line)
+        return Problem(f"malformed quoting: {bad}", display, line)
     # a quote inside a field that does not start with one (ph"one): csv takes it as text,
     # polars refuses it
     sep = re.escape(separator)
@@ -697,6 +700,11 @@ def _malformed(
     refused = _first_refused(raw, separator, width, records.to_list())
     return Problem(f"cannot be read as CSV: {first}", display, refused)
 
+
+_UNCLOSED_QUOTE = (
+    "malformed quoting: a quoted field starting on this line is never closed (its closing "
+    "quote is missing, or a quote inside it is not doubled)"
+)
 
 _STRAY_QUOTE = (
     "a quote inside a field that does not start with one; quote the whole field and double "
@@ -1402,6 +1410,11 @@ def _parse(
     except pl.exceptions.PolarsError as err:
         error: Exception = err
     counted = None if newlines is None else newlines.result()
+    if frame is not None and quoted and not raw.endswith(b"\n") and raw.count(b'"') % 2:
+        # a quote left open on a last line with no line end: polars closes it at the end of
+        # the file without a word; csv refuses it, as polars does once a line end follows
+        error = pl.exceptions.ComputeError("a quoted field is never closed")
+        frame = None
     # the header has (width - 1) separators outside its quotes: the rest are inside
     header_inside = first_line.count(separator.encode()) - (width - 1)
     if frame is not None and _is_plain(
@@ -1417,8 +1430,13 @@ def _parse(
         stray = _stray_quote(body, separator, width, int(layout.lines[ragged[0]]))
         if stray is not None:
             raise BundleError(Problem(_STRAY_QUOTE, display, stray))
-        first = layout.fields[ragged[0]]
-        problems.rows(ragged, f"row has {first} fields, the header has {width}")
+        if body.count(b'"') % 2:  # a quote opened and never closed: its record runs to the end
+            raise BundleError(Problem(_UNCLOSED_QUOTE, display, int(layout.lines[-1])))
+        fields = layout.fields.gather(ragged)
+        for count in fields.unique(maintain_order=True).to_list():
+            word = "field" if count == 1 else "fields"
+            message = f"row has {count} {word}, the header has {width}"
+            problems.rows(ragged.filter(fields == count), message)
         raise BundleError(problems.sorted())
     if frame is None:  # the records are in place, yet polars could not parse them
         raise BundleError(_malformed(body, separator, width, layout.lines, display, error))
