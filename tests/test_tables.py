@@ -204,8 +204,11 @@ def test_a_quote_inside_an_unquoted_field_is_located(tmp_path: Path) -> None:
         ),
         # a carriage return before a quoted field
         (b'match_id,date,with,mode\nM1,2025-01-10,mentor,\r"a,b"\n', "data/contacts.csv:2: "),
-        # doubled carriage returns with a quoted field
-        (b'match_id,date,with,mode\r\r\nM1,2025-01-10,mentor,"x"\r\r\n', "data/contacts.csv:2: "),
+        # doubled carriage returns with a quoted field: said at the first line ending so
+        (
+            b'match_id,date,with,mode\r\r\nM1,2025-01-10,mentor,"x"\r\r\n',
+            "data/contacts.csv:1: lines end with two carriage returns",
+        ),
     ],
 )
 def test_what_polars_refuses_is_located(tmp_path: Path, raw: bytes, where: str) -> None:
@@ -223,10 +226,20 @@ def test_a_stray_quote_is_said_rather_than_a_wrong_field_count(tmp_path: Path, r
     assert line.startswith("data/contacts.csv:3: a quote inside a field that does not start")
 
 
-def test_doubled_carriage_returns_are_refused_not_kept_in_values(tmp_path: Path) -> None:
-    raw = b"match_id,date,with,mode\nM1,2025-01-10,mentor,x\r\r\nM1,2025-01-11,mentor,y\r\r\n"
-    (line,) = _problems(tmp_path, "contacts", raw)
+@pytest.mark.parametrize("first", [b"M1", b'"M1"'])  # also where some field is quoted
+def test_doubled_carriage_returns_are_refused_not_kept_in_values(
+    tmp_path: Path, first: bytes
+) -> None:
+    raw = b"match_id,date,with,mode\n" + first + b",2025-01-10,mentor,x\r\r\n"
+    (line,) = _problems(tmp_path, "contacts", raw + b"M1,2025-01-11,mentor,y\r\r\n")
     assert line.startswith("data/contacts.csv:2: lines end with two carriage returns")
+
+
+def test_doubled_carriage_returns_inside_a_quoted_cell_are_its_text(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(b'match_id,date,with,mode\r\nM1,2025-01-10,mentor,"a\r\r\nb"\r\n')
+    table = read_table(path, "contacts")
+    assert table["mode"].to_list() == ["a\r\r\nb"]
 
 
 def test_unknown_references_count_distinct_ids(tmp_path: Path) -> None:

@@ -1392,16 +1392,15 @@ def _parse(
         raise BundleError(problems.sorted())
     quoted = b'"' in raw
     returns = b"\r" in raw
-    doubled = raw.find(b"\r\r\n") if returns and not quoted else -1
-    if doubled != -1:  # polars would keep one carriage return at the end of each last value
-        raise BundleError(
-            Problem(
-                "lines end with two carriage returns (\\r\\r\\n); save the file again with "
-                "CRLF or LF line ends",
-                display,
-                raw.count(b"\n", 0, doubled) + 1,
-            )
-        )
+    doubled = raw.find(b"\r\r\n") if returns else -1
+    doubled_lines = Problem(
+        "lines end with two carriage returns (\\r\\r\\n); save the file again with CRLF or LF "
+        "line ends",
+        display,
+        raw.count(b"\n", 0, max(doubled, 0)) + 1,
+    )
+    if doubled != -1 and not quoted:  # polars would keep a carriage return in each last value
+        raise BundleError(doubled_lines)
     # counted on the thread beside (holding the GIL) while polars parses (releasing it)
     newlines = aside.submit(raw.count, b"\n") if quoted or returns else None
     frame: pl.DataFrame | None = None
@@ -1410,6 +1409,10 @@ def _parse(
     except pl.exceptions.PolarsError as err:
         error: Exception = err
     counted = None if newlines is None else newlines.result()
+    if doubled != -1 and (
+        frame is None or frame.get_column(f"c{width - 1}").str.ends_with("\r").any()
+    ):  # not only inside a quoted cell: polars kept a carriage return, or refused the file
+        raise BundleError(doubled_lines)
     if frame is not None and quoted and not raw.endswith(b"\n") and raw.count(b'"') % 2:
         # a quote left open on a last line with no line end: polars closes it at the end of
         # the file without a word; csv refuses it, as polars does once a line end follows
