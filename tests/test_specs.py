@@ -202,8 +202,98 @@ def test_parquet_lists_are_ignored_or_a_located_error(tmp_path: Path) -> None:
         read_table(path, "matches", display="data/matches.parquet")
     assert info.value.lines() == [
         "data/matches.parquet:1:2: mentor_id: column 'mentor_id' holds List(String) values; "
-        "mentorstd reads one plain value a cell"
+        "mentorstd reads one plain value a cell: text, a number, a date or true/false"
     ]
+
+
+def _typed_rows() -> list[list[Any]]:
+    """The canonical matches with real dates (a blank date is None)."""
+    rows = [r.split(",") for r in CANONICAL.splitlines()]
+    return [rows[0]] + [
+        [v if i not in (3, 4, 5) or not v else dt.date.fromisoformat(v) for i, v in enumerate(r)]
+        for r in rows[1:]
+    ]
+
+
+def test_xlsx_date_cells_read_as_their_dates_whatever_the_date_format(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    rows = _typed_rows()
+    rows[2][4] = "02/03/2026"  # a text date among the date cells, as the spec's format gives it
+    _workbook(path, {"Sheet1": rows})
+    table = read_table(path, "matches", spec=TableSpec(date_format="%m/%d/%Y"))
+    assert table.frame.equals(_canonical(tmp_path))
+
+
+def test_xlsx_columns_keep_their_sheet_letters_when_column_a_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    rows = [r.split(",") for r in CANONICAL.splitlines()]
+    rows[2][3] = "someday"
+    _workbook(path, {"Sheet1": [[None, None, *row] for row in rows]})  # from column C
+    assert _errors(path, "matches") == [
+        "export.xlsx:3:6: start_date: 'someday' is not a date (YYYY-MM-DD)"
+    ]
+
+
+def _parquet(tmp_path: Path, frame: pl.DataFrame) -> Path:
+    path = tmp_path / "matches.parquet"
+    frame.write_parquet(path)
+    return path
+
+
+def test_parquet_reads_as_an_xlsx_sheet_of_the_same_values_would(tmp_path: Path) -> None:
+    canonical = _canonical(tmp_path)
+    dates = ["start_date", "planned_end_date", "end_date"]
+    # datetimes at midnight (as pandas writes dates), a blank row, and an ignored column of
+    # durations; then the same with the dates given in the spec's format
+    typed = canonical.with_columns(pl.col(dates).cast(pl.Datetime("ms")))
+    typed = pl.concat([typed, typed.clear(1)]).with_columns(
+        spent=pl.duration(hours=pl.int_range(0, 4))
+    )
+    assert read_table(_parquet(tmp_path, typed), "matches").frame.equals(canonical)
+    spec = TableSpec(date_format="%d.%m.%Y")
+    assert read_table(_parquet(tmp_path, typed), "matches", spec=spec).frame.equals(canonical)
+    satisfaction = pl.DataFrame(
+        {
+            "respondent_id": ["R1", "R2", "R3"],
+            "role": ["mentor", "mentee", "parent"],
+            "date": [dt.date(2025, 6, 1)] * 3,
+            "reports_success": ["yes", "no", None],
+            "satisfaction": [4.0, None, 5.0],  # whole numbers in a float column, as pandas
+        }
+    )
+    path = tmp_path / "surveys.parquet"
+    satisfaction.write_parquet(path)
+    assert read_table(path, "surveys")["satisfaction"].to_list() == [4, None, 5]
+
+
+def test_parquet_floats_are_said_without_an_exponent(tmp_path: Path) -> None:
+    frame = pl.DataFrame(
+        {"person_id": ["P1", "P2"], "role": ["mentor"] * 2, "date": ["2025-01-10"] * 2}
+    ).with_columns(hours=pl.Series([1e-7, 2e20]), phase=pl.lit("ongoing"))
+    path = tmp_path / "training.parquet"
+    frame.write_parquet(path)
+    assert _errors(path, "training") == [
+        "training.parquet:2:4: hours: '200000000000000000000' is above the maximum 100"
+    ]
+
+
+def test_parquet_values_with_no_text_form_are_a_located_error_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    canonical = _canonical(tmp_path)
+    bad = canonical.with_columns(pl.duration(days=pl.int_range(0, 3)).alias("mentor_id"))
+    assert _errors(_parquet(tmp_path, bad), "matches") == [
+        "matches.parquet:1:2: mentor_id: column 'mentor_id' holds Duration(time_unit='us') "
+        "values; mentorstd reads one plain value a cell: text, a number, a date or true/false"
+    ]
+    binary = canonical.with_columns(notes=pl.lit(b"\xff\xfe", pl.Binary))  # not ours: ignored
+    assert read_table(_parquet(tmp_path, binary), "matches").frame.equals(canonical)
+    binary = canonical.with_columns(pl.lit(b"\xff", pl.Binary).alias("mentor_id"))
+    assert _errors(_parquet(tmp_path, binary), "matches")[0].startswith(
+        "matches.parquet:1:2: mentor_id: column 'mentor_id' holds bytes that are not UTF-8 text"
+    )
+    empty = _parquet(tmp_path, pl.DataFrame())
+    assert _errors(empty, "matches")[0] == "matches.parquet:1: match_id: missing column 'match_id'"
 
 
 def test_enumerations_take_case_spaces_and_synonyms(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import decimal
 import difflib
 import functools
 import hashlib
@@ -435,9 +436,44 @@ def _detect_separator(raw: bytes) -> str:
     return best if counts[best] else ","
 
 
-def _xlsx_frame(raw: bytes, sheet: str | None, display: str) -> tuple[list[str], pl.DataFrame]:
+def _first_line(err: Exception) -> str:
+    """The first line of an error's text (its type when it has none)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+#: How an xlsx date cell arrives as text: its date at midnight.
+_DATE_CELL = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
+
+
+def _date_cells(value: pl.Expr, date_format: str | None) -> pl.Expr:
+    """``value`` (text) with each date cell given as its date: ISO, or in ``date_format`` when
+    the table spec states one, so that the date cell and the spec's text dates read alike."""
+    if date_format is None:
+        return value.str.replace(_DATE_CELL, "${1}")
+    as_date = value.str.strptime(pl.Date, "%Y-%m-%d 00:00:00", strict=False, cache=False)
+    return (
+        pl.when(value.str.contains(_DATE_CELL))
+        .then(as_date.dt.strftime(date_format))
+        .otherwise(value)
+    )
+
+
+def _blank_rows_dropped(cells: pl.DataFrame) -> pl.DataFrame:
+    """``cells`` (``__line``, then text) without the rows whose every cell is blank."""
+    columns = [c for c in cells.columns if c != "__line"]
+    if not columns:
+        return cells.clear()
+    blank = pl.all_horizontal((pl.col(c).is_null() | (pl.col(c) == "")) for c in columns)
+    return cells.filter(~blank)
+
+
+def _xlsx_frame(
+    raw: bytes, sheet: str | None, display: str, date_format: str | None = None
+) -> tuple[list[str], pl.DataFrame]:
     """The header and the cells (as text, ``c0`` ...) of one sheet, plus a ``__line`` column
-    with each row's sheet row number; blank rows are dropped."""
+    with each row's sheet row number; blank rows are dropped. ``c0`` is the sheet's column A,
+    even when the sheet's first columns are empty."""
     import fastexcel
 
     try:
@@ -453,51 +489,95 @@ def _xlsx_frame(raw: bytes, sheet: str | None, display: str) -> tuple[list[str],
         loaded = reader.load_sheet(
             sheet if sheet is not None else 0, header_row=None, dtypes="string", skip_rows=0
         )
+        used = loaded.available_columns()
         cells = loaded.to_polars()
     except fastexcel.FastExcelError as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise BundleError(Problem(f"cannot be read as an xlsx workbook: {first}", display)) from err
-    width = cells.width
-    cells = cells.rename({old: f"c{i}" for i, old in enumerate(cells.columns)})
-    # an Excel date cell arrives as 'YYYY-MM-DD 00:00:00': the date is what it holds
-    cells = cells.select(
-        pl.col(c).str.strip_chars().str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "${1}")
-        for c in cells.columns
-    ).with_row_index("__line", offset=1)
-    blank = pl.all_horizontal(
-        (pl.col(f"c{i}").is_null() | (pl.col(f"c{i}") == "")) for i in range(width)
+        message = f"cannot be read as an xlsx workbook: {_first_line(err)}"
+        raise BundleError(Problem(message, display)) from err
+    # the sheet's used range may start right of column A: its columns keep their letters
+    skipped = used[0].absolute_index if used else 0
+    cells = pl.DataFrame(
+        [
+            *(pl.Series(f"c{i}", [None] * cells.height, pl.String) for i in range(skipped)),
+            *(
+                cells.get_column(old).alias(f"c{skipped + i}")
+                for i, old in enumerate(cells.columns)
+            ),
+        ]
     )
-    cells = cells.filter(~blank) if width else cells.clear()
+    # an Excel date cell arrives as 'YYYY-MM-DD 00:00:00': the date is what it holds
+    cells = _blank_rows_dropped(
+        cells.select(
+            _date_cells(pl.col(c).str.strip_chars(), date_format) for c in cells.columns
+        ).with_row_index("__line", offset=1)
+    )
     if cells.height == 0:
         raise BundleError(Problem("empty sheet: expected a header row", display, 1))
     header = [(v or "").strip() for v in cells.row(0)[1:]]
     return header, cells.slice(1)
 
 
-def _parquet_frame(raw: bytes, display: str) -> tuple[list[str], pl.DataFrame, dict[int, str]]:
-    """The header, the cells as text and, by position, the columns of nested values."""
+def _parquet_text(values: pl.Series, date_format: str | None) -> pl.Series | None:
+    """A Parquet column as text, the way an xlsx sheet gives the same values: a date (also a
+    datetime at midnight) as its date, in ``date_format`` when the spec states one; a whole
+    float as an integer; no exponent. ``None`` for values with no text form (lists,
+    structures, durations, bytes that are not UTF-8 text)."""
+    dtype = values.dtype
+    if dtype.is_nested() or dtype == pl.Object or isinstance(dtype, pl.Duration):
+        return None
+    if isinstance(dtype, pl.Datetime):
+        midnight = values.dt.time() == dt.time(0)
+        dates = _parquet_text(values.dt.date(), date_format)
+        return pl.select(
+            pl.when(pl.lit(midnight)).then(pl.lit(dates)).otherwise(pl.lit(values.cast(pl.String)))
+        ).to_series()
+    if dtype == pl.Date:
+        return values.dt.strftime(date_format) if date_format else values.cast(pl.String)
+    if dtype.is_float():
+        whole = values.is_finite() & (values == values.round()) & (values.abs() < 2**53)
+        text = pl.select(
+            pl.when(pl.lit(whole))
+            .then(pl.lit(values).cast(pl.Int64, strict=False).cast(pl.String))
+            .otherwise(pl.lit(values).cast(pl.String))
+        ).to_series()
+        exponent = text.str.contains("e", literal=True).fill_null(False)
+        if exponent.any():  # 1e-07 is 0.0000001, as a spreadsheet shows it
+            rows = exponent.arg_true()
+            plain = [format(decimal.Decimal(v), "f") for v in text.gather(rows).to_list()]
+            text = text.scatter(rows, plain)
+        return text
+    try:
+        return values.cast(pl.String)
+    except pl.exceptions.PolarsError:  # bytes that are not UTF-8, or no text form at all
+        return None
+
+
+def _parquet_frame(
+    raw: bytes, display: str, date_format: str | None = None
+) -> tuple[list[str], pl.DataFrame, dict[int, str]]:
+    """The header, the cells as text (see :func:`_parquet_text`) with each row's number
+    (``__line``; blank rows dropped) and, by position, the columns whose values have no text
+    form (what they hold)."""
     try:
         frame = pl.read_parquet(io.BytesIO(raw))
     except (pl.exceptions.PolarsError, OSError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise BundleError(Problem(f"cannot be read as Parquet: {first}", display)) from err
+        raise BundleError(
+            Problem(f"cannot be read as Parquet: {_first_line(err)}", display)
+        ) from err
     header = [str(c).strip() for c in frame.columns]
-    # nested values (lists, structures) have no text form: such a column reads as blank, and
-    # one of ours holding them is an error (see _parse)
-    cells = frame.select(
-        (
-            pl.lit(None, dtype=pl.String)
-            if frame.schema[c].is_nested() or frame.schema[c] == pl.Object
-            else pl.col(c).cast(pl.String)
-        ).alias(f"c{i}")
-        for i, c in enumerate(frame.columns)
-    ).with_row_index("__line", offset=1)
-    nested = {
-        i: str(frame.schema[c])
-        for i, c in enumerate(frame.columns)
-        if frame.schema[c].is_nested() or frame.schema[c] == pl.Object
-    }
-    return header, cells, nested
+    texts: list[pl.Series] = []
+    unreadable: dict[int, str] = {}
+    for i, name in enumerate(frame.columns):
+        text = _parquet_text(frame.get_column(name), date_format)
+        if text is None:  # such a column reads as blank; one of ours is an error (see _parse)
+            dtype = frame.schema[name]
+            unreadable[i] = (
+                "bytes that are not UTF-8 text" if dtype == pl.Binary else f"{dtype} values"
+            )
+            text = pl.Series([None] * frame.height, dtype=pl.String)
+        texts.append(text.alias(f"c{i}"))
+    cells = _blank_rows_dropped(pl.DataFrame(texts).with_row_index("__line", offset=1))
+    return header, cells, unreadable
 
 
 def _read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
@@ -696,7 +776,7 @@ def _malformed(
     stray = re.search(rf'[^{sep}"\r\n]"[^{sep}"\r\n]', text)
     if stray is not None:
         return Problem(_STRAY_QUOTE, display, text.count("\n", 0, stray.start()) + 1)
-    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    first = _first_line(err)
     refused = _first_refused(raw, separator, width, records.to_list())
     return Problem(f"cannot be read as CSV: {first}", display, refused)
 
@@ -864,7 +944,7 @@ def _check_header(
         message = f"missing column {column.name!r}"
         if mapped is not None:
             message += f": `columns:` maps it to {mapped!r}, which is not in the header"
-        others = [sep for sep in _SEPARATORS if sep != separator and sep in header[0]]
+        others = [s for s in _SEPARATORS if s != separator and header and s in header[0]]
         close = _closest(mapped or column.name, unused)
         if len(header) == 1 and others:
             message += f" (the header is one column: set `delimiter: {others[0]!r}`)"
@@ -1347,19 +1427,19 @@ def _parse(
     Raises the problems that leave cells unplaceable: NUL bytes, a wrong header, ragged rows.
     """
     if suffix in (".xlsx", ".xlsm", ".parquet"):
-        nested: dict[int, str] = {}
+        unreadable: dict[int, str] = {}
         if suffix == ".parquet":
-            header, cells, nested = _parquet_frame(raw, display)
+            header, cells, unreadable = _parquet_frame(raw, display, tspec.date_format)
         else:
-            header, cells = _xlsx_frame(raw, tspec.sheet, display)
+            header, cells = _xlsx_frame(raw, tspec.sheet, display, tspec.date_format)
         header = _width_checked(header, display)
         problems = _Problems(display)
         index = _check_header(header, spec, problems, personal_column, privacy_help, tspec)
         for name, pos in index.items():
-            if pos in nested:
+            if pos in unreadable:
                 problems.at(
-                    f"column {excerpt(header[pos])} holds {nested[pos]} values; "
-                    "mentorstd reads one plain value a cell",
+                    f"column {excerpt(header[pos])} holds {unreadable[pos]}; mentorstd reads "
+                    "one plain value a cell: text, a number, a date or true/false",
                     1,
                     pos + 1,
                     name,
