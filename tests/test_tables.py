@@ -407,12 +407,13 @@ def test_a_bundle_with_problems_in_three_tables_reports_them_all_at_once(
     assert "data/screening.csv:4:3: interview_date: 'yesterday' is not a date" in errors[3]
 
 
-def test_references_left_unchecked_are_said(
+def test_references_are_checked_against_a_table_with_bad_cells(
     cli: Callable[..., Any], make_bundle: BundleFactory
 ) -> None:
     matches = [dict(r) for r in MATCHES]
     matches[0]["start_date"] = "yesterday"
     contacts = [{"match_id": "NOT-A-MATCH", "date": "2025-01-10", "with": "mentor"}]
+    contacts += [{"match_id": matches[0]["match_id"], "date": "2025-01-10", "with": "mentor"}]
     path = make_bundle(tables={"matches": matches, "contacts": contacts})
     result = cli("validate", str(path), "--framework", "eepm")
     assert result.exit_code == 2
@@ -420,6 +421,27 @@ def test_references_left_unchecked_are_said(
     assert len(errors) == 2, errors
     assert "data/matches.csv:2:4: start_date: 'yesterday' is not a date" in errors[0]
     assert errors[1].endswith(
+        "data/contacts.csv:2:1: match_id: 'NOT-A-MATCH' is not a match_id in data/matches.csv"
+    )
+
+
+def test_references_left_unchecked_are_said(
+    cli: Callable[..., Any], make_bundle: BundleFactory
+) -> None:
+    contacts = [{"match_id": "NOT-A-MATCH", "date": "2025-01-10", "with": "mentor"}]
+    contacts += [{"match_id": "M-1", "date": "2025-01-10", "with": "someone"}]
+    path = make_bundle(tables={"matches": MATCHES, "contacts": contacts})
+    # the matches' rows cannot be placed (a quote never closed): their ids are unknown
+    matches = path / "data" / "matches.csv"
+    matches.write_text(matches.read_text(encoding="utf-8") + '"M-9,\n', encoding="utf-8")
+    result = cli("validate", str(path), "--framework", "eepm")
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line]
+    assert len(errors) == 3, errors
+    assert "data/matches.csv:" in errors[0] and "never closed" in errors[0]
+    # said also for a table with problems of its own
+    assert "data/contacts.csv:3:3: with: 'someone' is not one of" in errors[1]
+    assert errors[2].endswith(
         "data/contacts.csv: match_id: not checked against data/matches.csv, which has "
         "problems (see above); run again once it is fixed"
     )

@@ -49,6 +49,7 @@ from .tables import (
     DATE_MAX,
     DATE_MIN,
     TABLES,
+    CellError,
     Column,
     Known,
     Table,
@@ -677,14 +678,27 @@ def _reference_targets(name: str) -> Iterator[tuple[str, str, str]]:
             yield column.name, target, target_column
 
 
-def _references(name: str, tables: dict[str, Table]) -> dict[str, Known]:
-    """The values each referencing column of table ``name`` may hold, and their file."""
+def _references(name: str, targets: dict[str, tuple[pl.DataFrame, str]]) -> dict[str, Known]:
+    """The values each referencing column of table ``name`` may hold, and their file, from
+    the ``targets`` read (their checked columns, and file)."""
     out: dict[str, Known] = {}
     for column, target, target_column in _reference_targets(name):
-        table = tables.get(target)
-        if table is not None:
-            out[column] = (table[target_column], table.file)
+        found = targets.get(target)
+        if found is not None and target_column in found[0].columns:
+            out[column] = (found[0].get_column(target_column), found[1])
     return out
+
+
+def _checked(read: Future[Table]) -> tuple[pl.DataFrame, str] | None:
+    """The checked columns of a table read, and its file, also when some of its cells are bad
+    (``None``: it could not be read, or its rows could not be placed)."""
+    try:
+        table = read.result()
+    except CellError as err:
+        return err.frame, err.problems[0].file or ""
+    except BundleError:
+        return None
+    return table.frame, table.file
 
 
 @dataclass(frozen=True, slots=True)
@@ -880,13 +894,12 @@ class _TableReads:
         return {name: found.result() for name, found in self._scans.items()}
 
     def _references(self, name: str) -> dict[str, Known]:
-        done: dict[str, Table] = {}
+        done: dict[str, tuple[pl.DataFrame, str]] = {}
         for _, target, _ in _reference_targets(name):
             if target in self.futures and target not in done:
-                try:
-                    done[target] = self.futures[target].result()
-                except BundleError:
-                    continue
+                found = _checked(self.futures[target])
+                if found is not None:
+                    done[target] = found
         return _references(name, done)
 
     def collect(self, found: list[Problem], notes: list[str]) -> dict[str, Table]:
@@ -896,12 +909,15 @@ class _TableReads:
         for name in self.names:
             try:
                 tables[name] = self.futures[name].result()
+                notes.extend(tables[name].notes)
             except BundleError as err:
                 _collect(found, err)
+            checked = _checked(self.futures[name])
+            if checked is None:
                 continue
-            notes.extend(tables[name].notes)
             for column, target, _ in _reference_targets(name):  # unchecked references are said
-                if target in specs and target not in tables and tables[name].has(column):
+                unplaced = target in specs and _checked(self.futures[target]) is None
+                if unplaced and column in checked[0].columns:
                     found.append(
                         Problem(
                             f"not checked against {specs[target].display}, which has problems "

@@ -51,6 +51,7 @@ __all__ = [
     "PRACTICE_STATUSES",
     "SYNONYMS",
     "TABLES",
+    "CellError",
     "Column",
     "Table",
     "TableSpec",
@@ -265,6 +266,16 @@ _POLARS_TYPES: dict[ColumnType, type[pl.DataType]] = {
     "number": pl.Float64,
     "int": pl.Int64,
 }
+
+
+class CellError(BundleError):
+    """The problems of a table whose cells could all be placed: its rows and columns are
+    known, some cells are bad. ``frame`` holds its columns as checked (a bad cell is null), so
+    that the tables referring to it can still be checked against its ids."""
+
+    def __init__(self, problems: list[Problem], frame: pl.DataFrame) -> None:
+        super().__init__(problems)
+        self.frame = frame
 
 
 @dataclass
@@ -1601,7 +1612,7 @@ def read_table(
         if name == "matches":
             _check_matches(typed, index, problems, invalid)
         if problems.items:
-            raise BundleError(problems.sorted())
+            raise CellError(problems.sorted(), typed)
     return Table(
         name=name,
         file=display,
