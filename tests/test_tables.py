@@ -150,6 +150,18 @@ def test_ragged_rows_are_grouped_by_their_field_count(tmp_path: Path) -> None:
     ]
 
 
+def test_rows_beside_ragged_ones_still_have_their_cells_checked(tmp_path: Path) -> None:
+    text = 'match_id,date,with,mode\nM1,x\nM2,2025-01-11,mentor,"a\nb",extra\n'
+    text += 'M3,yesterday,mentor,x\r\nM4,2025-01-12,mentr,"p\nq"\n'
+    assert _problems(tmp_path, "contacts", text) == [
+        "data/contacts.csv:2: row has 2 fields, the header has 4",
+        "data/contacts.csv:3: row has 5 fields, the header has 4",
+        "data/contacts.csv:5:2: date: 'yesterday' is not a date (YYYY-MM-DD)",
+        "data/contacts.csv:6:3: with: 'mentr' is not one of mentor, mentee, parent "
+        "(other words for these go under `values:` in the table spec)",
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "line"),
     [
@@ -431,14 +443,14 @@ def test_references_left_unchecked_are_said(
     contacts = [{"match_id": "NOT-A-MATCH", "date": "2025-01-10", "with": "mentor"}]
     contacts += [{"match_id": "M-1", "date": "2025-01-10", "with": "someone"}]
     path = make_bundle(tables={"matches": MATCHES, "contacts": contacts})
-    # the matches' rows cannot be placed (a quote never closed): their ids are unknown
+    # a row of the matches cannot be placed (ragged): their ids are not all known
     matches = path / "data" / "matches.csv"
-    matches.write_text(matches.read_text(encoding="utf-8") + '"M-9,\n', encoding="utf-8")
+    matches.write_text(matches.read_text(encoding="utf-8") + "M-9,A-9\n", encoding="utf-8")
     result = cli("validate", str(path), "--framework", "eepm")
     assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if line]
     assert len(errors) == 3, errors
-    assert "data/matches.csv:" in errors[0] and "never closed" in errors[0]
+    assert "data/matches.csv:" in errors[0] and "row has 2 fields" in errors[0]
     # said also for a table with problems of its own
     assert "data/contacts.csv:3:3: with: 'someone' is not one of" in errors[1]
     assert errors[2].endswith(

@@ -362,6 +362,8 @@ class _Problems:
         self.items: list[Problem] = []
         self.notes: list[str] = []
         self.lines: pl.Series | None = None
+        #: Some rows could not be placed (ragged): the table's ids are not all known.
+        self.unplaced = False
 
     def at(
         self, message: str, line: int | None = 1, column: int | None = None, name: str | None = None
@@ -707,6 +709,18 @@ def _layout(raw: bytes, separator: str, width: int, display: str) -> _Layout:
         .slice(1)  # the header
     )
     return _Layout(records["line"], records["fields"], records["blank"])
+
+
+def _records(body: bytes, lines: pl.Series, keep: pl.Series) -> bytes:
+    """The header of ``body`` and its records where ``keep`` is true (``lines``: the first
+    line of each record after the header)."""
+    starts = _line_starts(body)
+    bounds = [starts[line - 1] for line in lines.to_list()] + [len(body)]
+    kept = keep.to_list()
+    parts = [body[: bounds[0]]]
+    parts += [body[bounds[i] : bounds[i + 1]] for i in range(len(kept)) if kept[i]]
+    text = b"".join(parts)
+    return text if text.endswith(b"\n") else text + b"\n"
 
 
 def _read_csv(raw: bytes, separator: str, width: int) -> pl.DataFrame:
@@ -1531,7 +1545,18 @@ def _parse(
             word = "field" if count == 1 else "fields"
             message = f"row has {count} {word}, the header has {width}"
             problems.rows(ragged.filter(fields == count), message)
-        raise BundleError(problems.sorted())
+        # the other rows are checked too: read on their own, on their own lines
+        whole = (layout.fields == width) & ~layout.blank
+        try:
+            frame = _read_csv(_records(body, layout.lines, whole), separator, width)
+        except pl.exceptions.PolarsError:
+            raise BundleError(problems.sorted()) from None
+        lines = layout.lines.filter(whole)
+        if frame.height != lines.len():  # pragma: no cover - polars and we disagree
+            raise BundleError(problems.sorted())
+        problems.lines = lines
+        problems.unplaced = True
+        return frame, lines, problems, index, quoted, header, separator
     if frame is None:  # the records are in place, yet polars could not parse them
         raise BundleError(_malformed(body, separator, width, layout.lines, display, error))
     if frame.height != layout.blank.len():  # pragma: no cover - polars and we disagree
@@ -1611,8 +1636,10 @@ def read_table(
         del frame
         if name == "matches":
             _check_matches(typed, index, problems, invalid)
-        if problems.items:
+        if problems.items and not problems.unplaced:
             raise CellError(problems.sorted(), typed)
+        if problems.items:
+            raise BundleError(problems.sorted())
     return Table(
         name=name,
         file=display,
