@@ -363,6 +363,19 @@ def test_a_missing_column_names_the_closest_header(tmp_path: Path) -> None:
     )
 
 
+def test_two_columns_mapped_to_one_header_are_said_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_text(
+        CANONICAL.replace("mentor_id", "Volunteer ID").replace("mentee_id", "Youth ID"),
+        encoding="utf-8",
+    )
+    spec = TableSpec(columns={"mentor_id": "Volunteer ID", "mentee_id": "Volunteer ID"})
+    assert _errors(path, "matches", spec=spec) == [
+        "matches.csv: mentee_id: columns maps both 'mentor_id' and 'mentee_id' to "
+        "'Volunteer ID'; a header is one column: map one of them to another header"
+    ]
+
+
 # -- bundles: profiles and the self-assessment sheet -------------------------------------------
 
 

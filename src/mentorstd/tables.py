@@ -916,7 +916,19 @@ def _check_header(
                 None,
                 mapped_name,
             )
-    theirs_to_ours = {theirs.strip(): ours for ours, theirs in tspec.columns.items()}
+    theirs_to_ours: dict[str, str] = {}
+    shared: set[str] = set()  # ours that `columns` maps to a header it maps another to
+    for ours, theirs in tspec.columns.items():
+        first = theirs_to_ours.setdefault(theirs.strip(), ours)
+        if first != ours:
+            shared.add(ours)
+            problems.at(
+                f"columns maps both {first!r} and {ours!r} to {theirs.strip()!r}; a header "
+                "is one column: map one of them to another header",
+                None,
+                None,
+                ours,
+            )
     lenient = {_header_key(c.name): c.name for c in spec}
     index: dict[str, int] = {}
     ignored: list[str] = []
@@ -961,7 +973,7 @@ def _check_header(
         problems.at(_more_columns(message, personal), 1, personal[0] + 1, name[:EXCERPT_CHARS])
     unused = [h for h in ignored if h]
     for column in spec:
-        if column.name in index:
+        if column.name in index or column.name in shared:
             continue
         mapped = tspec.columns.get(column.name)
         if mapped is None and column.optional_column:
