@@ -918,16 +918,16 @@ def _check_header(
             )
     theirs_to_ours: dict[str, str] = {}
     shared: set[str] = set()  # ours that `columns` maps to a header it maps another to
-    for ours, theirs in tspec.columns.items():
-        first = theirs_to_ours.setdefault(theirs.strip(), ours)
-        if first != ours:
-            shared.add(ours)
+    for mapped_name, theirs in tspec.columns.items():
+        first = theirs_to_ours.setdefault(theirs.strip(), mapped_name)
+        if first != mapped_name:
+            shared.add(mapped_name)
             problems.at(
-                f"columns maps both {first!r} and {ours!r} to {theirs.strip()!r}; a header "
-                "is one column: map one of them to another header",
+                f"columns maps both {first!r} and {mapped_name!r} to {theirs.strip()!r}; a "
+                "header is one column: map one of them to another header",
                 None,
                 None,
-                ours,
+                mapped_name,
             )
     lenient = {_header_key(c.name): c.name for c in spec}
     index: dict[str, int] = {}
