@@ -163,8 +163,8 @@ def test_an_xlsx_sheet_with_date_cells_reads_as_the_canonical_table(tmp_path: Pa
     spec = TableSpec(sheet="Matches", columns=EXPORT_SPEC.columns, values=EXPORT_SPEC.values)
     with pytest.raises(mentorstd.BundleError) as info:
         read_table(path, "matches", display="export.xlsx", spec=spec)
-    # the title row is taken as the header: the missing columns are named with a fix
-    assert "missing column" in info.value.lines()[0]
+    # the title row is taken as the header: the row that holds the columns is named
+    assert "the header row seems to be line 3" in info.value.lines()[0]
     _workbook(path, {"Notes": [["x"]], "Matches": [header, [], *rows]})
     table = read_table(path, "matches", spec=spec)
     assert table.frame.equals(_canonical(tmp_path))
@@ -231,6 +231,16 @@ def test_xlsx_columns_keep_their_sheet_letters_when_column_a_is_empty(tmp_path: 
     _workbook(path, {"Sheet1": [[None, None, *row] for row in rows]})  # from column C
     assert _errors(path, "matches") == [
         "export.xlsx:3:6: start_date: 'someday' is not a date (YYYY-MM-DD)"
+    ]
+
+
+def test_an_xlsx_header_below_title_rows_is_pointed_at(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    rows = [r.split(",") for r in CANONICAL.splitlines()]
+    _workbook(path, {"Sheet1": [["Matches export"], [], ["run on", "2026-01-01"], *rows]})
+    assert _errors(path, "matches") == [
+        "export.xlsx:1: the header row seems to be line 4: remove the lines above it (missing "
+        "from this row: match_id, mentor_id, mentee_id, start_date and 3 more)"
     ]
 
 

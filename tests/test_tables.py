@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import mentorstd
 from mentorstd.metrics import _months, _with_calendar, add_months, month_index
-from mentorstd.tables import TABLES, read_table
+from mentorstd.tables import TABLES, TableSpec, read_table
 
 from .conftest import BundleFactory, tree_digest
 from .test_metrics import MATCHES, SCREENING, TRAINING
@@ -148,6 +148,46 @@ def test_ragged_rows_are_grouped_by_their_field_count(tmp_path: Path) -> None:
         "data/contacts.csv:3: row has 6 fields, the header has 4",
         "data/contacts.csv:5: row has 1 field, the header has 4",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Contacts export\nrun on 2026-01-01\nmatch_id,date,with,mode\nM1,2025-01-10,mentor,x\n",
+            "data/contacts.csv:1: the header row seems to be line 3: remove the lines above it "
+            "(missing from this row: match_id, date, with)",
+        ),
+        (
+            "\nmatch_id,date,with,mode\nM1,2025-01-10,mentor,x\n",
+            "data/contacts.csv:1: line 1 is blank: the header row must be the first line; the "
+            "header row seems to be line 2",
+        ),
+        ("\n\nM1\n", "data/contacts.csv:1: line 1 is blank: the header row must be the first line"),
+    ],
+)
+def test_a_header_row_below_line_1_is_pointed_at(tmp_path: Path, text: str, expected: str) -> None:
+    assert _problems(tmp_path, "contacts", text) == [expected]
+
+
+def test_a_header_name_wrapped_onto_two_lines_is_one_name(tmp_path: Path) -> None:
+    # as Excel exports a wrapped header cell; the rows below keep their lines
+    text = 'match_id,date,"Contact\r\nWith",mode\r\n'
+    text += "M1,2025-01-10,mentor,x\r\nM2,2025-01-10,mentr,x\r\n"
+    assert _problems(
+        tmp_path, "contacts", text, spec=TableSpec(columns={"with": "Contact\r\nWith"})
+    ) == [
+        "data/contacts.csv:4:3: with: 'mentr' is not one of mentor, mentee, parent "
+        "(other words for these go under `values:` in the table spec)"
+    ]
+
+
+def test_a_tsv_file_is_split_on_tabs(tmp_path: Path) -> None:
+    # its header holds more commas than tabs
+    path = tmp_path / "contacts.tsv"
+    header = 'match_id\tdate\twith\t"notes, to, self, and more"\n'
+    path.write_text(header + "M1\t2025-01-10\tmentor\ta, b\n", encoding="utf-8")
+    assert read_table(path, "contacts")["with"].to_list() == ["mentor"]
 
 
 def test_rows_beside_ragged_ones_still_have_their_cells_checked(tmp_path: Path) -> None:

@@ -440,11 +440,9 @@ def _transcode(raw: bytes, encoding: str, display: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _detect_separator(raw: bytes) -> str:
+def _detect_separator(header: bytes) -> str:
     """The most frequent of ``,`` ``;`` and tab in the header row (``,`` when none)."""
-    end = raw.find(b"\n")
-    first = raw if end == -1 else raw[:end]
-    counts = {sep: first.count(sep.encode()) for sep in _SEPARATORS}
+    counts = {sep: header.count(sep.encode()) for sep in _SEPARATORS}
     best = max(_SEPARATORS, key=lambda sep: counts[sep])  # a tie keeps the earlier
     return best if counts[best] else ","
 
@@ -609,16 +607,38 @@ def _read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
     return raw
 
 
+def _header_record(raw: bytes, start: int) -> bytes:
+    """The header row's bytes from ``start``: its first line, and the lines after it while a
+    quoted name is still open (an Excel header cell wrapped onto a few lines)."""
+    first = end = raw.find(b"\n", start)
+    for _ in range(_HEADER_LINES):
+        if end == -1:
+            return raw[start:]
+        record = raw[start : end + 1].decode("utf-8", errors="replace")
+        try:
+            next(csv.reader([record], strict=True))
+        except csv.Error as err:  # only an open quoted field runs on to the next line
+            if str(err) == "unexpected end of data":
+                end = raw.find(b"\n", end + 1)
+                continue
+        return raw[start : end + 1]
+    return raw[start:] if first == -1 else raw[start : first + 1]
+
+
+#: Most lines a header row may span (a wrapped header cell).
+_HEADER_LINES = 10
+
+
 def _header(raw: bytes, separator: str, display: str) -> list[str]:
-    end = raw.find(b"\n")
-    first = raw if end == -1 else raw[:end]
+    """The column names of the header record ``raw`` (see :func:`_header_record`)."""
+    first = raw[:-1] if raw.endswith(b"\n") else raw
     try:  # -sig: utf8_problem counts its offsets after a byte-order mark
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise BundleError(utf8_problem(raw, err, display, _UTF8_HINT)) from err
     if not text.strip():
         raise BundleError(Problem("empty file: expected a header row", display, 1))
-    if "\r" in text.rstrip("\r"):
+    if re.search("\r(?!\n)", text.rstrip("\r")):
         raise BundleError(
             Problem(
                 "lines end with a carriage return alone (an old Mac format); "
@@ -888,6 +908,61 @@ def _more_columns(message: str, positions: list[int]) -> str:
     tail = f" and {more} more" if more else ""
     word = "column" if len(others) == 1 else "columns"
     return f"{message}; {len(others)} more {word} like it, at {word} {shown}{tail}"
+
+
+#: How many rows below the first are looked at for a header row that is not the first.
+_HEADER_SEARCH_ROWS = 30
+
+
+def _text_rows(raw: bytes, separator: str) -> list[tuple[int, list[str]]]:
+    """The first lines after line 1 of a text file, each split into fields (by line number)."""
+    lines = raw.decode("utf-8-sig", errors="replace").splitlines()[1 : 1 + _HEADER_SEARCH_ROWS]
+    rows = []
+    for number, line in enumerate(lines, start=2):
+        try:
+            rows.append((number, next(csv.reader([line], delimiter=separator), [])))
+        except csv.Error:
+            continue
+    return rows
+
+
+def _header_below(
+    rows: list[tuple[int, list[str]]], spec: tuple[Column, ...], tspec: TableSpec
+) -> int | None:
+    """The number of the first of ``rows`` that holds every column of ours that a table must
+    have, as its header would (``None``: none does)."""
+    needed = {c.name for c in spec if not c.optional_column}
+    for number, row in rows:
+        found = _check_header(
+            [name.strip() for name in row], spec, _Problems(""), None, None, tspec
+        )
+        if needed <= found.keys():
+            return number
+    return None
+
+
+def _header_hint(
+    problems: _Problems,
+    rows: list[tuple[int, list[str]]],
+    spec: tuple[Column, ...],
+    tspec: TableSpec,
+) -> None:
+    """Where the header has missing columns and a row below holds them all: one problem
+    saying where the header seems to be, instead of one a missing column."""
+    missing = [p for p in problems.items if p.message.startswith("missing column")]
+    if not missing:
+        return
+    below = _header_below(rows, spec, tspec)
+    if below is None:
+        return
+    problems.items = [p for p in problems.items if p not in missing]
+    names = [p.field or "" for p in missing]
+    listed = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    problems.at(
+        f"the header row seems to be line {below}: remove the lines above it (missing from "
+        f"this row: {listed})",
+        missing[0].line,
+    )
 
 
 def _check_header(
@@ -1472,6 +1547,10 @@ def _parse(
         header = _width_checked(header, display)
         problems = _Problems(display)
         index = _check_header(header, spec, problems, personal_column, privacy_help, tspec)
+        if problems.items:  # title rows above the header?
+            head = cells.head(_HEADER_SEARCH_ROWS)
+            rows = zip(head.get_column("__line").to_list(), head.drop("__line").rows(), strict=True)
+            _header_hint(problems, [(n, [v or "" for v in r]) for n, r in rows], spec, tspec)
         for name, pos in index.items():
             if pos in unreadable:
                 problems.at(
@@ -1498,14 +1577,19 @@ def _parse(
     # polars skips a UTF-8 byte-order mark itself, and the mark holds no quote, separator or
     # line end: the text after it is only copied out when the file is not plain (below)
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    end = raw.find(b"\n", start)
-    first_line = raw[start:] if end == -1 else raw[start : end + 1]
-    separator = tspec.delimiter or _detect_separator(first_line)
+    first_line = _header_record(raw, start)
+    separator = tspec.delimiter or ("\t" if suffix == ".tsv" else _detect_separator(first_line))
+    if not first_line.strip() and raw[start + len(first_line) :].strip():
+        below = _header_below(_text_rows(raw, separator), spec, tspec)
+        where = "" if below is None else f"; the header row seems to be line {below}"
+        message = f"line 1 is blank: the header row must be the first line{where}"
+        raise BundleError(Problem(message, display, 1))
     header = _header(first_line, separator, display)
     width = len(header)
     problems = _Problems(display)
     index = _check_header(header, spec, problems, personal_column, privacy_help, tspec, separator)
     if problems.items:
+        _header_hint(problems, _text_rows(raw, separator), spec, tspec)
         raise BundleError(problems.sorted())
     quoted = b'"' in raw
     returns = b"\r" in raw
