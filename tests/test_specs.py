@@ -119,6 +119,22 @@ def test_a_utf16_file_read_as_plain_csv_says_what_to_set(tmp_path: Path) -> None
     ]
 
 
+def test_a_utf32_file_is_not_taken_for_utf16(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_bytes(CANONICAL.encode("utf-32"))
+    assert _errors(path, "matches") == ["matches.csv:1: is UTF-32 text: save it as CSV UTF-8"]
+
+
+def test_a_pipe_separated_file_is_read_and_rows_of_separators_are_blank(tmp_path: Path) -> None:
+    # a spreadsheet saves its formatted empty rows as lines of separators
+    path = tmp_path / "matches.csv"
+    lines = CANONICAL.replace(",", "|").splitlines()
+    path.write_text("\n".join([*lines[:2], "||||||", *lines[2:], "||||||", ""]), encoding="utf-8")
+    table = read_table(path, "matches")
+    assert table.frame.equals(_canonical(tmp_path))
+    assert [table.line_of(i) for i in range(3)] == [2, 4, 5]
+
+
 def test_a_cp1252_file_read_as_utf8_names_the_encoding_to_set(tmp_path: Path) -> None:
     path = tmp_path / "matches.csv"
     path.write_bytes(CANONICAL.replace("M3,A3", "M3,A\xe93").encode("cp1252"))
@@ -145,7 +161,7 @@ def test_an_xlsx_file_named_csv_says_what_it_is(tmp_path: Path) -> None:
     path = tmp_path / "matches.csv"
     _workbook(path, {"Sheet1": [["match_id"]]})
     (line,) = _errors(path, "matches")
-    assert line.startswith("matches.csv:1: is an Excel workbook, not CSV text: give it a .xlsx")
+    assert line.startswith("matches.csv:1: is a zip archive, not CSV text; if it is an Excel")
 
 
 def test_an_xlsx_sheet_with_date_cells_reads_as_the_canonical_table(tmp_path: Path) -> None:
@@ -439,6 +455,23 @@ def test_a_profile_serves_a_short_form_path_and_inline_keys_win(tmp_path: Path) 
         "data/matches.csv:2:5: planned_end_date: '12/10/2025' is not a date in date_format "
         "'%Y-%m-%d'; 2 more rows like it, at lines 3, 4"
     )
+
+
+@pytest.mark.parametrize("date_format", ["hello", "%Q/%d/%Y", "%m/%d", "%H:%M"])
+def test_a_date_format_that_cannot_read_a_date_is_said_alone(
+    tmp_path: Path, date_format: str
+) -> None:
+    # said in the profile, and the tables are not read without it (their columns would all
+    # seem missing)
+    folder = _bundle(tmp_path, {"matches": "data/matches.csv", "profile": "profile.yaml"})
+    profile = {**PROFILE, "matches": {**PROFILE["matches"], "date_format": date_format}}
+    (folder / "profile.yaml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    (folder / "data" / "matches.csv").write_text(_export(), encoding="utf-8")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    (line,) = info.value.lines()
+    assert line.startswith("profile.yaml:")
+    assert "not a date format that reads a whole date: use strftime codes" in line
 
 
 def test_a_profile_key_that_is_not_a_column_is_located_in_the_profile(tmp_path: Path) -> None:

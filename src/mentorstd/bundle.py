@@ -108,6 +108,23 @@ def _whole_number(value: object) -> object:
     return value
 
 
+def _date_format(value: str) -> str:
+    """A date format that reads every date it writes (a day past the 12th, so that day and
+    month cannot pass for each other)."""
+    sample = dt.date(2024, 10, 31)
+    try:
+        written = pl.Series([sample]).dt.strftime(value)
+        back = written.str.strptime(pl.Date, value, strict=False)[0]
+    except pl.exceptions.PolarsError:
+        back = None
+    if back != sample:
+        raise ValueError(
+            "not a date format that reads a whole date: use strftime codes for the year, "
+            "month and day, e.g. '%m/%d/%Y' for 10/31/2024"
+        )
+    return value
+
+
 _Months = Annotated[int, Field(ge=1, le=120), BeforeValidator(_whole_number)]
 #: A manifest date: ISO text, within the same years as table dates.
 Date = Annotated[dt.date, BeforeValidator(_iso_text), AfterValidator(_in_range)]
@@ -180,14 +197,14 @@ class ProfileEntry(_Model):
         default=None, min_length=1, description="xlsx only: the sheet (default: the first)."
     )
     delimiter: Literal[",", ";", "\t", "|"] | None = Field(
-        default=None, description="Text files: the field separator (default: detect , ; or tab)."
+        default=None,
+        description="Text files: the field separator (default: detect , ; tab or |; tab for .tsv).",
     )
     encoding: Literal["utf-8", "utf-16", "cp1252"] | None = Field(
         default=None, description="Text encoding (default utf-8, a BOM allowed)."
     )
-    date_format: str | None = Field(
+    date_format: Annotated[str, AfterValidator(_date_format)] | None = Field(
         default=None,
-        pattern="%",
         description="strftime format of the dates, e.g. '%m/%d/%Y' (default ISO YYYY-MM-DD).",
     )
     columns: dict[str, str] = Field(
@@ -760,11 +777,12 @@ def _table_specs(
     ones, with the file resolved inside the bundle."""
     profile: Profile | None = None
     pdoc: LocatedDoc | None = None
+    out: dict[str, _Spec] = {}
     if manifest.data.profile is not None:
         loaded = _load_profile(root, doc, manifest.data.profile, found)
-        if loaded is not None:
-            profile, pdoc = loaded
-    out: dict[str, _Spec] = {}
+        if loaded is None:  # read without it, every table would seem to lack its columns
+            return out
+        profile, pdoc = loaded
     for name in (*TABLES, "practices"):
         entry: TableRef | None = getattr(manifest.data, name)
         if entry is None:

@@ -214,7 +214,7 @@ SYNONYMS: dict[str, str] = {
     "na": "not-applicable",
 }
 
-_SEPARATORS = (",", ";", "\t")
+_SEPARATORS = (",", ";", "\t", "|")
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +226,7 @@ class TableSpec:
     """
 
     sheet: str | None = None
-    delimiter: str | None = None  # None: detect , ; or tab from the header row
+    delimiter: str | None = None  # None: detect , ; tab or | from the header row
     encoding: str = "utf-8"
     date_format: str | None = None  # None: ISO YYYY-MM-DD
     columns: Mapping[str, str] = field(default_factory=dict)
@@ -408,13 +408,15 @@ def _sniff(raw: bytes, display: str) -> None:
     advice: str | None = None
     if raw.startswith(b"PK\x03\x04"):
         advice = (
-            "is an Excel workbook, not CSV text: give it a .xlsx name (and `sheet:` in its "
-            "table spec), or save it from Excel as CSV UTF-8"
+            "is a zip archive, not CSV text; if it is an Excel workbook (one is a zip), give it "
+            "a .xlsx name (and `sheet:` in its table spec), or save it from Excel as CSV UTF-8"
         )
     elif raw.startswith(b"\xd0\xcf\x11\xe0"):
         advice = "is an old Excel .xls workbook: save it as .xlsx or as CSV UTF-8"
     elif raw.startswith(b"PAR1"):
         advice = "is a Parquet file: give it a .parquet name"
+    elif raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        advice = "is UTF-32 text: save it as CSV UTF-8"
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (
         len(raw) >= 4 and ((raw[1] == 0 and raw[3] == 0) or (raw[0] == 0 and raw[2] == 0))
     ):
@@ -441,7 +443,7 @@ def _transcode(raw: bytes, encoding: str, display: str) -> bytes:
 
 
 def _detect_separator(header: bytes) -> str:
-    """The most frequent of ``,`` ``;`` and tab in the header row (``,`` when none)."""
+    """The most frequent of ``,`` ``;`` tab and ``|`` in the header row (``,`` when none)."""
     counts = {sep: header.count(sep.encode()) for sep in _SEPARATORS}
     best = max(_SEPARATORS, key=lambda sep: counts[sep])  # a tie keeps the earlier
     return best if counts[best] else ","
@@ -741,6 +743,22 @@ def _records(body: bytes, lines: pl.Series, keep: pl.Series) -> bytes:
     parts += [body[bounds[i] : bounds[i + 1]] for i in range(len(kept)) if kept[i]]
     text = b"".join(parts)
     return text if text.endswith(b"\n") else text + b"\n"
+
+
+def _without_empty_rows(
+    frame: pl.DataFrame, lines: pl.Series | None
+) -> tuple[pl.DataFrame, pl.Series | None]:
+    """``frame`` and the ``lines`` of its rows (``None``: row i on line i + 2) without the
+    rows whose every cell is blank: a line of separators alone, as a spreadsheet saves its
+    empty rows, is a blank line."""
+    if not frame.width or not frame.get_column(frame.columns[-1]).has_nulls():
+        return frame, lines  # a row with its last cell filled is not empty
+    empty = frame.select(pl.all_horizontal((pl.all().is_null()) | (pl.all() == ""))).to_series()
+    if not empty.any():
+        return frame, lines
+    if lines is None:
+        lines = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True)
+    return frame.filter(~empty), lines.filter(~empty)
 
 
 def _read_csv(raw: bytes, separator: str, width: int) -> pl.DataFrame:
@@ -1724,6 +1742,9 @@ def read_table(
             raw, path.suffix.lower(), columns, display, personal_column, privacy_help, tspec, pool
         )
         sha256 = digest.result().hexdigest()
+        if separator is not None:  # a text file: its rows of empty cells are blank lines
+            frame, lines = _without_empty_rows(frame, lines)
+            problems.lines = lines
         del raw, digest  # the file's bytes are not needed any more: free them before checking
         known = references() if callable(references) else references
         typed, distinct, referenced, mapped, invalid = _validate_columns(
