@@ -250,6 +250,19 @@ def test_xlsx_columns_keep_their_sheet_letters_when_column_a_is_empty(tmp_path: 
     ]
 
 
+def test_excel_serial_numbers_in_a_date_column_are_named(tmp_path: Path) -> None:
+    # number cells holding day counts (a date column that lost its format), one bad text date
+    path = tmp_path / "export.xlsx"
+    rows = _typed_rows()
+    for row, serial in zip(rows[1:], (45667, 45691, 45717), strict=True):
+        row[3] = serial
+    rows[3][3] = "2025-13-45"
+    _workbook(path, {"Sheet1": rows})
+    (line,) = _errors(path, "matches")
+    assert line.startswith("export.xlsx:2:4: start_date: '45667' is not a date (YYYY-MM-DD); ")
+    assert "most dates here look like Excel date serial numbers" in line
+
+
 def test_an_xlsx_header_below_title_rows_is_pointed_at(tmp_path: Path) -> None:
     path = tmp_path / "export.xlsx"
     rows = [r.split(",") for r in CANONICAL.splitlines()]

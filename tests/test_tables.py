@@ -57,7 +57,7 @@ def test_different_problems_of_a_table_are_all_reported_in_file_order(tmp_path: 
     ]
     lines = _problems(tmp_path, "matches", "\n".join([HEADER, *rows]) + "\n")
     assert lines == [
-        "data/matches.csv:3:1: match_id: 'M1' appears more than once",
+        "data/matches.csv:3:1: match_id: 'M1' appears more than once (first at line 2)",
         "data/matches.csv:4:4: start_date: '2025-02-30' is not a date (YYYY-MM-DD)",
         "data/matches.csv:5:7: closure_reason: 'done' is not one of completed, "
         "mentor-withdrew, mentee-withdrew, family-withdrew, rematched, program-ended, other "

@@ -370,6 +370,10 @@ class _Problems:
     ) -> None:
         self.items.append(Problem(message, self.display, line, column, name))
 
+    def line(self, row: int) -> int:
+        """The line of row ``row``."""
+        return line_of(self.lines, row)
+
     def rows(
         self,
         rows: pl.Series,
@@ -1168,10 +1172,11 @@ _US_DATE = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
 def _date_hint(values: pl.Series) -> str:
     """Advice for a column of dates that are not ISO: when most look like MM/DD/YYYY (or
     DD/MM/YYYY), the ``date_format`` to set."""
-    if values.len() and bool(values.str.contains(r"^[0-9]{5}(?:\.0+)?$").all()):
+    serials = values.str.contains(r"^[0-9]{5}(?:\.0+)?$").sum()
+    if serials * 2 > values.len():
         return (
-            "; these look like Excel date serial numbers: format the column as dates in the "
-            "workbook"
+            "; most dates here look like Excel date serial numbers: format the column as dates "
+            "in the workbook"
         )
     looks = values.filter(values.str.contains(_US_DATE))
     if looks.len() * 2 <= values.len():
@@ -1486,7 +1491,9 @@ def _validate_columns(
             if candidates.len() != unique[name].len():
                 repeated &= values.is_in(candidates.implode())
             rows = repeated.arg_true()
-            problems.rows(rows, "{value} appears more than once", col_no, name, values)
+            first = (values == values[rows[0]]).arg_true()[0]  # the value's first row
+            message = f"{{value}} appears more than once (first at line {problems.line(first)})"
+            problems.rows(rows, message, col_no, name, values)
         known = refs.get(name)
         if known is not None and candidates.len():
             # every candidate left passed the id checks: it is not in the target
