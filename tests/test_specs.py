@@ -402,6 +402,16 @@ def test_a_missing_column_names_the_closest_header(tmp_path: Path) -> None:
     )
 
 
+def test_a_value_map_gone_wrong_shows_the_file_s_own_value(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("match_id,date,with\nM1,2025-01-10,Volunteer\nM1,2025-01-11,Little\n")
+    spec = TableSpec(values={"with": {"Volunteer": "mentr"}})  # a typo in the map
+    assert _errors(path, "contacts", spec=spec) == [
+        "contacts.csv:2:3: with: 'Volunteer' (read as 'mentr' through `values:`) is not one of "
+        "mentor, mentee, parent (other words for these go under `values:` in the table spec)"
+    ]
+
+
 def test_two_columns_mapped_to_one_header_are_said_as_such(tmp_path: Path) -> None:
     path = tmp_path / "matches.csv"
     path.write_text(

@@ -381,16 +381,21 @@ class _Problems:
         column: int | None = None,
         name: str | None = None,
         values: pl.Series | None = None,
+        given: pl.Series | None = None,
     ) -> None:
         """One problem for the rows ``rows`` (sorted row indexes), located at the first;
-        ``{value}`` in ``message`` becomes the first row's cell of ``values``, quoted."""
+        ``{value}`` in ``message`` becomes the first row's cell of ``values``, quoted, and the
+        file's own cell (``given``) beside it when the table spec's ``values:`` changed it."""
         total = rows.len()
         if total == 0:
             return
         head = rows.head(1 + SHOWN_LINES).to_list()
         lines = [line_of(self.lines, r) for r in head]
         if values is not None:
-            message = message.replace("{value}", excerpt(str(values[head[0]])))
+            shown = excerpt(str(values[head[0]]))
+            if given is not None and given[head[0]] != values[head[0]]:
+                shown = f"{excerpt(str(given[head[0]]))} (read as {shown} through `values:`)"
+            message = message.replace("{value}", shown)
         self.items.append(
             Problem(_grouped(message, lines, total), self.display, lines[0], column, name)
         )
@@ -1466,6 +1471,7 @@ def _validate_columns(
     for column in present:
         name, col_no = column.name, index[column.name] + 1
         values = strings.get_column(name)
+        given = raw.get_column(f"c{index[name]}") if name in changed else None
         bad_rows: list[pl.Series] = []
         if column.required and nulls[name]:
             bad_rows.append(values.is_null().arg_true())
@@ -1483,7 +1489,7 @@ def _validate_columns(
                 if "{number_hint}" in template:
                     message = template.replace("{number_hint}", _number_hint(bad))
                 bad_rows.append(values.is_in(bad.implode()).arg_true())
-                problems.rows(bad_rows[-1], message, col_no, name, values)
+                problems.rows(bad_rows[-1], message, col_no, name, values, given)
             # the values said to be bad are not said again below
             candidates = candidates.filter(~candidates.is_in(bad_values.get_column("v").implode()))
         if column.unique and unique[name].len() + nulls[name] != values.len():
@@ -1493,14 +1499,14 @@ def _validate_columns(
             rows = repeated.arg_true()
             first = (values == values[rows[0]]).arg_true()[0]  # the value's first row
             message = f"{{value}} appears more than once (first at line {problems.line(first)})"
-            problems.rows(rows, message, col_no, name, values)
+            problems.rows(rows, message, col_no, name, values, given)
         known = refs.get(name)
         if known is not None and candidates.len():
             # every candidate left passed the id checks: it is not in the target
             suffix = f" ({candidates.len()} unknown ids in all)" if candidates.len() > 1 else ""
             rows = values.is_in(candidates.implode()).arg_true()
             message = f"{{value}} is not a {name} in {known[1]}{suffix}"
-            problems.rows(rows, message, col_no, name, values)
+            problems.rows(rows, message, col_no, name, values, given)
         if bad_rows:
             invalid[name] = pl.concat(bad_rows)
         if column.type == "id" and known is None:
