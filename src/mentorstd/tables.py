@@ -258,15 +258,6 @@ _NUMBER_PATTERN = r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
 _DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _ID_HELP = "letters, digits and ._:/#- only; pseudonymous ids, never names"
 
-_POLARS_TYPES: dict[ColumnType, type[pl.DataType]] = {
-    "id": pl.String,
-    "text": pl.String,
-    "enum": pl.String,
-    "date": pl.Date,
-    "number": pl.Float64,
-    "int": pl.Int64,
-}
-
 
 class CellError(BundleError):
     """The problems of a table whose cells could all be placed: its rows and columns are
@@ -342,16 +333,17 @@ def excerpt(value: str) -> str:
     return repr(value[:EXCERPT_CHARS]) + f"... ({len(value)} characters)"
 
 
-def _grouped(message: str, lines: list[int], total: int) -> str:
-    """``message`` for the first of ``total`` rows, saying where the others are."""
-    if total <= 1:
+def _like_it(message: str, others: list[int], count: int, kind: tuple[str, str]) -> str:
+    """``message`` for the first of ``count + 1`` places, saying where the others are:
+    ``others`` (their numbers, the first few at least), ``kind`` what they are (``row``,
+    ``line``) and where (``column``, ``column``)."""
+    if count <= 0:
         return message
-    others = total - 1
-    shown = ", ".join(map(str, lines[1 : 1 + SHOWN_LINES]))
-    more = others - min(others, SHOWN_LINES)
+    shown = ", ".join(map(str, others[:SHOWN_LINES]))
+    more = count - min(count, SHOWN_LINES)
     tail = f" and {more} more" if more else ""
-    rows, lines_word = ("row", "line") if others == 1 else ("rows", "lines")
-    return f"{message}; {others} more {rows} like it, at {lines_word} {shown}{tail}"
+    what, where = kind if count == 1 else (kind[0] + "s", kind[1] + "s")
+    return f"{message}; {count} more {what} like it, at {where} {shown}{tail}"
 
 
 class _Problems:
@@ -397,7 +389,13 @@ class _Problems:
                 shown = f"{excerpt(str(given[head[0]]))} (read as {shown} through `values:`)"
             message = message.replace("{value}", shown)
         self.items.append(
-            Problem(_grouped(message, lines, total), self.display, lines[0], column, name)
+            Problem(
+                _like_it(message, lines[1:], total - 1, ("row", "line")),
+                self.display,
+                lines[0],
+                column,
+                name,
+            )
         )
 
     def sorted(self) -> list[Problem]:
@@ -640,13 +638,17 @@ def _header_record(raw: bytes, start: int) -> bytes:
 _HEADER_LINES = 10
 
 
-def _header(raw: bytes, separator: str, display: str) -> list[str]:
-    """The column names of the header record ``raw`` (see :func:`_header_record`)."""
-    first = raw[:-1] if raw.endswith(b"\n") else raw
+def _utf8_text(raw: bytes, display: str) -> str:
+    """``raw`` as text (a byte-order mark dropped), or a located error for bad UTF-8."""
     try:  # -sig: utf8_problem counts its offsets after a byte-order mark
-        text = first.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise BundleError(utf8_problem(raw, err, display, _UTF8_HINT)) from err
+
+
+def _header(raw: bytes, separator: str, display: str) -> list[str]:
+    """The column names of the header record ``raw`` (see :func:`_header_record`)."""
+    text = _utf8_text(raw[:-1] if raw.endswith(b"\n") else raw, display)
     if not text.strip():
         raise BundleError(Problem("empty file: expected a header row", display, 1))
     if re.search("\r(?!\n)", text.rstrip("\r")):
@@ -699,12 +701,9 @@ class _Layout:
     blank: pl.Series
 
 
-def _layout(raw: bytes, separator: str, width: int, display: str) -> _Layout:
+def _layout(raw: bytes, separator: str, display: str) -> _Layout:
     """The records of the file (see :class:`_Layout`); the header is the first record."""
-    try:  # -sig: utf8_problem counts its offsets after a byte-order mark
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise BundleError(utf8_problem(raw, err, display, _UTF8_HINT)) from err
+    text = _utf8_text(raw, display)
     if text.endswith("\n"):
         text = text[:-1]
     frame = (
@@ -829,10 +828,10 @@ def _malformed(
     """Locate what polars could not parse: bad UTF-8, quotes that ``csv`` refuses too, a stray
     quote, else the first record that polars refuses (``records``: the first line of each
     record after the header)."""
-    try:  # -sig: utf8_problem counts its offsets after a byte-order mark
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as bad:
-        return utf8_problem(raw, bad, display, _UTF8_HINT)
+    try:
+        text = _utf8_text(raw, display)
+    except BundleError as bad:
+        return bad.problems[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     line = 1  # where the record being read starts
     try:
@@ -927,14 +926,8 @@ def _closest(name: str, candidates: list[str]) -> str | None:
 
 def _more_columns(message: str, positions: list[int]) -> str:
     """``message`` for the first of ``positions`` (0-based), saying where the others are."""
-    others = positions[1:]
-    if not others:
-        return message
-    shown = ", ".join(str(p + 1) for p in others[:SHOWN_LINES])
-    more = len(others) - min(len(others), SHOWN_LINES)
-    tail = f" and {more} more" if more else ""
-    word = "column" if len(others) == 1 else "columns"
-    return f"{message}; {len(others)} more {word} like it, at {word} {shown}{tail}"
+    others = [p + 1 for p in positions[1:]]
+    return _like_it(message, others, len(others), ("column", "column"))
 
 
 #: How many rows below the first are looked at for a header row that is not the first.
@@ -1658,7 +1651,7 @@ def _parse(
         return frame, None, problems, index, quoted, header, separator
     body = raw[start:]
     # not one record per line: where each record is, to place every row on its lines
-    layout = _layout(body, separator, width, display)
+    layout = _layout(body, separator, display)
     problems.lines = layout.lines
     ragged = ((layout.fields != width) & ~layout.blank).arg_true()
     if ragged.len():
