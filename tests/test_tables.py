@@ -182,6 +182,15 @@ def test_a_header_name_wrapped_onto_two_lines_is_one_name(tmp_path: Path) -> Non
     ]
 
 
+def test_a_wrapped_header_name_in_a_semicolon_file_is_one_name(tmp_path: Path) -> None:
+    text = 'match_id;date;"Contact\nWith";mode\nM1;2025-01-10;mentor;x\nM2;2025-01-10;mentr;x\n'
+    spec = TableSpec(columns={"with": "Contact\nWith"})
+    assert _problems(tmp_path, "contacts", text, spec=spec) == [
+        "data/contacts.csv:4:3: with: 'mentr' is not one of mentor, mentee, parent "
+        "(other words for these go under `values:` in the table spec)"
+    ]
+
+
 def test_a_tsv_file_is_split_on_tabs(tmp_path: Path) -> None:
     # its header holds more commas than tabs
     path = tmp_path / "contacts.tsv"
@@ -321,6 +330,9 @@ def test_a_column_with_one_problem_still_has_its_others_said(tmp_path: Path) -> 
         "data/matches.csv:5:1",  # 'M 4' is not an id (twice: not also said to be repeated)
     ]
     assert "appears more than once" in lines[0] and "1 more row like it, at line 6" in lines[2]
+    # a bad id repeated alone: said once, as bad
+    lines = _problems(tmp_path, "matches", "\n".join([HEADER, *rows[3:]]) + "\n")
+    assert len(lines) == 1 and lines[0].startswith("data/matches.csv:2:1: match_id: 'M 4' is not")
 
 
 def test_row_rules_of_matches_are_checked_beside_bad_cells(tmp_path: Path) -> None:

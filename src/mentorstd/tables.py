@@ -616,7 +616,7 @@ def _read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
     return raw
 
 
-def _header_record(raw: bytes, start: int) -> bytes:
+def _header_record(raw: bytes, start: int, separator: str) -> bytes:
     """The header row's bytes from ``start``: its first line, and the lines after it while a
     quoted name is still open (an Excel header cell wrapped onto a few lines)."""
     first = end = raw.find(b"\n", start)
@@ -625,7 +625,7 @@ def _header_record(raw: bytes, start: int) -> bytes:
             return raw[start:]
         record = raw[start : end + 1].decode("utf-8", errors="replace")
         try:
-            next(csv.reader([record], strict=True))
+            next(csv.reader([record], delimiter=separator, strict=True))
         except csv.Error as err:  # only an open quoted field runs on to the next line
             if str(err) == "unexpected end of data":
                 end = raw.find(b"\n", end + 1)
@@ -936,7 +936,13 @@ _HEADER_SEARCH_ROWS = 30
 
 def _text_rows(raw: bytes, separator: str) -> list[tuple[int, list[str]]]:
     """The first lines after line 1 of a text file, each split into fields (by line number)."""
-    lines = raw.decode("utf-8-sig", errors="replace").splitlines()[1 : 1 + _HEADER_SEARCH_ROWS]
+    end = -1
+    for _ in range(_HEADER_SEARCH_ROWS + 1):  # only the bytes of those lines are decoded
+        end = raw.find(b"\n", end + 1)
+        if end == -1:
+            break
+    head = raw if end == -1 else raw[:end]
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()[1 : 1 + _HEADER_SEARCH_ROWS]
     rows = []
     for number, line in enumerate(lines, start=2):
         try:
@@ -1490,9 +1496,11 @@ def _validate_columns(
             if candidates.len() != unique[name].len():
                 repeated &= values.is_in(candidates.implode())
             rows = repeated.arg_true()
-            first = (values == values[rows[0]]).arg_true()[0]  # the value's first row
-            message = f"{{value}} appears more than once (first at line {problems.line(first)})"
-            problems.rows(rows, message, col_no, name, values, given)
+            if rows.len():  # (every repeated value may be one said to be bad already)
+                first = (values == values[rows[0]]).arg_true()[0]  # the value's first row
+                where = f"first at line {problems.line(first)}"
+                message = f"{{value}} appears more than once ({where})"
+                problems.rows(rows, message, col_no, name, values, given)
         known = refs.get(name)
         if known is not None and candidates.len():
             # every candidate left passed the id checks: it is not in the target
@@ -1601,8 +1609,13 @@ def _parse(
     # polars skips a UTF-8 byte-order mark itself, and the mark holds no quote, separator or
     # line end: the text after it is only copied out when the file is not plain (below)
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    first_line = _header_record(raw, start)
-    separator = tspec.delimiter or ("\t" if suffix == ".tsv" else _detect_separator(first_line))
+    end = raw.find(b"\n", start)
+    separator = tspec.delimiter or (
+        "\t"
+        if suffix == ".tsv"
+        else _detect_separator(raw[start:] if end == -1 else raw[start:end])
+    )
+    first_line = _header_record(raw, start, separator)
     if not first_line.strip() and raw[start + len(first_line) :].strip():
         below = _header_below(_text_rows(raw, separator), spec, tspec)
         where = "" if below is None else f"; the header row seems to be line {below}"
