@@ -712,7 +712,7 @@ def _checked(read: Future[Table]) -> tuple[pl.DataFrame, str] | None:
     try:
         table = read.result()
     except CellError as err:
-        return err.frame, err.problems[0].file or ""
+        return err.frame, err.file
     except BundleError:
         return None
     return table.frame, table.file

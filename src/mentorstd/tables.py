@@ -262,11 +262,13 @@ _ID_HELP = "letters, digits and ._:/#- only; pseudonymous ids, never names"
 class CellError(BundleError):
     """The problems of a table whose cells could all be placed: its rows and columns are
     known, some cells are bad. ``frame`` holds its columns as checked (a bad cell is null), so
-    that the tables referring to it can still be checked against its ids."""
+    that the tables referring to it can still be checked against its ids; ``file`` is how the
+    file is named in messages."""
 
-    def __init__(self, problems: list[Problem], frame: pl.DataFrame) -> None:
+    def __init__(self, problems: list[Problem], frame: pl.DataFrame, file: str) -> None:
         super().__init__(problems)
         self.frame = frame
+        self.file = file
 
 
 @dataclass
@@ -1773,7 +1775,7 @@ def read_table(
         if name == "matches":
             _check_matches(typed, index, problems, invalid)
         if problems.items and not problems.unplaced:
-            raise CellError(problems.sorted(), typed)
+            raise CellError(problems.sorted(), typed, display)
         if problems.items:
             raise BundleError(problems.sorted())
     return Table(
