@@ -487,6 +487,17 @@ def test_references_are_checked_against_a_table_with_bad_cells(
     assert errors[1].endswith(
         "data/contacts.csv:2:1: match_id: 'NOT-A-MATCH' is not a match_id in data/matches.csv"
     )
+    # a bad id in matches is no id: the same bad id in contacts is said to be bad there too
+    matches[0]["start_date"] = "2025-01-10"
+    matches[0]["match_id"] = contacts[0]["match_id"] = "M 1"
+    path = make_bundle(tables={"matches": matches, "contacts": contacts})
+    errors = cli("validate", str(path), "--framework", "eepm").stderr.splitlines()
+    assert [e.split(": ", 4)[2:4] for e in errors] == [
+        ["data/matches.csv:2:1", "match_id"],
+        ["data/contacts.csv:2:1", "match_id"],
+        ["data/contacts.csv:3:1", "match_id"],
+    ]
+    assert "'M 1' is not a valid id" in errors[1] and "is not a match_id" in errors[2]
 
 
 def test_references_left_unchecked_are_said(

@@ -1775,7 +1775,12 @@ def read_table(
         if name == "matches":
             _check_matches(typed, index, problems, invalid)
         if problems.items and not problems.unplaced:
-            raise CellError(problems.sorted(), typed, display)
+            row = pl.int_range(pl.len())
+            checked = typed.with_columns(  # a bad cell is no value: no id to refer to
+                pl.when(row.is_in(rows.implode())).then(None).otherwise(pl.col(name)).alias(name)
+                for name, rows in invalid.items()
+            )
+            raise CellError(problems.sorted(), checked, display)
         if problems.items:
             raise BundleError(problems.sorted())
     return Table(
