@@ -240,6 +240,20 @@ def test_xlsx_date_cells_read_as_their_dates_whatever_the_date_format(tmp_path: 
     assert table.frame.equals(_canonical(tmp_path))
 
 
+def test_a_date_format_with_a_time_reads_text_date_cells_and_parquet_dates(
+    tmp_path: Path,
+) -> None:
+    spec = TableSpec(date_format="%m/%d/%Y %H:%M")
+    path = tmp_path / "export.xlsx"
+    rows = _typed_rows()
+    rows[2][4] = "02/03/2026 00:00"  # a text date among the date cells
+    _workbook(path, {"Sheet1": rows})
+    assert read_table(path, "matches", spec=spec).frame.equals(_canonical(tmp_path))
+    parquet = tmp_path / "matches.parquet"
+    _canonical(tmp_path).write_parquet(parquet)
+    assert read_table(parquet, "matches", spec=spec).frame.equals(_canonical(tmp_path))
+
+
 def test_xlsx_columns_keep_their_sheet_letters_when_column_a_is_empty(tmp_path: Path) -> None:
     path = tmp_path / "export.xlsx"
     rows = [r.split(",") for r in CANONICAL.splitlines()]
@@ -495,6 +509,19 @@ def test_a_date_format_that_cannot_read_a_date_is_said_alone(
     (line,) = info.value.lines()
     assert line.startswith("profile.yaml:")
     assert "not a date format that reads a whole date: use strftime codes" in line
+
+
+def test_a_date_format_with_a_time_is_a_date_format(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path, {"matches": "data/matches.csv", "profile": "profile.yaml"})
+    profile = {**PROFILE, "matches": {**PROFILE["matches"], "date_format": "%m/%d/%Y %H:%M"}}
+    (folder / "profile.yaml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    export = _export()
+    for row in EXPORT_ROWS:
+        for date in row[3:6]:
+            if date:
+                export = export.replace(f",{date},", f",{date} 00:00,", 1)
+    (folder / "data" / "matches.csv").write_text(export, encoding="utf-8")
+    assert mentorstd.load_bundle(folder).tables["matches"].frame.equals(_canonical(tmp_path))
 
 
 def test_a_profile_key_that_is_not_a_column_is_located_in_the_profile(tmp_path: Path) -> None:

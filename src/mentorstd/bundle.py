@@ -112,8 +112,8 @@ def _date_format(value: str) -> str:
     """A date format that reads every date it writes (a day past the 12th, so that day and
     month cannot pass for each other)."""
     sample = dt.date(2024, 10, 31)
-    try:
-        written = pl.Series([sample]).dt.strftime(value)
+    try:  # written from midnight of that day, as a format with a time may write it
+        written = pl.Series([dt.datetime(2024, 10, 31)]).dt.strftime(value)
         back = written.str.strptime(pl.Date, value, strict=False)[0]
     except pl.exceptions.PolarsError:
         back = None

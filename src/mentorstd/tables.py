@@ -473,7 +473,8 @@ def _date_cells(value: pl.Expr, date_format: str | None) -> pl.Expr:
     the table spec states one, so that the date cell and the spec's text dates read alike."""
     if date_format is None:
         return value.str.replace(_DATE_CELL, "${1}")
-    as_date = value.str.strptime(pl.Date, "%Y-%m-%d 00:00:00", strict=False, cache=False)
+    # from the cell's datetime: the format may write a time too
+    as_date = value.str.strptime(pl.Datetime, "%Y-%m-%d %H:%M:%S", strict=False, cache=False)
     return (
         pl.when(value.str.contains(_DATE_CELL))
         .then(as_date.dt.strftime(date_format))
@@ -553,8 +554,10 @@ def _parquet_text(values: pl.Series, date_format: str | None) -> pl.Series | Non
         return pl.select(
             pl.when(pl.lit(midnight)).then(pl.lit(dates)).otherwise(pl.lit(values.cast(pl.String)))
         ).to_series()
-    if dtype == pl.Date:
-        return values.dt.strftime(date_format) if date_format else values.cast(pl.String)
+    if dtype == pl.Date:  # written from its midnight: the format may write a time too
+        if date_format:
+            return values.cast(pl.Datetime).dt.strftime(date_format)
+        return values.cast(pl.String)
     if dtype.is_float():
         whole = values.is_finite() & (values == values.round()) & (values.abs() < 2**53)
         text = pl.select(
