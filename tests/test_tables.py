@@ -226,6 +226,9 @@ def test_rows_beside_ragged_ones_still_have_their_cells_checked(tmp_path: Path) 
         # on a last line with no line end, which polars would close at the end of the file
         ('M1,2025-01-10,mentor,"a""', 2),
         ('M1,2025-01-10,mentor,x\nM1,2025-01-10,mentor,"""', 3),
+        ('M1,2025-01-10,mentor,x\nM1,2025-01-10,mentor,5"', 3),
+        # a lone carriage return inside a quoted cell does not end its line
+        ('M1,2025-01-10,mentor,"a\rb"\nM1,2025-01-10,mentor,"open\nM2,2025-01-10,mentor,x\n', 3),
     ],
 )
 def test_a_quote_never_closed_is_said_where_its_field_starts(
@@ -294,6 +297,17 @@ def test_doubled_carriage_returns_are_refused_not_kept_in_values(
     raw = b"match_id,date,with,mode\n" + first + b",2025-01-10,mentor,x\r\r\n"
     (line,) = _problems(tmp_path, "contacts", raw + b"M1,2025-01-11,mentor,y\r\r\n")
     assert line.startswith("data/contacts.csv:2: lines end with two carriage returns")
+
+
+def test_doubled_carriage_returns_are_said_where_a_line_ends_so(tmp_path: Path) -> None:
+    # not at a quoted cell's own \r\r\n, and not for another problem's sake
+    head = (
+        b'match_id,date,with,mode\r\nM1,2025-01-10,mentor,"a\r\r\nb"\r\nM2,2025-01-10,mentor,x\r\n'
+    )
+    (line,) = _problems(tmp_path, "contacts", head + b"M3,2025-01-10,mentor,y\r\r\n")
+    assert line.startswith("data/contacts.csv:5: lines end with two carriage returns")
+    (line,) = _problems(tmp_path, "contacts", head + b'M3,2025-01-10,mentor,"y\r\n')
+    assert line.startswith("data/contacts.csv:5: malformed quoting: a quoted field starting")
 
 
 def test_doubled_carriage_returns_inside_a_quoted_cell_are_its_text(tmp_path: Path) -> None:

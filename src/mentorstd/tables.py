@@ -774,6 +774,23 @@ def _without_empty_rows(
     return frame.filter(~empty), lines.filter(~empty)
 
 
+def _doubled_return(raw: bytes, quoted: bool) -> int | None:
+    """Where the first line of ``raw`` ending in two carriage returns ends (``None``: none
+    does). In a file with quotes, a ``\\r\\r\\n`` inside a quoted cell is the cell's text: only
+    one after an even number of quotes ends a line."""
+    at = raw.find(b"\r\r\n")
+    quotes, counted = 0, 0
+    while at != -1:
+        if not quoted:
+            return at
+        quotes += raw.count(b'"', counted, at)
+        counted = at
+        if quotes % 2 == 0:
+            return at
+        at = raw.find(b"\r\r\n", at + 3)
+    return None
+
+
 def _read_csv(raw: bytes, separator: str, width: int) -> pl.DataFrame:
     """Every cell as text, the columns named ``c0``, ``c1`` ... by position."""
     return pl.read_csv(
@@ -837,7 +854,8 @@ def _malformed(
         text = _utf8_text(raw, display)
     except BundleError as bad:
         return bad.problems[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    # lines end at \\n only: a lone carriage return inside a quoted cell is the cell's text
+    reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=separator, strict=True)
     line = 1  # where the record being read starts
     try:
         for _ in reader:
@@ -852,6 +870,8 @@ def _malformed(
     stray = re.search(rf'[^{sep}"\r\n]"[^{sep}"\r\n]', text)
     if stray is not None:
         return Problem(_STRAY_QUOTE, display, text.count("\n", 0, stray.start()) + 1)
+    if str(err) == _UNCLOSED_QUOTE:  # an odd quote on a last line with no line end
+        return Problem(_UNCLOSED_QUOTE, display, int(records[-1]) if records.len() else 1)
     first = _first_line(err)
     refused = _first_refused(raw, separator, width, records.to_list())
     return Problem(f"cannot be read as CSV: {first}", display, refused)
@@ -1635,15 +1655,16 @@ def _parse(
         raise BundleError(problems.sorted())
     quoted = b'"' in raw
     returns = b"\r" in raw
-    doubled = raw.find(b"\r\r\n") if returns else -1
-    doubled_lines = Problem(
-        "lines end with two carriage returns (\\r\\r\\n); save the file again with CRLF or LF "
-        "line ends",
-        display,
-        raw.count(b"\n", 0, max(doubled, 0)) + 1,
-    )
-    if doubled != -1 and not quoted:  # polars would keep a carriage return in each last value
-        raise BundleError(doubled_lines)
+    doubled = _doubled_return(raw, quoted) if returns else None
+    if doubled is not None:  # polars would keep a carriage return in each last value
+        raise BundleError(
+            Problem(
+                "lines end with two carriage returns (\\r\\r\\n); save the file again with "
+                "CRLF or LF line ends",
+                display,
+                raw.count(b"\n", 0, doubled) + 1,
+            )
+        )
     # counted on the thread beside (holding the GIL) while polars parses (releasing it)
     newlines = aside.submit(raw.count, b"\n") if quoted or returns else None
     frame: pl.DataFrame | None = None
@@ -1652,14 +1673,10 @@ def _parse(
     except pl.exceptions.PolarsError as err:
         error: Exception = err
     counted = None if newlines is None else newlines.result()
-    if doubled != -1 and (
-        frame is None or frame.get_column(f"c{width - 1}").str.ends_with("\r").any()
-    ):  # not only inside a quoted cell: polars kept a carriage return, or refused the file
-        raise BundleError(doubled_lines)
     if frame is not None and quoted and not raw.endswith(b"\n") and raw.count(b'"') % 2:
         # a quote left open on a last line with no line end: polars closes it at the end of
         # the file without a word; csv refuses it, as polars does once a line end follows
-        error = pl.exceptions.ComputeError("a quoted field is never closed")
+        error = pl.exceptions.ComputeError(_UNCLOSED_QUOTE)
         frame = None
     # the header has (width - 1) separators outside its quotes: the rest are inside
     header_inside = first_line.count(separator.encode()) - (width - 1)
