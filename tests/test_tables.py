@@ -182,13 +182,25 @@ def test_a_header_name_wrapped_onto_two_lines_is_one_name(tmp_path: Path) -> Non
     ]
 
 
-def test_a_wrapped_header_name_in_a_semicolon_file_is_one_name(tmp_path: Path) -> None:
-    text = 'match_id;date;"Contact\nWith";mode\nM1;2025-01-10;mentor;x\nM2;2025-01-10;mentr;x\n'
-    spec = TableSpec(columns={"with": "Contact\nWith"})
+@pytest.mark.parametrize(
+    ("header", "line"),
+    [('match_id;date;"Contact\nWith";mode', 4), ('"Match\nID";date;"Contact\r\nWith";mode', 5)],
+)
+def test_a_wrapped_header_name_is_one_name_with_a_space(
+    tmp_path: Path, header: str, line: int
+) -> None:
+    # in a semicolon file, also as its first name; mapped as one line: Contact With
+    text = header + "\nM1;2025-01-10;mentor;x\nM2;2025-01-10;mentr;x\n"
+    spec = TableSpec(columns={"with": "Contact With"})
     assert _problems(tmp_path, "contacts", text, spec=spec) == [
-        "data/contacts.csv:4:3: with: 'mentr' is not one of mentor, mentee, parent "
+        f"data/contacts.csv:{line}:3: with: 'mentr' is not one of mentor, mentee, parent "
         "(other words for these go under `values:` in the table spec)"
     ]
+    spec = TableSpec(columns={"with": "Contact Wiht"})
+    (problem,) = _problems(tmp_path, "contacts", text, spec=spec)
+    assert problem.endswith(
+        "(did you mean 'Contact With'? map it with `columns: {with: Contact With}`)"
+    )
 
 
 def test_a_tsv_file_is_split_on_tabs(tmp_path: Path) -> None:
@@ -197,6 +209,15 @@ def test_a_tsv_file_is_split_on_tabs(tmp_path: Path) -> None:
     header = 'match_id\tdate\twith\t"notes, to, self, and more"\n'
     path.write_text(header + "M1\t2025-01-10\tmentor\ta, b\n", encoding="utf-8")
     assert read_table(path, "contacts")["with"].to_list() == ["mentor"]
+
+
+def test_rows_of_quoted_empty_cells_are_blank_lines(tmp_path: Path) -> None:
+    text = (
+        'match_id,date,with,mode\nM1,2025-01-10,mentor,x\n"","","",""\n"","","",\nM2,x,mentor,y\n'
+    )
+    assert _problems(tmp_path, "contacts", text) == [
+        "data/contacts.csv:5:2: date: 'x' is not a date (YYYY-MM-DD)"
+    ]
 
 
 def test_rows_beside_ragged_ones_still_have_their_cells_checked(tmp_path: Path) -> None:

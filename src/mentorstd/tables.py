@@ -621,21 +621,26 @@ def _read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
     return raw
 
 
-def _header_record(raw: bytes, start: int, separator: str) -> bytes:
+def _header_record(raw: bytes, start: int, separator: str | None) -> bytes:
     """The header row's bytes from ``start``: its first line, and the lines after it while a
-    quoted name is still open (an Excel header cell wrapped onto a few lines)."""
+    quoted name is still open (an Excel header cell wrapped onto a few lines). Without a
+    ``separator`` yet, the lines are followed while the quotes are odd (to find it)."""
     first = end = raw.find(b"\n", start)
     for _ in range(_HEADER_LINES):
         if end == -1:
             return raw[start:]
-        record = raw[start : end + 1].decode("utf-8", errors="replace")
-        try:
-            next(csv.reader([record], delimiter=separator, strict=True))
-        except csv.Error as err:  # only an open quoted field runs on to the next line
-            if str(err) == "unexpected end of data":
-                end = raw.find(b"\n", end + 1)
-                continue
-        return raw[start : end + 1]
+        if separator is None:
+            open_quote = raw.count(b'"', start, end) % 2 == 1
+        else:
+            record = raw[start : end + 1].decode("utf-8", errors="replace")
+            try:
+                next(csv.reader([record], delimiter=separator, strict=True))
+                open_quote = False
+            except csv.Error as err:  # only an open quoted field runs on to the next line
+                open_quote = str(err) == "unexpected end of data"
+        if not open_quote:
+            return raw[start : end + 1]
+        end = raw.find(b"\n", end + 1)
     return raw[start:] if first == -1 else raw[start : first + 1]
 
 
@@ -759,14 +764,18 @@ def _records(body: bytes, lines: pl.Series, keep: pl.Series) -> bytes:
 
 
 def _without_empty_rows(
-    frame: pl.DataFrame, lines: pl.Series | None
+    frame: pl.DataFrame, lines: pl.Series | None, quoted: bool
 ) -> tuple[pl.DataFrame, pl.Series | None]:
     """``frame`` and the ``lines`` of its rows (``None``: row i on line i + 2) without the
-    rows whose every cell is blank: a line of separators alone, as a spreadsheet saves its
-    empty rows, is a blank line."""
-    if not frame.width or not frame.get_column(frame.columns[-1]).has_nulls():
+    rows whose every cell is blank (null, or a quoted ``""`` when the file has quotes): a line
+    of separators alone, as a spreadsheet saves its empty rows, is a blank line."""
+    if not frame.width:
+        return frame, lines
+    blank = pl.all().is_null() | (pl.all() == "") if quoted else pl.all().is_null()
+    last = frame.select(pl.col(frame.columns[-1]))
+    if not last.select(blank.any()).item():
         return frame, lines  # a row with its last cell filled is not empty
-    empty = frame.select(pl.all_horizontal((pl.all().is_null()) | (pl.all() == ""))).to_series()
+    empty = frame.select(pl.all_horizontal(blank)).to_series()
     if not empty.any():
         return frame, lines
     if lines is None:
@@ -1042,14 +1051,17 @@ def _check_header(
                 None,
                 mapped_name,
             )
+    # a name's spaces and line breaks (a wrapped header cell) are one space
+    header = [" ".join(name.split()) for name in header]
     theirs_to_ours: dict[str, str] = {}
     shared: set[str] = set()  # ours that `columns` maps to a header it maps another to
     for mapped_name, theirs in tspec.columns.items():
-        first = theirs_to_ours.setdefault(theirs.strip(), mapped_name)
+        theirs = " ".join(theirs.split())  # noqa: PLW2901
+        first = theirs_to_ours.setdefault(theirs, mapped_name)
         if first != mapped_name:
             shared.add(mapped_name)
             problems.at(
-                f"columns maps both {first!r} and {mapped_name!r} to {theirs.strip()!r}; a "
+                f"columns maps both {first!r} and {mapped_name!r} to {theirs!r}; a "
                 "header is one column: map one of them to another header",
                 None,
                 None,
@@ -1634,11 +1646,8 @@ def _parse(
     # polars skips a UTF-8 byte-order mark itself, and the mark holds no quote, separator or
     # line end: the text after it is only copied out when the file is not plain (below)
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    end = raw.find(b"\n", start)
     separator = tspec.delimiter or (
-        "\t"
-        if suffix == ".tsv"
-        else _detect_separator(raw[start:] if end == -1 else raw[start:end])
+        "\t" if suffix == ".tsv" else _detect_separator(_header_record(raw, start, None))
     )
     first_line = _header_record(raw, start, separator)
     if not first_line.strip() and raw[start + len(first_line) :].strip():
@@ -1784,7 +1793,7 @@ def read_table(
         )
         sha256 = digest.result().hexdigest()
         if separator is not None:  # a text file: its rows of empty cells are blank lines
-            frame, lines = _without_empty_rows(frame, lines)
+            frame, lines = _without_empty_rows(frame, lines, quoted)
             problems.lines = lines
         del raw, digest  # the file's bytes are not needed any more: free them before checking
         known = references() if callable(references) else references
