@@ -264,6 +264,14 @@ def test_xlsx_columns_keep_their_sheet_letters_when_column_a_is_empty(tmp_path: 
     ]
 
 
+def test_excel_serial_numbers_are_named_also_under_a_date_format(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_text(CANONICAL.replace("2025-01-10", "45667").replace("2025-02-03", "45691"))
+    (line, *_) = _errors(path, "matches", spec=TableSpec(date_format="%Y-%m-%d"))
+    assert line.startswith("matches.csv:2:4: start_date: '45667' is not a date in date_format")
+    assert "most dates here look like Excel date serial numbers" in line
+
+
 def test_excel_serial_numbers_in_a_date_column_are_named(tmp_path: Path) -> None:
     # number cells holding day counts (a date column that lost its format), one bad text date
     path = tmp_path / "export.xlsx"
@@ -529,12 +537,24 @@ def test_a_profile_key_that_is_not_a_column_is_located_in_the_profile(tmp_path: 
     (folder / "profile.yaml").write_text(
         "matches:\n  columns:\n    match_no: Match ID\n", encoding="utf-8"
     )
-    (folder / "data" / "matches.csv").write_text(CANONICAL, encoding="utf-8")
+    # the table is not read with a map gone wrong: the mistake is said once, where it is
+    (folder / "data" / "matches.csv").write_text(CANONICAL.replace("match_id", "Match ID"))
     with pytest.raises(mentorstd.BundleError) as info:
         mentorstd.load_bundle(folder)
-    assert info.value.lines()[0].startswith(
-        "profile.yaml:3:5: matches.columns.match_no: 'match_no' is not a column of matches"
+    (line,) = info.value.lines()
+    assert line.startswith(
+        "profile.yaml:3:5: matches.columns.match_no: 'match_no' is not a column of matches "
+        "(did you mean 'match_id'? columns: match_id, mentor_id"
     )
+
+
+def test_a_value_mapped_to_blank_where_one_is_required_is_shown(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("match_id,date,with\nM1,2025-01-10,Volunteer\nM1,2025-01-11,mentee\n")
+    spec = TableSpec(values={"with": {"Volunteer": ""}})
+    assert _errors(path, "contacts", spec=spec) == [
+        "contacts.csv:2:3: with: a value is required (`values:` makes 'Volunteer' blank)"
+    ]
 
 
 SHEET = (

@@ -164,6 +164,12 @@ def test_ragged_rows_are_grouped_by_their_field_count(tmp_path: Path) -> None:
             "header row seems to be line 2",
         ),
         ("\n\nM1\n", "data/contacts.csv:1: line 1 is blank: the header row must be the first line"),
+        # a title row above a header with one column misnamed
+        (
+            "Contacts export\nMatch,date,with,mode\nM1,2025-01-10,mentor,x\n",
+            "data/contacts.csv:1: the header row seems to be line 2: remove the lines above it "
+            "(missing from this row: match_id, date, with)",
+        ),
     ],
 )
 def test_a_header_row_below_line_1_is_pointed_at(tmp_path: Path, text: str, expected: str) -> None:
@@ -208,6 +214,19 @@ def test_a_tsv_file_is_split_on_tabs(tmp_path: Path) -> None:
     path = tmp_path / "contacts.tsv"
     header = 'match_id\tdate\twith\t"notes, to, self, and more"\n'
     path.write_text(header + "M1\t2025-01-10\tmentor\ta, b\n", encoding="utf-8")
+    assert read_table(path, "contacts")["with"].to_list() == ["mentor"]
+
+
+def test_lines_of_separators_alone_are_blank_whatever_their_count(tmp_path: Path) -> None:
+    text = "match_id,date,with,mode\nM1,2025-01-10,mentor,x\n,,,,,,,,\n,\nM2,x,mentor,y\n"
+    assert _problems(tmp_path, "contacts", text) == [
+        "data/contacts.csv:5:2: date: 'x' is not a date (YYYY-MM-DD)"
+    ]
+
+
+def test_separators_inside_a_quoted_header_name_are_not_counted(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text('match_id,date,with,"mode; a; b; c; d"\nM1,2025-01-10,mentor,x\n')
     assert read_table(path, "contacts")["with"].to_list() == ["mentor"]
 
 
@@ -533,6 +552,16 @@ def test_references_are_checked_against_a_table_with_bad_cells(
         ["data/contacts.csv:3:1", "match_id"],
     ]
     assert "'M 1' is not a valid id" in errors[1] and "is not a match_id" in errors[2]
+
+
+def test_references_to_a_table_the_bundle_lacks_are_said_unchecked(
+    make_bundle: BundleFactory,
+) -> None:
+    contacts = [{"match_id": "M-1", "date": "2025-01-10", "with": "mentor"}]
+    bundle = mentorstd.load_bundle(make_bundle(tables={"contacts": contacts}))
+    assert "data/contacts.csv: match_id: not checked: the bundle has no matches table" in (
+        bundle.warnings
+    )
 
 
 def test_references_left_unchecked_are_said(

@@ -762,10 +762,12 @@ def _check_maps(
             continue
         for ours in given:
             if ours not in names:
+                close = difflib.get_close_matches(str(ours), names, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
                 found.append(
                     where.problem(
                         [*at, key, ours],
-                        f"{ours!r} is not a column of {name} (columns: {', '.join(names)})",
+                        f"{ours!r} is not a column of {name} ({hint}columns: {', '.join(names)})",
                     )
                 )
 
@@ -788,6 +790,7 @@ def _table_specs(
         if entry is None:
             continue
         keys: dict[str, object] = {}
+        known = len(found)
         base: ProfileEntry | None = getattr(profile, name) if profile is not None else None
         if base is not None and pdoc is not None:
             _check_maps(name, base.model_dump(exclude_unset=True), pdoc, [name], found)
@@ -801,6 +804,8 @@ def _table_specs(
         else:
             rel = entry
             at = ["data", name]
+        if len(found) > known:  # a map names no column of ours: read so, columns would be amiss
+            continue
         keys.pop("path", None)
         try:
             file_path = _inside(root, rel, doc, at)
@@ -934,6 +939,12 @@ class _TableReads:
             if checked is None:
                 continue
             for column, target, _ in _reference_targets(name):  # unchecked references are said
+                if target not in specs and column in checked[0].columns:
+                    notes.append(
+                        f"{specs[name].display}: {column}: not checked: the bundle has no "
+                        f"{target} table"
+                    )
+                    continue
                 unplaced = target in specs and _checked(self.futures[target]) is None
                 if unplaced and column in checked[0].columns:
                     found.append(

@@ -452,7 +452,9 @@ def _transcode(raw: bytes, encoding: str, display: str) -> bytes:
 
 
 def _detect_separator(header: bytes) -> str:
-    """The most frequent of ``,`` ``;`` tab and ``|`` in the header row (``,`` when none)."""
+    """The most frequent of ``,`` ``;`` tab and ``|`` in the header row, outside its quoted
+    names (``,`` when none)."""
+    header = re.sub(rb'"[^"]*"', b"", header)
     counts = {sep: header.count(sep.encode()) for sep in _SEPARATORS}
     best = max(_SEPARATORS, key=lambda sep: counts[sep])  # a tie keeps the earlier
     return best if counts[best] else ","
@@ -744,7 +746,11 @@ def _layout(raw: bytes, separator: str, display: str) -> _Layout:
         .agg(
             pl.col("no").first().alias("line"),
             (pl.col("seps").sum() + 1).alias("fields"),
-            ((pl.len() == 1) & (pl.col("line").first() == "")).alias("blank"),
+            # empty, or separators alone (a spreadsheet's empty row), whatever their count
+            (
+                (pl.len() == 1)
+                & (pl.col("line").first().str.replace_all(separator, "", literal=True) == "")
+            ).alias("blank"),
         )
         .slice(1)  # the header
     )
@@ -989,14 +995,14 @@ def _text_rows(raw: bytes, separator: str) -> list[tuple[int, list[str]]]:
 def _header_below(
     rows: list[tuple[int, list[str]]], spec: tuple[Column, ...], tspec: TableSpec
 ) -> int | None:
-    """The number of the first of ``rows`` that holds every column of ours that a table must
-    have, as its header would (``None``: none does)."""
+    """The number of the first of ``rows`` that holds most of the columns of ours that a table
+    must have, as its header would (``None``: none does)."""
     needed = {c.name for c in spec if not c.optional_column}
     for number, row in rows:
         found = _check_header(
             [name.strip() for name in row], spec, _Problems(""), None, None, tspec
         )
-        if needed <= found.keys():
+        if len(needed & found.keys()) * 2 > len(needed):  # most of them: one may be misnamed
             return number
     return None
 
@@ -1007,7 +1013,7 @@ def _header_hint(
     spec: tuple[Column, ...],
     tspec: TableSpec,
 ) -> None:
-    """Where the header has missing columns and a row below holds them all: one problem
+    """Where the header has missing columns and a row below holds most of them: one problem
     saying where the header seems to be, instead of one a missing column."""
     missing = [p for p in problems.items if p.message.startswith("missing column")]
     if not missing:
@@ -1170,7 +1176,12 @@ def _cell_checks(
         )
     elif kind == "date" and date_format is not None:
         parsed = value.str.strptime(pl.Date, date_format, strict=False)
-        checks.append((parsed.is_null(), f"{{value}} is not a date in date_format {date_format!r}"))
+        checks.append(
+            (
+                parsed.is_null(),
+                f"{{value}} is not a date in date_format {date_format!r}{{serial_hint}}",
+            )
+        )
         checks.append(
             (
                 (parsed < DATE_MIN) | (parsed > DATE_MAX),
@@ -1210,15 +1221,23 @@ _ENUM_HINT = " (other words for these go under `values:` in the table spec)"
 _US_DATE = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
 
 
-def _date_hint(values: pl.Series) -> str:
-    """Advice for a column of dates that are not ISO: when most look like MM/DD/YYYY (or
-    DD/MM/YYYY), the ``date_format`` to set."""
+def _serial_hint(values: pl.Series) -> str:
+    """Advice for a column of dates most of which are Excel day numbers."""
     serials = values.str.contains(r"^[0-9]{5}(?:\.0+)?$").sum()
     if serials * 2 > values.len():
         return (
             "; most dates here look like Excel date serial numbers: format the column as dates "
             "in the workbook"
         )
+    return ""
+
+
+def _date_hint(values: pl.Series) -> str:
+    """Advice for a column of dates that are not ISO: when most look like MM/DD/YYYY (or
+    DD/MM/YYYY), the ``date_format`` to set (or Excel day numbers, see :func:`_serial_hint`)."""
+    serial = _serial_hint(values)
+    if serial:
+        return serial
     looks = values.filter(values.str.contains(_US_DATE))
     if looks.len() * 2 <= values.len():
         return ""
@@ -1511,7 +1530,10 @@ def _validate_columns(
         bad_rows: list[pl.Series] = []
         if column.required and nulls[name]:
             bad_rows.append(values.is_null().arg_true())
-            problems.rows(bad_rows[-1], "a value is required", col_no, name)
+            message = "a value is required"
+            if given is not None and given[bad_rows[-1][0]] is not None:
+                message += " (`values:` makes {value} blank)"
+            problems.rows(bad_rows[-1], message, col_no, name, given)
         candidates = unique[name]
         bad_values = flagged.get(name)
         if bad_values is not None and bad_values.height:
@@ -1519,9 +1541,11 @@ def _validate_columns(
                 bad = bad_values.filter(pl.col("k") == n).get_column("v")
                 if not bad.len():
                     continue
-                message = template.replace("{date_hint}", "").replace("{number_hint}", "")
+                message = template
                 if "{date_hint}" in template:
                     message = template.replace("{date_hint}", _date_hint(candidates))
+                if "{serial_hint}" in template:
+                    message = template.replace("{serial_hint}", _serial_hint(candidates))
                 if "{number_hint}" in template:
                     message = template.replace("{number_hint}", _number_hint(bad))
                 bad_rows.append(values.is_in(bad.implode()).arg_true())
@@ -1721,6 +1745,16 @@ def _parse(
         problems.lines = lines
         problems.unplaced = True
         return frame, lines, problems, index, quoted, header, separator
+    keep = ~layout.blank
+    if frame is None and layout.blank.any():  # a line of more separators than the header's?
+        try:
+            frame = _read_csv(_records(body, layout.lines, keep), separator, width)
+        except pl.exceptions.PolarsError:
+            frame = None
+        else:
+            lines = layout.lines.filter(keep)
+            problems.lines = lines
+            return frame, lines, problems, index, quoted, header, separator
     if frame is None:  # the records are in place, yet polars could not parse them
         raise BundleError(_malformed(body, separator, width, layout.lines, display, error))
     if frame.height != layout.blank.len():  # pragma: no cover - polars and we disagree
@@ -1731,7 +1765,6 @@ def _parse(
                 display,
             )
         )
-    keep = ~layout.blank
     lines = layout.lines.filter(keep)
     problems.lines = lines
     return frame.filter(keep), lines, problems, index, quoted, header, separator
