@@ -266,7 +266,6 @@ def test_rows_beside_ragged_ones_still_have_their_cells_checked(tmp_path: Path) 
         # on a last line with no line end, which polars would close at the end of the file
         ('M1,2025-01-10,mentor,"a""', 2),
         ('M1,2025-01-10,mentor,x\nM1,2025-01-10,mentor,"""', 3),
-        ('M1,2025-01-10,mentor,x\nM1,2025-01-10,mentor,5"', 3),
         # a lone carriage return inside a quoted cell does not end its line
         ('M1,2025-01-10,mentor,"a\rb"\nM1,2025-01-10,mentor,"open\nM2,2025-01-10,mentor,x\n', 3),
     ],
@@ -337,6 +336,51 @@ def test_doubled_carriage_returns_are_refused_not_kept_in_values(
     raw = b"match_id,date,with,mode\n" + first + b",2025-01-10,mentor,x\r\r\n"
     (line,) = _problems(tmp_path, "contacts", raw + b"M1,2025-01-11,mentor,y\r\r\n")
     assert line.startswith("data/contacts.csv:2: lines end with two carriage returns")
+
+
+@pytest.mark.parametrize(
+    ("text", "after"),
+    [
+        # at the end of a line, and of the file (polars gives an error of its own); where the
+        # file's quotes are odd, the lines after it are not rows until it is fixed
+        (
+            'M1,2025-13-45,mentor,x\nM1,2025-01-10,mentor,ongoing"\nM2,2025-01-10,mentor,x\n',
+            "; the line after it is not checked until it is fixed",
+        ),
+        ('M1,2025-13-45,mentor,x\nM1,2025-01-10,mentor,5"', ""),
+        # inside a field
+        (
+            'M1,2025-13-45,mentor,x\nM1,2025-01-10,mentor,6" tall\nM2,2025-01-10,mentor,x\n',
+            "; the line after it is not checked until it is fixed",
+        ),
+    ],
+)
+def test_a_stray_quote_is_said_and_the_rows_before_it_checked(
+    tmp_path: Path, text: str, after: str
+) -> None:
+    assert _problems(tmp_path, "contacts", "match_id,date,with,mode\n" + text) == [
+        "data/contacts.csv:2:2: date: '2025-13-45' is not a date (YYYY-MM-DD)",
+        "data/contacts.csv:3: " + _STRAY + after,
+    ]
+
+
+def test_a_quote_never_closed_leaves_the_rows_before_it_checked(tmp_path: Path) -> None:
+    # said where the field opens, on a record's second line
+    text = 'M1,2025-13-45,mentor,x\nM1,2025-01-10,"ment\nor",y\nM2,2025-01-10,mentor,"open\n'
+    assert _problems(tmp_path, "contacts", "match_id,date,with,mode\n" + text + "M3,x,y,z\n") == [
+        "data/contacts.csv:2:2: date: '2025-13-45' is not a date (YYYY-MM-DD)",
+        "data/contacts.csv:3:3: with: 'ment\\nor' is not one of mentor, mentee, parent "
+        "(other words for these go under `values:` in the table spec)",
+        "data/contacts.csv:5: malformed quoting: a quoted field starting on this line is never "
+        "closed (its closing quote is missing, or a quote inside it is not doubled); the line "
+        "after it is not checked until it is fixed",
+    ]
+
+
+_STRAY = (
+    "a quote inside a field that does not start with one; quote the whole field and double "
+    'the quote inside it (ph"one becomes "ph""one")'
+)
 
 
 def test_doubled_carriage_returns_are_said_where_a_line_ends_so(tmp_path: Path) -> None:

@@ -705,12 +705,14 @@ def _width_checked(header: list[str], display: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Layout:
-    """Where the records of a text file are: per data record its first line, its field count
-    and whether it is a blank line."""
+    """Where the records of a text file are: per data record its first line, its field count,
+    whether it is a blank line, and where it starts (``starts``: byte offsets, with one more
+    for the end of the text)."""
 
     lines: pl.Series
     fields: pl.Series
     blank: pl.Series
+    starts: pl.Series
 
 
 def _layout(raw: bytes, separator: str, display: str) -> _Layout:
@@ -723,6 +725,7 @@ def _layout(raw: bytes, separator: str, display: str) -> _Layout:
         .select(pl.col("line").str.split("\n"))
         .explode("line")
         .with_row_index("no", offset=1)
+        .with_columns(start=(pl.col("line").str.len_bytes() + 1).cum_sum().shift(1, fill_value=0))
         .with_columns(pl.col("line").str.strip_suffix("\r"))
         .with_columns(quotes=pl.col("line").str.count_matches('"', literal=True))
         .with_columns(inside=((pl.col("quotes").cum_sum() - pl.col("quotes")) % 2) == 1)
@@ -745,6 +748,7 @@ def _layout(raw: bytes, separator: str, display: str) -> _Layout:
         frame.group_by("record", maintain_order=True)
         .agg(
             pl.col("no").first().alias("line"),
+            pl.col("start").first(),
             (pl.col("seps").sum() + 1).alias("fields"),
             # empty, or separators alone (a spreadsheet's empty row), whatever their count
             (
@@ -754,19 +758,122 @@ def _layout(raw: bytes, separator: str, display: str) -> _Layout:
         )
         .slice(1)  # the header
     )
-    return _Layout(records["line"], records["fields"], records["blank"])
+    starts = pl.concat([records["start"], pl.Series([len(raw)], dtype=records["start"].dtype)])
+    return _Layout(records["line"], records["fields"], records["blank"], starts)
 
 
-def _records(body: bytes, lines: pl.Series, keep: pl.Series) -> bytes:
-    """The header of ``body`` and its records where ``keep`` is true (``lines``: the first
-    line of each record after the header)."""
-    starts = _line_starts(body)
-    bounds = [starts[line - 1] for line in lines.to_list()] + [len(body)]
-    kept = keep.to_list()
-    parts = [body[: bounds[0]]]
-    parts += [body[bounds[i] : bounds[i + 1]] for i in range(len(kept)) if kept[i]]
+def _records(body: bytes, layout: _Layout, dropped: pl.Series) -> bytes:
+    """The header of ``body`` and its records but the ``dropped`` ones (sorted record
+    numbers): the text between them is copied whole."""
+    starts = layout.starts
+    parts = [body[: int(starts[0])]]
+    after = 0
+    for record in dropped.to_list():
+        parts.append(body[int(starts[after]) : int(starts[record])])
+        after = record + 1
+    parts.append(body[int(starts[after]) :])
     text = b"".join(parts)
     return text if text.endswith(b"\n") else text + b"\n"
+
+
+_Parsed = tuple[
+    pl.DataFrame, pl.Series | None, "_Problems", dict[str, int], bool, list[str], str | None
+]
+"""What :func:`_parse` gives (see there)."""
+
+#: How many rows that cannot be placed are looked at for a quote that is to blame.
+_FAULTS_LOOKED_AT = 50
+
+
+def _quote_faults(
+    body: bytes, layout: _Layout, ragged: pl.Series, separator: str, problems: _Problems
+) -> list[int]:
+    """The records whose quotes are to blame for their place, each said where its quote is: a
+    quote never closed (its record runs to the end of the file) or one inside a field that
+    does not start with one. The first few of the ``ragged`` records are looked at, and the
+    last record when the file's quotes are odd."""
+    starts = layout.starts
+    looked = ragged.head(_FAULTS_LOOKED_AT).to_list()
+    last = layout.lines.len() - 1
+    if body.count(b'"') % 2 and last >= 0 and last not in looked:
+        looked.append(last)
+    faulty: list[int] = []
+    for record in looked:
+        end = len(body) if record == last else int(starts[record + 1])
+        text = body[int(starts[record]) : end].decode("utf-8", errors="replace")
+        fault = _quote_fault(text, separator)
+        if fault is None:
+            continue
+        kind, offset = fault
+        line = int(layout.lines[record]) + text.count("\n", 0, offset)
+        message = _UNCLOSED_QUOTE if kind == "open" else _STRAY_QUOTE
+        after = text.count("\n", offset) - (1 if text.endswith("\n") else 0)
+        if after > 0:  # the lines its quote swallowed: they are not read as rows
+            lines = "line after it is" if after == 1 else f"{after} lines after it are"
+            message += f"; the {lines} not checked until it is fixed"
+        problems.at(message, line)
+        faulty.append(record)
+    return faulty
+
+
+def _placed(
+    body: bytes,
+    layout: _Layout,
+    ragged: pl.Series,
+    faulty: list[int],
+    separator: str,
+    width: int,
+    problems: _Problems,
+    index: dict[str, int],
+    quoted: bool,
+    header: list[str],
+) -> _Parsed | None:
+    """What :func:`_parse` gives for the records of ``body`` that can be placed: all but the
+    blank, ``ragged`` and ``faulty`` ones, read on their own, each on its own lines (``None``:
+    polars refuses them still). The table's ids are then not all known (``unplaced``)."""
+    dropped = (
+        pl.concat([layout.blank.arg_true(), ragged, pl.Series(faulty, dtype=ragged.dtype)])
+        .unique()
+        .sort()
+    )
+    try:
+        frame = _read_csv(_records(body, layout, dropped), separator, width)
+    except pl.exceptions.PolarsError:
+        return None
+    keep = ~pl.int_range(layout.lines.len(), eager=True).is_in(dropped.implode())
+    lines = layout.lines.filter(keep)
+    if frame.height != lines.len():  # pragma: no cover - polars and we disagree
+        return None
+    problems.lines = lines
+    problems.unplaced = True
+    return frame, lines, problems, index, quoted, header, separator
+
+
+def _quote_fault(text: str, separator: str) -> tuple[str, int] | None:
+    """The first fault of the quotes in ``text`` (a record and what follows it): ``stray``
+    and its offset for a quote inside a field that does not start with one; ``open`` and the
+    offset of its quote for a quoted field never closed."""
+    at, end, field_start = 0, len(text), True
+    while at < end:
+        char = text[at]
+        if char == '"' and field_start:  # a quoted field: to its closing quote
+            opened, at = at, at + 1
+            while True:
+                close = text.find('"', at)
+                if close == -1:
+                    return "open", opened
+                if text.startswith('""', close):
+                    at = close + 2
+                    continue
+                at = close + 1
+                break
+            field_start = False
+            continue
+        if char == '"':
+            return "stray", at
+        field_start = char in (separator, "\n") or (char == "\r" and field_start)
+        at += 1
+    return None
 
 
 def _without_empty_rows(
@@ -901,20 +1008,6 @@ _STRAY_QUOTE = (
     "a quote inside a field that does not start with one; quote the whole field and double "
     'the quote inside it (ph"one becomes "ph""one")'
 )
-
-
-def _stray_quote(raw: bytes, separator: str, width: int, line: int) -> int | None:
-    """``line`` when it is a full record to ``csv`` but for a quote inside one of its fields:
-    a quote that does not open its field, which ``csv`` takes as text and polars (and the
-    record count, by quote parity) as the start of a quoted field, so the row seems ragged."""
-    starts = _line_starts(raw)
-    end = starts[line] - 1 if line < len(starts) else len(raw)
-    text = raw[starts[line - 1] : end].decode("utf-8-sig", errors="replace")
-    try:
-        fields = next(csv.reader([text.rstrip("\r")], delimiter=separator, strict=False))
-    except (csv.Error, StopIteration):
-        return None
-    return line if len(fields) == width and any('"' in f for f in fields) else None
 
 
 def _line_starts(raw: bytes) -> list[int]:
@@ -1722,41 +1815,46 @@ def _parse(
     layout = _layout(body, separator, display)
     problems.lines = layout.lines
     ragged = ((layout.fields != width) & ~layout.blank).arg_true()
-    if ragged.len():
-        stray = _stray_quote(body, separator, width, int(layout.lines[ragged[0]]))
-        if stray is not None:
-            raise BundleError(Problem(_STRAY_QUOTE, display, stray))
-        if body.count(b'"') % 2:  # a quote opened and never closed: its record runs to the end
-            raise BundleError(Problem(_UNCLOSED_QUOTE, display, int(layout.lines[-1])))
+    faulty = _quote_faults(body, layout, ragged, separator, problems)
+    if ragged.len() or faulty:
+        # rows that cannot be placed are said; the others are checked too, read on their own
         fields = layout.fields.gather(ragged)
-        for count in fields.unique(maintain_order=True).to_list():
+        for count in fields.filter(~ragged.is_in(faulty)).unique(maintain_order=True).to_list():
             word = "field" if count == 1 else "fields"
             message = f"row has {count} {word}, the header has {width}"
-            problems.rows(ragged.filter(fields == count), message)
-        # the other rows are checked too: read on their own, on their own lines
-        whole = (layout.fields == width) & ~layout.blank
-        try:
-            frame = _read_csv(_records(body, layout.lines, whole), separator, width)
-        except pl.exceptions.PolarsError:
-            raise BundleError(problems.sorted()) from None
-        lines = layout.lines.filter(whole)
-        if frame.height != lines.len():  # pragma: no cover - polars and we disagree
+            problems.rows(ragged.filter((fields == count) & ~ragged.is_in(faulty)), message)
+        placed = _placed(
+            body, layout, ragged, faulty, separator, width, problems, index, quoted, header
+        )
+        if placed is None:
             raise BundleError(problems.sorted())
-        problems.lines = lines
-        problems.unplaced = True
-        return frame, lines, problems, index, quoted, header, separator
+        return placed
     keep = ~layout.blank
     if frame is None and layout.blank.any():  # a line of more separators than the header's?
-        try:
-            frame = _read_csv(_records(body, layout.lines, keep), separator, width)
-        except pl.exceptions.PolarsError:
-            frame = None
-        else:
-            lines = layout.lines.filter(keep)
-            problems.lines = lines
-            return frame, lines, problems, index, quoted, header, separator
-    if frame is None:  # the records are in place, yet polars could not parse them
-        raise BundleError(_malformed(body, separator, width, layout.lines, display, error))
+        placed = _placed(
+            body, layout, ragged, [], separator, width, problems, index, quoted, header
+        )
+        if placed is not None:
+            problems.unplaced = False  # only blank lines were left out
+            return placed
+    if frame is None:  # the records are in place, yet polars refuses one: which, and why
+        problem = _malformed(body, separator, width, layout.lines, display, error)
+        refused = int(layout.lines.search_sorted(problem.line or 0, side="right")) - 1
+        if problem.line is None or refused < 0:
+            raise BundleError(problem)
+        end = int(layout.starts[refused + 1])
+        text = body[int(layout.starts[refused]) : end].decode("utf-8", errors="replace")
+        fault = _quote_fault(text, separator)
+        if fault is not None and fault[0] == "stray":  # ongoing" at the end of a line
+            line = int(layout.lines[refused]) + text.count("\n", 0, fault[1])
+            problem = Problem(_STRAY_QUOTE, display, line)
+        problems.items.append(problem)
+        placed = _placed(
+            body, layout, ragged, [refused], separator, width, problems, index, quoted, header
+        )
+        if placed is None:
+            raise BundleError(problems.sorted())
+        return placed
     if frame.height != layout.blank.len():  # pragma: no cover - polars and we disagree
         raise BundleError(
             Problem(
