@@ -1722,7 +1722,9 @@ def _parse(
     far, each known column's position, whether a blank cell may read as ``""``, the header as
     the file gives it and its separator (``None`` for a workbook or Parquet).
 
-    Raises the problems that leave cells unplaceable: NUL bytes, a wrong header, ragged rows.
+    Raises the problems that leave no cell placeable: NUL bytes, bad UTF-8, a wrong header, a
+    file polars refuses twice. Rows that cannot be placed (ragged, or a quote to blame) are
+    said in the problems and left out; the others are given (``problems.unplaced``).
     """
     if suffix in (".xlsx", ".xlsm", ".parquet"):
         unreadable: dict[int, str] = {}
