@@ -885,9 +885,8 @@ def _without_empty_rows(
     if not frame.width:
         return frame, lines
     blank = pl.all().is_null() | (pl.all() == "") if quoted else pl.all().is_null()
-    last = frame.select(pl.col(frame.columns[-1]))
-    if not last.select(blank.any()).item():
-        return frame, lines  # a row with its last cell filled is not empty
+    if not frame.select(pl.first()).select(blank.any()).item():
+        return frame, lines  # a row with its first cell filled (an id, mostly) is not empty
     empty = frame.select(pl.all_horizontal(blank)).to_series()
     if not empty.any():
         return frame, lines
@@ -1783,16 +1782,6 @@ def _parse(
         raise BundleError(problems.sorted())
     quoted = b'"' in raw
     returns = b"\r" in raw
-    doubled = _doubled_return(raw, quoted) if returns else None
-    if doubled is not None:  # polars would keep a carriage return in each last value
-        raise BundleError(
-            Problem(
-                "lines end with two carriage returns (\\r\\r\\n); save the file again with "
-                "CRLF or LF line ends",
-                display,
-                raw.count(b"\n", 0, doubled) + 1,
-            )
-        )
     # counted on the thread beside (holding the GIL) while polars parses (releasing it)
     newlines = aside.submit(raw.count, b"\n") if quoted or returns else None
     frame: pl.DataFrame | None = None
@@ -1801,6 +1790,19 @@ def _parse(
     except pl.exceptions.PolarsError as err:
         error: Exception = err
     counted = None if newlines is None else newlines.result()
+    if returns and (frame is None or frame.get_column(f"c{width - 1}").str.ends_with("\r").any()):
+        # lines ending in \r\r\n: polars kept a carriage return in each last value (or
+        # refused a quoted one); looked for only then, a search of the whole file
+        doubled = _doubled_return(raw, quoted)
+        if doubled is not None:
+            raise BundleError(
+                Problem(
+                    "lines end with two carriage returns (\\r\\r\\n); save the file again with "
+                    "CRLF or LF line ends",
+                    display,
+                    raw.count(b"\n", 0, doubled) + 1,
+                )
+            )
     if frame is not None and quoted and not raw.endswith(b"\n") and raw.count(b'"') % 2:
         # a quote left open on a last line with no line end: polars closes it at the end of
         # the file without a word; csv refuses it, as polars does once a line end follows
