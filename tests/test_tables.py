@@ -377,6 +377,19 @@ def test_a_quote_never_closed_leaves_the_rows_before_it_checked(tmp_path: Path) 
     ]
 
 
+def test_a_quote_closed_by_a_stray_one_lines_later_says_what_it_swallowed(
+    tmp_path: Path,
+) -> None:
+    text = 'M0,2025-13-45,mentor,x\nM1,2025-01-10,mentor,"phone\nM2,2025-01-10,mentor,x\n'
+    text += 'M3,2025-01-10,mentor,ph"one\nM4,2025-13-46,mentor,x\n'
+    assert _problems(tmp_path, "contacts", "match_id,date,with,mode\n" + text) == [
+        "data/contacts.csv:2:2: date: '2025-13-45' is not a date (YYYY-MM-DD); 1 more row like "
+        "it, at line 6",
+        "data/contacts.csv:3: malformed quoting: ',' expected after '\"'; the 2 lines after it "
+        "are not checked until it is fixed",
+    ]
+
+
 _STRAY = (
     "a quote inside a field that does not start with one; quote the whole field and double "
     'the quote inside it (ph"one becomes "ph""one")'

@@ -781,8 +781,10 @@ _Parsed = tuple[
 ]
 """What :func:`_parse` gives (see there)."""
 
-#: How many rows that cannot be placed are looked at for a quote that is to blame.
+#: How many rows that cannot be placed are looked at for a quote that is to blame, and how
+#: far into each (a record left open runs to the end of the file).
 _FAULTS_LOOKED_AT = 50
+_FAULT_SCAN_CHARS = 1 << 20
 
 
 def _quote_faults(
@@ -801,19 +803,25 @@ def _quote_faults(
     for record in looked:
         end = len(body) if record == last else int(starts[record + 1])
         text = body[int(starts[record]) : end].decode("utf-8", errors="replace")
-        fault = _quote_fault(text, separator)
+        fault = _quote_fault(text[:_FAULT_SCAN_CHARS], separator)  # (a loop in Python)
         if fault is None:
             continue
         kind, offset = fault
         line = int(layout.lines[record]) + text.count("\n", 0, offset)
         message = _UNCLOSED_QUOTE if kind == "open" else _STRAY_QUOTE
         after = text.count("\n", offset) - (1 if text.endswith("\n") else 0)
-        if after > 0:  # the lines its quote swallowed: they are not read as rows
-            lines = "line after it is" if after == 1 else f"{after} lines after it are"
-            message += f"; the {lines} not checked until it is fixed"
-        problems.at(message, line)
+        problems.at(message + _unchecked(after), line)
         faulty.append(record)
     return faulty
+
+
+def _unchecked(after: int) -> str:
+    """What a problem adds for the ``after`` lines that a quote swallowed into its record:
+    they are not read as rows."""
+    if after <= 0:
+        return ""
+    lines = "line after it is" if after == 1 else f"{after} lines after it are"
+    return f"; the {lines} not checked until it is fixed"
 
 
 def _placed(
@@ -1848,10 +1856,12 @@ def _parse(
             raise BundleError(problem)
         end = int(layout.starts[refused + 1])
         text = body[int(layout.starts[refused]) : end].decode("utf-8", errors="replace")
-        fault = _quote_fault(text, separator)
+        fault = _quote_fault(text[:_FAULT_SCAN_CHARS], separator)
         if fault is not None and fault[0] == "stray":  # ongoing" at the end of a line
             line = int(layout.lines[refused]) + text.count("\n", 0, fault[1])
             problem = Problem(_STRAY_QUOTE, display, line)
+        after = text.count("\n") - 1 - ((problem.line or 0) - int(layout.lines[refused]))
+        problem = replace(problem, message=problem.message + _unchecked(after))
         problems.items.append(problem)
         placed = _placed(
             body, layout, ragged, [refused], separator, width, problems, index, quoted, header
