@@ -519,6 +519,19 @@ def test_a_date_format_that_cannot_read_a_date_is_said_alone(
     assert "not a date format that reads a whole date: use strftime codes" in line
 
 
+def test_an_unquoted_yes_in_a_value_map_is_said_to_need_quotes(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path, {"matches": "data/matches.csv", "profile": "profile.yaml"})
+    (folder / "profile.yaml").write_text(
+        "matches:\n  values:\n    closure_reason:\n      yes: completed\n", encoding="utf-8"
+    )
+    (folder / "data" / "matches.csv").write_text(CANONICAL, encoding="utf-8")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    (line,) = info.value.lines()
+    assert line.startswith("profile.yaml:4:7: ")
+    assert line.endswith("(YAML reads an unquoted yes, no, on or off as true or false: quote it)")
+
+
 def test_a_date_format_with_a_time_is_a_date_format(tmp_path: Path) -> None:
     folder = _bundle(tmp_path, {"matches": "data/matches.csv", "profile": "profile.yaml"})
     profile = {**PROFILE, "matches": {**PROFILE["matches"], "date_format": "%m/%d/%Y %H:%M"}}

@@ -97,6 +97,9 @@ def pydantic_problems(doc: LocatedDoc, err: ValidationError) -> list[Problem]:
             shown = repr(item["input"])
             if len(shown) <= 60:
                 message = f"{shown}: {message}"
+            if item["type"] == "string_type" and isinstance(item["input"], bool):
+                # YAML reads yes, no, on, off, true and false unquoted as true or false
+                message += " (YAML reads an unquoted yes, no, on or off as true or false: quote it)"
         problems.append(doc.problem(path, message))
     return problems
 
