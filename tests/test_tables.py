@@ -239,10 +239,13 @@ def test_rows_of_quoted_empty_cells_are_blank_lines(tmp_path: Path) -> None:
     ]
 
 
-def test_rows_beside_ragged_ones_still_have_their_cells_checked(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mark", [b"", b"\xef\xbb\xbf" * 2])  # also after two byte-order marks
+def test_rows_beside_ragged_ones_still_have_their_cells_checked(
+    tmp_path: Path, mark: bytes
+) -> None:
     text = 'match_id,date,with,mode\nM1,x\nM2,2025-01-11,mentor,"a\nb",extra\n'
     text += 'M3,yesterday,mentor,x\r\nM4,2025-01-12,mentr,"p\nq"\n'
-    assert _problems(tmp_path, "contacts", text) == [
+    assert _problems(tmp_path, "contacts", mark + text.encode()) == [
         "data/contacts.csv:2: row has 2 fields, the header has 4",
         "data/contacts.csv:3: row has 5 fields, the header has 4",
         "data/contacts.csv:5:2: date: 'yesterday' is not a date (YYYY-MM-DD)",

@@ -725,7 +725,10 @@ def _layout(raw: bytes, separator: str, display: str) -> _Layout:
         .select(pl.col("line").str.split("\n"))
         .explode("line")
         .with_row_index("no", offset=1)
-        .with_columns(start=(pl.col("line").str.len_bytes() + 1).cum_sum().shift(1, fill_value=0))
+        .with_columns(  # in bytes of ``raw``, whose byte-order mark the text has not
+            start=(pl.col("line").str.len_bytes() + 1).cum_sum().shift(1, fill_value=0)
+            + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        )
         .with_columns(pl.col("line").str.strip_suffix("\r"))
         .with_columns(quotes=pl.col("line").str.count_matches('"', literal=True))
         .with_columns(inside=((pl.col("quotes").cum_sum() - pl.col("quotes")) % 2) == 1)
