@@ -388,9 +388,54 @@ def test_a_quote_closed_by_a_stray_one_lines_later_says_what_it_swallowed(
     assert _problems(tmp_path, "contacts", "match_id,date,with,mode\n" + text) == [
         "data/contacts.csv:2:2: date: '2025-13-45' is not a date (YYYY-MM-DD); 1 more row like "
         "it, at line 6",
-        "data/contacts.csv:3: malformed quoting: ',' expected after '\"'; the 2 lines after it "
-        "are not checked until it is fixed",
+        "data/contacts.csv:5: malformed quoting: ',' expected after '\"'; the row on lines 3-5 "
+        "is not checked until it is fixed",
     ]
+
+
+_UNCHECKED = (
+    "data/contacts.csv: the cells of its rows are checked once the problems above are fixed "
+    "(until then its rows cannot all be placed)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a ragged row and a malformed quote: both said, and that the cells wait for them
+        (
+            'M0,2024-01-01\nM1,2024-01-01,mentor,"x" y\nM2,bad,mentor,x\n',
+            [
+                "data/contacts.csv:2: row has 2 fields, the header has 4",
+                "data/contacts.csv:3: malformed quoting: ',' expected after '\"'",
+                _UNCHECKED,
+            ],
+        ),
+        # a stray quote, then a quoted cell on two lines: the stray one is to blame
+        (
+            'M0,bad,mentor,x\nM1,2024-01-01,mentor,6" tall\nM2,bad,mentor,"a\nb"\nM3,x,y,z\n',
+            [
+                "data/contacts.csv:2:2: date: 'bad' is not a date (YYYY-MM-DD)",
+                "data/contacts.csv:3: a quote inside a field that does not start with one; quote "
+                'the whole field and double the quote inside it (ph"one becomes "ph""one"); the '
+                "3 lines after it are not checked until it is fixed",
+            ],
+        ),
+        # a quote followed by text on a quoted cell's second line: said there
+        (
+            'M1,2024-01-01,mentor,"multi\nline" x\nM2,bad,mentee,call\n',
+            [
+                "data/contacts.csv:3: malformed quoting: ',' expected after '\"'; the row on "
+                "lines 2-3 is not checked until it is fixed",
+                "data/contacts.csv:4:2: date: 'bad' is not a date (YYYY-MM-DD)",
+            ],
+        ),
+    ],
+)
+def test_several_faults_are_each_said_where_they_are(
+    tmp_path: Path, text: str, expected: list[str]
+) -> None:
+    assert _problems(tmp_path, "contacts", "match_id,date,with,mode\n" + text) == expected
 
 
 _STRAY = (

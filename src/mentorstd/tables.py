@@ -800,11 +800,25 @@ def _quote_faults(
     starts = layout.starts
     looked = ragged.head(_FAULTS_LOOKED_AT).to_list()
     last = layout.lines.len() - 1
-    if body.count(b'"') % 2 and last >= 0 and last not in looked:
-        looked.append(last)
     faulty: list[int] = []
+    if body.count(b'"') % 2 and last >= 0:
+        # odd quotes: the first stray quote of the file (ph"one), if it comes before the last
+        # record, is to blame rather than that record, which the quotes' parity made up
+        sep = re.escape(separator.encode())
+        stray = re.search(rb"[^" + sep + rb'"\r\n]"[^' + sep + rb'"\r\n]', body)
+        if stray is not None and stray.start() < int(starts[last]):
+            record = int(starts.search_sorted(stray.start(), side="right")) - 1
+            after = body.count(b"\n", stray.start()) - (1 if body.endswith(b"\n") else 0)
+            line = body.count(b"\n", 0, stray.start()) + 1
+            problems.at(_STRAY_QUOTE + _unchecked(after), line)
+            faulty.extend(range(record, last + 1))
+            looked = [r for r in looked if r < record]
+        elif last not in looked:
+            looked.append(last)
     for record in looked:
         end = len(body) if record == last else int(starts[record + 1])
+        if body.find(b'"', int(starts[record]), end) == -1:
+            continue  # no quote to blame
         text = body[int(starts[record]) : end].decode("utf-8", errors="replace")
         fault = _quote_fault(text[:_FAULT_SCAN_CHARS], separator)  # (a loop in Python)
         if fault is None:
@@ -995,7 +1009,7 @@ def _malformed(
     except csv.Error as bad:
         if str(bad) == "unexpected end of data":  # a quote opened there runs to the end
             return Problem(_UNCLOSED_QUOTE, display, line)
-        return Problem(f"malformed quoting: {bad}", display, line)
+        return Problem(f"malformed quoting: {bad}", display, reader.line_num)
     # a quote inside a field that does not start with one (ph"one): csv takes it as text,
     # polars refuses it
     sep = re.escape(separator)
@@ -1008,6 +1022,11 @@ def _malformed(
     refused = _first_refused(raw, separator, width, records.to_list())
     return Problem(f"cannot be read as CSV: {first}", display, refused)
 
+
+_ROWS_UNCHECKED = (
+    "the cells of its rows are checked once the problems above are fixed (until then its rows "
+    "cannot all be placed)"
+)
 
 _UNCLOSED_QUOTE = (
     "malformed quoting: a quoted field starting on this line is never closed (its closing "
@@ -1841,8 +1860,11 @@ def _parse(
         placed = _placed(
             body, layout, ragged, faulty, separator, width, problems, index, quoted, header
         )
-        if placed is None:
-            raise BundleError(problems.sorted())
+        if placed is None:  # another fault among the rest: the first in the file, and stop
+            first = _malformed(body, separator, width, layout.lines, display, error)
+            if first.line not in {p.line for p in problems.items}:
+                problems.items.append(first)
+            raise BundleError([*problems.sorted(), Problem(_ROWS_UNCHECKED, display)])
         return placed
     keep = ~layout.blank
     if frame is None and layout.blank.any():  # a line of more separators than the header's?
@@ -1863,14 +1885,17 @@ def _parse(
         if fault is not None and fault[0] == "stray":  # ongoing" at the end of a line
             line = int(layout.lines[refused]) + text.count("\n", 0, fault[1])
             problem = Problem(_STRAY_QUOTE, display, line)
-        after = text.count("\n") - 1 - ((problem.line or 0) - int(layout.lines[refused]))
-        problem = replace(problem, message=problem.message + _unchecked(after))
+        top = int(layout.lines[refused])
+        bottom = top + text.count("\n") - 1
+        if bottom > top:  # a record of several lines: the row they hold is left out
+            where = f"; the row on lines {top}-{bottom} is not checked until it is fixed"
+            problem = replace(problem, message=problem.message + where)
         problems.items.append(problem)
         placed = _placed(
             body, layout, ragged, [refused], separator, width, problems, index, quoted, header
         )
         if placed is None:
-            raise BundleError(problems.sorted())
+            raise BundleError([*problems.sorted(), Problem(_ROWS_UNCHECKED, display)])
         return placed
     if frame.height != layout.blank.len():  # pragma: no cover - polars and we disagree
         raise BundleError(
