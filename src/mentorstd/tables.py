@@ -804,32 +804,53 @@ def _quote_faults(
     if body.count(b'"') % 2 and last >= 0:
         # odd quotes: the first stray quote of the file (ph"one), if it comes before the last
         # record, is to blame rather than that record, which the quotes' parity made up
-        sep = re.escape(separator.encode())
-        stray = re.search(rb"[^" + sep + rb'"\r\n]"[^' + sep + rb'"\r\n]', body)
-        if stray is not None and stray.start() < int(starts[last]):
-            record = int(starts.search_sorted(stray.start(), side="right")) - 1
-            after = body.count(b"\n", stray.start()) - (1 if body.endswith(b"\n") else 0)
-            line = body.count(b"\n", 0, stray.start()) + 1
+        stray = _first_stray(body, separator)
+        if stray is not None and stray < int(starts[last]):
+            record = int(starts.search_sorted(stray, side="right")) - 1
+            after = body.count(b"\n", stray) - (1 if body.endswith(b"\n") else 0)
+            line = body.count(b"\n", 0, stray) + 1
             problems.at(_STRAY_QUOTE + _unchecked(after), line)
             faulty.extend(range(record, last + 1))
             looked = [r for r in looked if r < record]
         elif last not in looked:
             looked.append(last)
     for record in looked:
-        end = len(body) if record == last else int(starts[record + 1])
-        if body.find(b'"', int(starts[record]), end) == -1:
-            continue  # no quote to blame
-        text = body[int(starts[record]) : end].decode("utf-8", errors="replace")
-        fault = _quote_fault(text[:_FAULT_SCAN_CHARS], separator)  # (a loop in Python)
+        fault = _record_fault(body, layout, record, separator)
         if fault is None:
             continue
-        kind, offset = fault
-        line = int(layout.lines[record]) + text.count("\n", 0, offset)
+        kind, line, after = fault
         message = _UNCLOSED_QUOTE if kind == "open" else _STRAY_QUOTE
-        after = text.count("\n", offset) - (1 if text.endswith("\n") else 0)
         problems.at(message + _unchecked(after), line)
         faulty.append(record)
     return faulty
+
+
+def _record_fault(
+    body: bytes, layout: _Layout, record: int, separator: str
+) -> tuple[str, int, int] | None:
+    """The first fault of the quotes of record ``record`` (see :func:`_quote_fault`): its
+    kind, its line, and how many of the record's lines come after it."""
+    start, end = int(layout.starts[record]), int(layout.starts[record + 1])
+    if body.find(b'"', start, end) == -1:
+        return None  # no quote to blame
+    text = body[start:end].decode("utf-8", errors="replace")
+    fault = _quote_fault(text[:_FAULT_SCAN_CHARS], separator)  # (a loop in Python)
+    if fault is None:
+        return None
+    kind, offset = fault
+    after = text.count("\n", offset) - (1 if text.endswith("\n") else 0)
+    return kind, int(layout.lines[record]) + text.count("\n", 0, offset), after
+
+
+def _first_stray(raw: bytes, separator: str) -> int | None:
+    """Where the first quote inside a field that does not start with one is (``ph"one``: csv
+    takes it as text, polars refuses it); ``None`` where there is none. A quote that ends a
+    field is not looked at: it may close a quoted one."""
+    sep = re.escape(separator.encode())
+    other = rb"[^" + sep + rb'"\r\n]'
+    # the quote first: re finds a pattern that starts with a literal forty times faster
+    stray = re.search(rb'"(?<=' + other + rb'")(?=' + other + rb")", raw)
+    return None if stray is None else stray.start()
 
 
 def _unchecked(after: int) -> str:
@@ -1010,12 +1031,9 @@ def _malformed(
         if str(bad) == "unexpected end of data":  # a quote opened there runs to the end
             return Problem(_UNCLOSED_QUOTE, display, line)
         return Problem(f"malformed quoting: {bad}", display, reader.line_num)
-    # a quote inside a field that does not start with one (ph"one): csv takes it as text,
-    # polars refuses it
-    sep = re.escape(separator)
-    stray = re.search(rf'[^{sep}"\r\n]"[^{sep}"\r\n]', text)
+    stray = _first_stray(raw, separator)
     if stray is not None:
-        return Problem(_STRAY_QUOTE, display, text.count("\n", 0, stray.start()) + 1)
+        return Problem(_STRAY_QUOTE, display, raw.count(b"\n", 0, stray) + 1)
     if str(err) == _UNCLOSED_QUOTE:  # an odd quote on a last line with no line end
         return Problem(_UNCLOSED_QUOTE, display, int(records[-1]) if records.len() else 1)
     first = _first_line(err)
@@ -1879,14 +1897,12 @@ def _parse(
         refused = int(layout.lines.search_sorted(problem.line or 0, side="right")) - 1
         if problem.line is None or refused < 0:
             raise BundleError(problem)
-        end = int(layout.starts[refused + 1])
-        text = body[int(layout.starts[refused]) : end].decode("utf-8", errors="replace")
-        fault = _quote_fault(text[:_FAULT_SCAN_CHARS], separator)
+        fault = _record_fault(body, layout, refused, separator)
         if fault is not None and fault[0] == "stray":  # ongoing" at the end of a line
-            line = int(layout.lines[refused]) + text.count("\n", 0, fault[1])
-            problem = Problem(_STRAY_QUOTE, display, line)
+            problem = Problem(_STRAY_QUOTE, display, fault[1])
         top = int(layout.lines[refused])
-        bottom = top + text.count("\n") - 1
+        start, end = int(layout.starts[refused]), int(layout.starts[refused + 1])
+        bottom = top + body.count(b"\n", start, end) - 1
         if bottom > top:  # a record of several lines: the row they hold is left out
             where = f"; the row on lines {top}-{bottom} is not checked until it is fixed"
             problem = replace(problem, message=problem.message + where)
