@@ -282,3 +282,125 @@ def test_row_order_never_changes_results(
         rb = mentorstd.assess(b, fid, catalog)
         assert ra.flatten() == rb.flatten()
         assert [r.findings for r in ra.results] == [r.findings for r in rb.results]
+
+
+# -- metrics worked out side by side (MetricContext.prefetch) ---------------------------------
+
+
+def _wanted(catalog: mentorstd.Catalog, ctx: MetricContext) -> list[tuple[str, dict[str, Any]]]:
+    """What :func:`mentorstd.assess` prefetches for eepm: its checks' metrics and the
+    indicators'."""
+    from mentorstd.indicators import indicator_metrics
+    from mentorstd.models import MetricCheck
+
+    checks = [
+        (check.metric, dict(check.params))
+        for req in catalog.framework("eepm").requirements
+        if not req.is_group
+        for check in req.checks
+        if isinstance(check, MetricCheck)
+    ]
+    return [*checks, *indicator_metrics(ctx)]
+
+
+@pytest.fixture
+def two_polars_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """polars with two threads, as on any machine of two CPUs or more (prefetch overlaps)."""
+    import polars as pl
+
+    monkeypatch.setattr(pl, "thread_pool_size", lambda: 2)
+
+
+@pytest.mark.usefixtures("two_polars_threads")
+def test_prefetch_works_out_each_result_once_contacts_on_a_thread_of_their_own(
+    catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from mentorstd import metrics
+
+    bundle = mentorstd.load_bundle(EXAMPLES / "riverside", catalog=catalog)
+    calls: list[tuple[str, str]] = []
+    real = metrics.compute
+
+    def counted(ctx: MetricContext, name: str, params: dict[str, Any]) -> Any:
+        calls.append((name, threading.current_thread().name))
+        return real(ctx, name, params)
+
+    monkeypatch.setattr(metrics, "compute", counted)
+    ctx = MetricContext(bundle)
+    wanted = _wanted(catalog, ctx)
+    ctx.prefetch(wanted)
+    computed = len(calls)
+    results = [ctx.result(name, params) for name, params in wanted]
+    assert len(calls) == computed  # every result was ready: none worked out again
+    aside = {name for name, thread in calls if thread.startswith("mentorstd-metrics")}
+    assert aside == {"staff-contact-cadence", "contact-schedule-completion", "duplicate-contacts"}
+    assert all(thread == "MainThread" for name, thread in calls if name not in aside)
+    # each worked out once: as many calls as distinct (name, params)
+    assert computed == len({(n, repr(sorted(p.items()))) for n, p in wanted})
+    monkeypatch.setattr(metrics, "compute", real)
+    alone = MetricContext(bundle)
+    for (name, params), found in zip(wanted, results, strict=True):
+        expected = alone.result(name, params)
+        assert found.to_dict() == expected.to_dict(), name
+        assert found.failing == expected.failing
+        if expected.values is not None:
+            assert found.values is not None and found.values.equals(expected.values)
+
+
+@pytest.mark.usefixtures("two_polars_threads")
+def test_a_metric_failing_in_prefetch_fails_where_it_is_asked_for(
+    catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mentorstd import metrics
+
+    def broken(ctx: MetricContext, params: dict[str, Any]) -> Any:
+        raise RuntimeError("broken metric")
+
+    monkeypatch.setitem(metrics.METRICS, "duplicate-contacts", broken)
+    ctx = MetricContext(mentorstd.load_bundle(EXAMPLES / "riverside", catalog=catalog))
+    wanted = _wanted(catalog, ctx)
+    assert ("duplicate-contacts", {}) in wanted
+    ctx.prefetch(wanted)  # the others are worked out; this one is not kept
+    assert ctx.result("staff-contact-cadence", {"with": "mentor"}).computable
+    with pytest.raises(RuntimeError, match="broken metric"):
+        ctx.result("duplicate-contacts", {})
+
+
+def test_reports_are_the_same_with_metrics_worked_out_side_by_side_or_in_turn(
+    catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import polars as pl
+
+    for name in ("riverside", "northbridge"):
+        bundle = mentorstd.load_bundle(EXAMPLES / name, catalog=catalog)
+        reports = []
+        for threads in (1, 2):
+            monkeypatch.setattr(pl, "thread_pool_size", lambda n=threads: n)
+            for fid in ("eepm", "uk_school"):
+                reports.append(mentorstd.assess(bundle, fid, catalog).to_json())
+        assert reports[:2] == reports[2:], name
+
+
+def test_memo_builds_a_value_once_when_threads_ask_at_once() -> None:
+    import threading
+    import time
+
+    from mentorstd.metrics import _Memo
+
+    memo = _Memo()
+    builds: list[int] = []
+
+    def build() -> list[int]:
+        builds.append(1)
+        time.sleep(0.05)  # the other threads ask meanwhile
+        return builds
+
+    got: list[list[int]] = []
+    threads = [threading.Thread(target=lambda: got.append(memo.get("k", build))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert builds == [1] and len(got) == 4 and all(g is builds for g in got)

@@ -24,7 +24,8 @@ from ._version import __version__
 from .checks import MESSAGES, STATUSES, CheckContext, Finding, Status, iter_findings
 from .crosswalk import CONFIDENCE_ORDER, inverse
 from .errors import UsageError
-from .indicators import IndicatorsSection, compute_indicators
+from .indicators import IndicatorsSection, compute_indicators, indicator_metrics
+from .models import MetricCheck
 
 if TYPE_CHECKING:
     from .bundle import Bundle
@@ -731,6 +732,21 @@ def assess(
     _check_confidence(min_confidence)
     fw = catalog.framework(framework)
     direct = _Direct(bundle, catalog, cadence=cadence)
+    # the metrics of the framework's checks, of the report's metrics section and of the
+    # indicators are all asked for below: worked out first, side by side
+    direct.ctx.metrics.prefetch(
+        [
+            *(
+                (check.metric, dict(check.params))
+                for req in fw.requirements
+                if not req.is_group
+                for check in req.checks
+                if isinstance(check, MetricCheck)
+            ),
+            *_ALWAYS_LISTED,
+            *indicator_metrics(direct.ctx.metrics),
+        ]
+    )
     results = list(
         iter_results(
             bundle,
@@ -835,6 +851,14 @@ def _descendants(framework: str, top: str, catalog: Catalog) -> list[str]:
     return out
 
 
+#: Metrics the report's metrics section lists whatever the framework's checks.
+_ALWAYS_LISTED: list[tuple[str, dict[str, Any]]] = [
+    ("match-length", {}),
+    ("closure-reasons", {}),
+    ("planned-end-reached-rate", {}),
+]
+
+
 def _metrics_used(ctx: MetricContext, results: list[Result]) -> list[MetricUsed]:
     seen: dict[tuple[str, str], MetricUsed] = {}
     wanted: list[tuple[str, dict[str, Any]]] = []
@@ -842,7 +866,7 @@ def _metrics_used(ctx: MetricContext, results: list[Result]) -> list[MetricUsed]
         for f in r.findings:
             if f.check in METRIC_SPECS:
                 wanted.append((f.check, f.params))
-    wanted += [("match-length", {}), ("closure-reasons", {}), ("planned-end-reached-rate", {})]
+    wanted += _ALWAYS_LISTED
     for name, params in wanted:
         key = (name, repr(sorted(params.items())))
         if key in seen:

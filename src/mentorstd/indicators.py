@@ -32,6 +32,7 @@ __all__ = [
     "IndicatorsFile",
     "IndicatorsSection",
     "compute_indicators",
+    "indicator_metrics",
     "load_indicators",
 ]
 
@@ -277,11 +278,23 @@ def _value(item: IndicatorDefinition, result: MetricResult) -> float | None:
     return result.value
 
 
-def _indicator(item: IndicatorDefinition, ctx: MetricContext, model: str) -> Indicator:
+def _params(item: IndicatorDefinition, ctx: MetricContext) -> dict[str, Any]:
     params = dict(item.params)
     if item.metric == "contact-schedule-completion":
         params.setdefault("profile", ctx.cadence or "eepm4")
-    result = ctx.result(item.metric, params)
+    return params
+
+
+def indicator_metrics(ctx: MetricContext) -> list[tuple[str, dict[str, Any]]]:
+    """The metrics (names and parameters) that :func:`compute_indicators` asks ``ctx`` for."""
+    wanted = [(item.metric, _params(item, ctx)) for item in load_indicators().indicators]
+    if ctx.table("matches") is not None:
+        wanted.append(("match-survival", {}))
+    return wanted
+
+
+def _indicator(item: IndicatorDefinition, ctx: MetricContext, model: str) -> Indicator:
+    result = ctx.result(item.metric, _params(item, ctx))
     value = _value(item, result)
     numerator, denominator = result.numerator, result.denominator
     if item.metric in {"median-match-length", "meeting-dosage"}:
