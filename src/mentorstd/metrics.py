@@ -419,7 +419,7 @@ class MetricContext:
 
     def result(self, name: str, params: Params) -> MetricResult:
         """The metric's result, computed once per bundle and parameter set."""
-        key = (name, tuple(sorted((k, _hashable(v)) for k, v in params.items())))
+        key = ("result", name, tuple(sorted((k, _hashable(v)) for k, v in params.items())))
         return self._memo.get(key, lambda: compute(self, name, params))
 
     def prefetch(self, wanted: Iterable[tuple[str, Params]]) -> None:
