@@ -440,10 +440,8 @@ class MetricContext:
                 column.startswith("contacts.") for column in spec.reads
             )
             (contacts if reads_contacts else others).append((name, params))
-        if not contacts or not others or pl.thread_pool_size() < 2:
-            # nothing to overlap, or one CPU for this process (as a batch worker has): each
-            # result is worked out when asked for
-            return
+        if not contacts or not others:
+            return  # nothing to overlap: each result is worked out when asked for
         with ThreadPoolExecutor(1, thread_name_prefix="mentorstd-metrics") as aside:
             aside.submit(self._results_of, contacts)
             self._results_of(others)
