@@ -288,19 +288,10 @@ def test_row_order_never_changes_results(
 
 
 def _wanted(catalog: mentorstd.Catalog, ctx: MetricContext) -> list[tuple[str, dict[str, Any]]]:
-    """What :func:`mentorstd.assess` prefetches for eepm: its checks' metrics and the
-    indicators'."""
-    from mentorstd.indicators import indicator_metrics
-    from mentorstd.models import MetricCheck
+    """What :func:`mentorstd.assess` prefetches for eepm."""
+    from mentorstd.assessment import _metrics_asked
 
-    checks = [
-        (check.metric, dict(check.params))
-        for req in catalog.framework("eepm").requirements
-        if not req.is_group
-        for check in req.checks
-        if isinstance(check, MetricCheck)
-    ]
-    return [*checks, *indicator_metrics(ctx)]
+    return _metrics_asked(catalog.framework("eepm"), ctx)
 
 
 def test_prefetch_works_out_each_result_once_contacts_on_a_thread_of_their_own(
@@ -361,13 +352,71 @@ def test_a_metric_failing_in_prefetch_fails_where_it_is_asked_for(
 def test_reports_are_the_same_with_metrics_worked_out_side_by_side_or_in_turn(
     catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from datetime import date
+
+    runs = [
+        {"cadence": cadence, "use_crosswalk": crosswalk}
+        for cadence in (None, "bbbs")
+        for crosswalk in (True, False)
+    ]
     for name in ("riverside", "northbridge"):
         bundle = mentorstd.load_bundle(EXAMPLES / name, catalog=catalog)
-        side_by_side = [mentorstd.assess(bundle, f, catalog).to_json() for f in ("eepm", "ima")]
+
+        def reports(bundle: mentorstd.Bundle) -> list[str]:
+            return [
+                mentorstd.assess(bundle, f, catalog, as_of=date(2026, 1, 31), **run).to_json()
+                for f in ("eepm", "ima")
+                for run in runs
+            ]
+
+        side_by_side = reports(bundle)
         with monkeypatch.context() as patch:  # each metric worked out where it is asked for
             patch.setattr(MetricContext, "prefetch", lambda self, wanted: None)
-            in_turn = [mentorstd.assess(bundle, f, catalog).to_json() for f in ("eepm", "ima")]
+            in_turn = reports(bundle)
         assert side_by_side == in_turn, name
+
+
+def test_an_interrupted_prefetch_neither_waits_for_the_contact_metrics_nor_lets_them_go_on(
+    catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from mentorstd import metrics
+
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+    asked: list[str] = []
+    real = dict(metrics.METRICS)
+
+    def slow(ctx: MetricContext, params: dict[str, Any]) -> Any:  # the first contact metric
+        asked.append("slow")
+        started.set()
+        release.wait(30)
+        finished.set()
+        return real["staff-contact-cadence"](ctx, params)
+
+    def interrupted(ctx: MetricContext, params: dict[str, Any]) -> Any:
+        started.wait(30)  # the contact thread is busy
+        raise KeyboardInterrupt
+
+    def later(ctx: MetricContext, params: dict[str, Any]) -> Any:
+        asked.append("later")
+        return real["duplicate-contacts"](ctx, params)
+
+    monkeypatch.setitem(metrics.METRICS, "staff-contact-cadence", slow)
+    monkeypatch.setitem(metrics.METRICS, "duplicate-contacts", later)
+    monkeypatch.setitem(metrics.METRICS, "interview-before-match", interrupted)
+    ctx = MetricContext(mentorstd.load_bundle(EXAMPLES / "riverside", catalog=catalog))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ctx.prefetch(_wanted(catalog, ctx))
+        assert not finished.is_set()  # not waited for
+    finally:
+        release.set()
+    assert finished.wait(30)
+    for thread in threading.enumerate():
+        if thread.name.startswith("mentorstd-metrics"):
+            thread.join(30)
+    assert asked == ["slow"]  # the contact thread stopped after the metric it was on
 
 
 def test_memo_builds_a_value_once_when_threads_ask_at_once() -> None:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .catalog import Catalog
     from .crosswalk import Link
     from .metrics import MetricContext
-    from .models import Requirement
+    from .models import Framework, Requirement
 
 __all__ = [
     "BASES",
@@ -732,21 +732,8 @@ def assess(
     _check_confidence(min_confidence)
     fw = catalog.framework(framework)
     direct = _Direct(bundle, catalog, cadence=cadence)
-    # the metrics of the framework's checks, of the report's metrics section and of the
-    # indicators are all asked for below: worked out first, side by side
-    direct.ctx.metrics.prefetch(
-        [
-            *(
-                (check.metric, dict(check.params))
-                for req in fw.requirements
-                if not req.is_group
-                for check in req.checks
-                if isinstance(check, MetricCheck)
-            ),
-            *_ALWAYS_LISTED,
-            *indicator_metrics(direct.ctx.metrics),
-        ]
-    )
+    # the metrics the report asks for are worked out first, in two groups side by side
+    direct.ctx.metrics.prefetch(_metrics_asked(fw, direct.ctx.metrics))
     results = list(
         iter_results(
             bundle,
@@ -849,6 +836,23 @@ def _descendants(framework: str, top: str, catalog: Catalog) -> list[str]:
             out.append(child.global_id)
             stack.append(child.id)
     return out
+
+
+def _metrics_asked(fw: Framework, ctx: MetricContext) -> list[tuple[str, dict[str, Any]]]:
+    """The metrics (names and parameters) that an assessment against ``fw`` asks ``ctx`` for
+    in any case: its checks', the report's metrics section's and the indicators'. (Crosswalk
+    projection may ask for others.)"""
+    return [
+        *(
+            (check.metric, dict(check.params))
+            for req in fw.requirements
+            if not req.is_group
+            for check in req.checks
+            if isinstance(check, MetricCheck)
+        ),
+        *_ALWAYS_LISTED,
+        *indicator_metrics(ctx),
+    ]
 
 
 #: Metrics the report's metrics section lists whatever the framework's checks.
