@@ -440,3 +440,26 @@ def test_memo_builds_a_value_once_when_threads_ask_at_once() -> None:
     for thread in threads:
         thread.join()
     assert builds == [1] and len(got) == 4 and all(g is builds for g in got)
+
+
+def test_an_assessment_works_out_each_metric_once(
+    catalog: mentorstd.Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mentorstd import metrics
+
+    bundle = mentorstd.load_bundle(EXAMPLES / "riverside", catalog=catalog)
+    real = metrics.compute
+    for fid in ("uk_school", "eepm", "npss"):
+        calls: list[tuple[str, str]] = []
+
+        def counted(
+            ctx: MetricContext, name: str, params: dict[str, Any], calls: list[Any] = calls
+        ) -> Any:
+            found = real(ctx, name, params)
+            calls.append((name, repr(sorted(found.params.items()))))
+            return found
+
+        monkeypatch.setattr(metrics, "compute", counted)
+        mentorstd.assess(bundle, fid, catalog)
+        # asked with or without the defaults (the metrics section asks with them): once
+        assert len(calls) == len(set(calls)), fid
