@@ -770,6 +770,52 @@ def _check_maps(
                         f"{ours!r} is not a column of {name} ({hint}columns: {', '.join(names)})",
                     )
                 )
+    _check_shared_headers(keys.get("columns"), where, at, found)
+    values = keys.get("values")
+    if isinstance(values, dict):
+        for column, given in values.items():
+            if isinstance(given, dict):
+                _check_value_keys(given, where, [*at, "values", column], found)
+
+
+def _check_shared_headers(
+    columns: object, where: LocatedDoc, at: list[str | int], found: list[Problem]
+) -> None:
+    """Two of our columns mapped to one header: one header gives one column."""
+    if not isinstance(columns, dict):
+        return
+    first_of: dict[str, object] = {}
+    for ours, theirs in columns.items():
+        if not isinstance(theirs, str):
+            continue
+        first = first_of.setdefault(" ".join(theirs.split()), ours)
+        if first != ours:
+            found.append(
+                where.problem(
+                    [*at, "columns", ours],
+                    f"maps {ours!r} to {theirs!r}, as it maps {first!r}: a header gives one "
+                    f"column; map {ours!r} to a header of its own",
+                )
+            )
+
+
+def _check_value_keys(
+    given: dict[object, object], where: LocatedDoc, at: list[str | int], found: list[Problem]
+) -> None:
+    """Keys of one column's ``values`` map that are one value once case and spacing are set
+    aside, as values are matched, yet are mapped apart: which applies would be chance."""
+    seen: dict[str, tuple[object, object]] = {}
+    for value, target in given.items():
+        first, first_target = seen.setdefault(normal_form(str(value)), (value, target))
+        if first != value and first_target != target:
+            found.append(
+                where.problem(
+                    [*at, value if isinstance(value, str | int) else str(value)],
+                    f"{value!r} and {first!r} are one value once case and spacing are set "
+                    f"aside, as values are matched, but are mapped to {target!r} and "
+                    f"{first_target!r}; map them to one value",
+                )
+            )
 
 
 def _table_specs(
