@@ -887,3 +887,11 @@ def test_a_did_you_mean_for_a_long_header_is_an_excerpt(tmp_path: Path) -> None:
     (line,) = _problems(tmp_path, "contacts", "match_id_" + "x" * 9_990 + ",date,with\n")
     assert line.startswith("data/contacts.csv:1: match_id: missing column 'match_id' (did you")
     assert len(line) < 250
+
+
+def test_nul_bytes_say_how_many_and_that_the_cells_wait_for_them(tmp_path: Path) -> None:
+    text = b"person_id,role,date,hours\nA1,mentor,2025-01-10,1\x00\nA2,mentr,bad,\x00\x00\n"
+    assert _problems(tmp_path, "training", text) == [
+        "data/training.csv:2: contains a NUL byte (is this really a CSV text file?); 2 more in the "
+        "file; the table's cells are checked once the NUL bytes are removed"
+    ]

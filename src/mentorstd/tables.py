@@ -1806,9 +1806,13 @@ def _parse(
         raw = _transcode(raw, tspec.encoding, display)
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
-        raise BundleError(
-            Problem("contains a NUL byte (is this really a CSV text file?)", display, line)
+        more = raw.count(b"\x00") - 1
+        others = f"; {more} more in the file" if more else ""
+        message = (
+            f"contains a NUL byte (is this really a CSV text file?){others}; the table's cells "
+            "are checked once the NUL bytes are removed"
         )
+        raise BundleError(Problem(message, display, line))
     # polars skips a UTF-8 byte-order mark itself, and the mark holds no quote, separator or
     # line end: the text after it is only copied out when the file is not plain (below)
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
