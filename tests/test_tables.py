@@ -895,3 +895,17 @@ def test_nul_bytes_say_how_many_and_that_the_cells_wait_for_them(tmp_path: Path)
         "data/training.csv:2: contains a NUL byte (is this really a CSV text file?); 2 more in the "
         "file; the table's cells are checked once the NUL bytes are removed"
     ]
+
+
+def test_a_number_hint_is_said_only_of_the_values_it_fits(tmp_path: Path) -> None:
+    text = (
+        "person_id,role,date,hours,phase\n"
+        "A1,mentor,2025-01-10,abc,ongoing\nA2,mentor,2025-01-10,\"1,5\",ongoing\n"
+        "A3,mentor,2025-01-10,\"1,234\",ongoing\nA4,mentor,2025-01-10,x,ongoing\n"
+    )
+    assert _problems(tmp_path, "training", text) == [
+        "data/training.csv:2:4: hours: 'abc' is not a number; 1 more row like it, at line 5",
+        "data/training.csv:3:4: hours: '1,5' is not a number (write a decimal point, not a comma)",
+        "data/training.csv:4:4: hours: '1,234' is not a number (write no thousands separator, "
+        "and a decimal point)",
+    ]

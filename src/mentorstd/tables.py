@@ -1389,10 +1389,26 @@ def _date_hint(values: pl.Series) -> str:
     return f"; most dates here look like {shape}: set `date_format: {fmt!r}` in the table spec"
 
 
-def _number_hint(values: pl.Series) -> str:
-    if bool(values.str.contains(r"^-?[0-9]+,[0-9]+$").any()):
-        return " (write a decimal point, not a comma)"
-    return ""
+#: Numbers written with a comma, and what to say of them: ``1,234`` may be a thousand and more
+#: or a decimal comma; ``1,5`` is a decimal comma.
+_NUMBER_HINTS = (
+    (r"^-?[0-9]{1,3}(?:,[0-9]{3})+$", " (write no thousands separator, and a decimal point)"),
+    (r"^-?[0-9]+,[0-9]+$", " (write a decimal point, not a comma)"),
+)
+
+
+def _number_kinds(values: pl.Series) -> list[tuple[str, pl.Series]]:
+    """``values`` that are not numbers, by the hint that fits them (``""``: none)."""
+    kinds = []
+    rest = values
+    for pattern, hint in _NUMBER_HINTS:
+        fits = rest.str.contains(pattern)
+        if fits.any():
+            kinds.append((hint, rest.filter(fits)))
+            rest = rest.filter(~fits)
+    if rest.len():
+        kinds.insert(0, ("", rest))
+    return kinds
 
 
 def _value_map(
@@ -1686,10 +1702,12 @@ def _validate_columns(
                     message = template.replace("{date_hint}", _date_hint(candidates))
                 if "{serial_hint}" in template:
                     message = template.replace("{serial_hint}", _serial_hint(candidates))
-                if "{number_hint}" in template:
-                    message = template.replace("{number_hint}", _number_hint(bad))
-                bad_rows.append(values.is_in(bad.implode()).arg_true())
-                problems.rows(bad_rows[-1], message, col_no, name, values, given)
+                # a number's hint fits some values only: each kind is said on its own
+                kinds = _number_kinds(bad) if "{number_hint}" in template else [("", bad)]
+                for hint, some in kinds:
+                    bad_rows.append(values.is_in(some.implode()).arg_true())
+                    said = message.replace("{number_hint}", hint)
+                    problems.rows(bad_rows[-1], said, col_no, name, values, given)
             # the values said to be bad are not said again below
             candidates = candidates.filter(~candidates.is_in(bad_values.get_column("v").implode()))
         if column.unique and unique[name].len() + nulls[name] != values.len():
