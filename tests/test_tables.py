@@ -900,8 +900,8 @@ def test_nul_bytes_say_how_many_and_that_the_cells_wait_for_them(tmp_path: Path)
 def test_a_number_hint_is_said_only_of_the_values_it_fits(tmp_path: Path) -> None:
     text = (
         "person_id,role,date,hours,phase\n"
-        "A1,mentor,2025-01-10,abc,ongoing\nA2,mentor,2025-01-10,\"1,5\",ongoing\n"
-        "A3,mentor,2025-01-10,\"1,234\",ongoing\nA4,mentor,2025-01-10,x,ongoing\n"
+        'A1,mentor,2025-01-10,abc,ongoing\nA2,mentor,2025-01-10,"1,5",ongoing\n'
+        'A3,mentor,2025-01-10,"1,234",ongoing\nA4,mentor,2025-01-10,x,ongoing\n'
     )
     assert _problems(tmp_path, "training", text) == [
         "data/training.csv:2:4: hours: 'abc' is not a number; 1 more row like it, at line 5",
