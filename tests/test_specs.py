@@ -516,7 +516,38 @@ def test_a_date_format_that_cannot_read_a_date_is_said_alone(
         mentorstd.load_bundle(folder)
     (line,) = info.value.lines()
     assert line.startswith("profile.yaml:")
-    assert "not a date format that reads a whole date: use strftime codes" in line
+    assert "not a date format that reads a whole date" in line
+    assert "use strftime codes for the year, month and day" in line
+
+
+def test_a_date_format_polars_reads_otherwise_than_python_says_so_without_warnings(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    folder = _bundle(tmp_path, {"matches": "data/matches.csv", "profile": "profile.yaml"})
+    date_format = "%Y-%m-%dT%H:%M:%S.%f"  # Python's strftime; chrono writes %.f
+    profile = {**PROFILE, "matches": {**PROFILE["matches"], "date_format": date_format}}
+    (folder / "profile.yaml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    (folder / "data" / "matches.csv").write_text(_export(), encoding="utf-8")
+    result = cli("validate", str(folder), "-F", "eepm")
+    assert result.exit_code == 2
+    assert "Warning" not in result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if "profile.yaml:" in x]
+    assert "not a date format as polars reads one: Detected the pattern `.%f`" in line
+    assert "Use `%.f` instead." in line
+
+
+def test_a_date_format_polars_cannot_read_back_shows_what_it_writes(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path, {"matches": "data/matches.csv", "profile": "profile.yaml"})
+    profile = {**PROFILE, "matches": {**PROFILE["matches"], "date_format": "%Y-%m-%d %H"}}
+    (folder / "profile.yaml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    (folder / "data" / "matches.csv").write_text(_export(), encoding="utf-8")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    (line,) = info.value.lines()
+    assert (
+        "not a date format that reads a whole date (polars writes 31 October 2024 as "
+        "'2024-10-31 00' and cannot read it back)" in line
+    )
 
 
 def test_an_unquoted_yes_in_a_value_map_is_said_to_need_quotes(tmp_path: Path) -> None:

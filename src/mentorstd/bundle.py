@@ -22,6 +22,7 @@ import functools
 import hashlib
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -112,15 +113,23 @@ def _date_format(value: str) -> str:
     """A date format that reads every date it writes (a day past the 12th, so that day and
     month cannot pass for each other)."""
     sample = dt.date(2024, 10, 31)
-    try:  # written from midnight of that day, as a format with a time may write it
-        written = pl.Series([dt.datetime(2024, 10, 31)]).dt.strftime(value)
-        back = written.str.strptime(pl.Date, value, strict=False)[0]
-    except pl.exceptions.PolarsError:
-        back = None
+    written: str | None = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pl.exceptions.ChronoFormatWarning)
+        try:  # written from midnight of that day, as a format with a time may write it
+            written = pl.Series([dt.datetime(2024, 10, 31)]).dt.strftime(value)[0]
+            back = pl.Series([written]).str.strptime(pl.Date, value, strict=False)[0]
+        except pl.exceptions.PolarsError:
+            back = None
+    chrono = [str(w.message) for w in caught if w.category is pl.exceptions.ChronoFormatWarning]
+    if chrono:  # a Python strftime code that polars (chrono) reads otherwise: its advice
+        advice = chrono[0].split(" See the full specification")[0]
+        raise ValueError(f"not a date format as polars reads one: {advice}")
     if back != sample:
+        shown = f" (polars writes 31 October 2024 as {written!r} and cannot read it back)"
         raise ValueError(
-            "not a date format that reads a whole date: use strftime codes for the year, "
-            "month and day, e.g. '%m/%d/%Y' for 10/31/2024"
+            f"not a date format that reads a whole date{shown if written else ''}: use "
+            "strftime codes for the year, month and day, e.g. '%m/%d/%Y' for 10/31/2024"
         )
     return value
 
