@@ -785,3 +785,26 @@ def test_two_columns_mapped_to_one_header_are_refused_in_the_profile(tmp_path: P
         "profile.yaml:4:5: matches.columns.end_date: maps 'end_date' to ' Start', as it maps "
         "'start_date': a header gives one column; map 'end_date' to a header of its own"
     ]
+
+
+def test_headers_values_and_maps_match_whichever_unicode_form_they_are_typed_in(
+    tmp_path: Path,
+) -> None:
+    import unicodedata
+
+    def nfd(text: str) -> str:  # é as e and an accent, as macOS writes names
+        return unicodedata.normalize("NFD", text)
+
+    path = tmp_path / "training.csv"
+    path.write_text(
+        f"person_id,role,{nfd('Fecha de Sesión')},hours,phase\n"
+        f"A1,{nfd('Mentoría')},2025-01-10,1,ongoing\n",
+        encoding="utf-8",
+    )
+    spec = TableSpec(
+        columns={"date": "Fecha de Sesión"},  # typed as one character each
+        values={"role": {"Mentoría": "mentor"}},
+    )
+    table = read_table(path, "training", spec=spec)
+    assert table.frame.row(0, named=True)["role"] == "mentor"
+    assert table.positions["date"] == 3

@@ -57,6 +57,7 @@ from .tables import (
     TableSpec,
     columns_of,
     excerpt,
+    header_text,
     normal_form,
     read_table,
 )
@@ -797,7 +798,7 @@ def _check_shared_headers(
     for ours, theirs in columns.items():
         if not isinstance(theirs, str):
             continue
-        first = first_of.setdefault(" ".join(theirs.split()), ours)
+        first = first_of.setdefault(header_text(theirs), ours)
         if first != ours:
             found.append(
                 where.problem(

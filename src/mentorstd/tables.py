@@ -30,6 +30,7 @@ import functools
 import hashlib
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -243,12 +244,20 @@ def columns_of(name: str) -> tuple[Column, ...]:
 
 def normal_form(value: str) -> str:
     """A value or header as compared leniently: trimmed, lower case, spaces and underscores
-    as one ``-``."""
-    return re.sub(r"[\s_]+", "-", value.strip().casefold())
+    as one ``-``, accented letters in one Unicode form (é typed as one character or as e and
+    an accent, as macOS writes file names, are one)."""
+    return re.sub(r"[\s_]+", "-", unicodedata.normalize("NFC", value).strip().casefold())
 
 
 def _header_key(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", name.casefold())
+    """A header as matched to our column names: its letters without accents and its digits."""
+    return re.sub(r"[^0-9a-z]+", "", unicodedata.normalize("NFKD", name).casefold())
+
+
+def header_text(name: str) -> str:
+    """A header (or a name `columns:` gives) as compared with another: its spaces and line
+    breaks (a wrapped header cell) as one space, in one Unicode form."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
 
 
 # Patterns are ASCII on purpose: a digit is 0-9, never another script's digit.
@@ -1197,12 +1206,11 @@ def _check_header(
                 None,
                 mapped_name,
             )
-    # a name's spaces and line breaks (a wrapped header cell) are one space
-    header = [" ".join(name.split()) for name in header]
+    header = [header_text(name) for name in header]
     theirs_to_ours: dict[str, str] = {}
     shared: set[str] = set()  # ours that `columns` maps to a header it maps another to
     for mapped_name, theirs in tspec.columns.items():
-        theirs = " ".join(theirs.split())  # noqa: PLW2901
+        theirs = header_text(theirs)  # noqa: PLW2901
         first = theirs_to_ours.setdefault(theirs, mapped_name)
         if first != mapped_name:
             shared.add(mapped_name)
