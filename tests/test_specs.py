@@ -808,3 +808,45 @@ def test_headers_values_and_maps_match_whichever_unicode_form_they_are_typed_in(
     table = read_table(path, "training", spec=spec)
     assert table.frame.row(0, named=True)["role"] == "mentor"
     assert table.positions["date"] == 3
+
+
+def _without_saved_values(path: Path) -> None:
+    """Drop the saved value of every formula cell of the workbook, as a program that writes
+    formulas without calculating them leaves it."""
+    import re
+    import zipfile
+
+    members = {}
+    with zipfile.ZipFile(path) as book:
+        for name in book.namelist():
+            members[name] = book.read(name)
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    members["xl/worksheets/sheet1.xml"] = re.sub(r"(</f>)<v>[^<]*</v>", r"\1", sheet).encode()
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in members.items():
+            book.writestr(name, data)
+
+
+def test_xlsx_error_cells_and_formulas_without_a_value_read_as_what_they_hold(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "matches.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for r, line in enumerate(CANONICAL.splitlines()):
+        sheet.write_row(r, 0, line.split(","))
+    sheet.write_formula("F4", '=VLOOKUP("M3",A2:A3,1,FALSE)', None, "#N/A")  # an error
+    sheet.write_formula("G3", '=IF(F3="","","mentor-withdrew")', None, "mentor-withdrew")
+    book.close()
+    # a formula with its saved value reads as that value; an error as its text, not blank
+    assert _errors(path, "matches") == [
+        "matches.xlsx:4:6: end_date: '#N/A' is not a date (YYYY-MM-DD)"
+    ]
+    _without_saved_values(path)  # as written by a program that does not calculate
+    reason, end = _errors(path, "matches")
+    assert reason.startswith(
+        'matches.xlsx:3:7: closure_reason: \'=IF(F3="","","mentor-withdrew")\' is not one of '
+    )
+    assert end == (
+        "matches.xlsx:4:6: end_date: '=VLOOKUP(\"M3\",A2:A3,1,FALSE)' is not a date (YYYY-MM-DD)"
+    )
