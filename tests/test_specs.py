@@ -850,3 +850,25 @@ def test_xlsx_error_cells_and_formulas_without_a_value_read_as_what_they_hold(
     assert end == (
         "matches.xlsx:4:6: end_date: '=VLOOKUP(\"M3\",A2:A3,1,FALSE)' is not a date (YYYY-MM-DD)"
     )
+
+
+def test_a_date_cell_holding_a_time_of_day_reads_as_its_date(tmp_path: Path) -> None:
+    canonical = _canonical(tmp_path)
+    dates = ["start_date", "planned_end_date", "end_date"]
+    # a time of day, and a fraction of a second (as a float day number may hold)
+    at = pl.datetime(2000, 1, 1, 9, 15, 0, 1000).dt.time()
+    timed = canonical.with_columns(pl.col(dates).dt.combine(at))
+    assert read_table(_parquet(tmp_path, timed), "matches").frame.equals(canonical)
+    path = tmp_path / "matches.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet, stamp = book.add_worksheet(), book.add_format({"num_format": "mm/dd/yyyy hh:mm"})
+    for c, name in enumerate(canonical.columns):
+        sheet.write(0, c, name)
+        for r, value in enumerate(timed.get_column(name).to_list(), start=1):
+            if isinstance(value, dt.datetime):
+                sheet.write_datetime(r, c, value, stamp)
+            elif value is not None:
+                sheet.write(r, c, value)
+    book.close()
+    for spec in (None, TableSpec(date_format="%m/%d/%Y %H:%M"), TableSpec(date_format="%d.%m.%Y")):
+        assert read_table(path, "matches", spec=spec).frame.equals(canonical)

@@ -479,8 +479,8 @@ def _first_line(err: Exception) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-#: How an xlsx date cell arrives as text: its date at midnight.
-_DATE_CELL = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
+#: A date or date-time cell as fastexcel gives it as text: its date is what it holds.
+_DATE_CELL = r"^(\d{4}-\d{2}-\d{2}) \d{2}:\d{2}:\d{2}(?:\.\d+)?$"
 
 
 def _date_cells(value: pl.Expr, date_format: str | None) -> pl.Expr:
@@ -488,12 +488,12 @@ def _date_cells(value: pl.Expr, date_format: str | None) -> pl.Expr:
     the table spec states one, so that the date cell and the spec's text dates read alike."""
     if date_format is None:
         return value.str.replace(_DATE_CELL, "${1}")
-    # from the cell's datetime: the format may write a time too
-    as_date = value.str.strptime(pl.Datetime, "%Y-%m-%d %H:%M:%S", strict=False, cache=False)
+    # from the midnight of the cell's date: the format may write a time too
+    day = value.str.replace(_DATE_CELL, "${1}").str.strptime(
+        pl.Datetime, "%Y-%m-%d", strict=False, cache=False
+    )
     return (
-        pl.when(value.str.contains(_DATE_CELL))
-        .then(as_date.dt.strftime(date_format))
-        .otherwise(value)
+        pl.when(value.str.contains(_DATE_CELL)).then(day.dt.strftime(date_format)).otherwise(value)
     )
 
 
@@ -663,18 +663,14 @@ def _xlsx_frame(
 
 def _parquet_text(values: pl.Series, date_format: str | None) -> pl.Series | None:
     """A Parquet column as text, the way an xlsx sheet gives the same values: a date (also a
-    datetime at midnight) as its date, in ``date_format`` when the spec states one; a whole
+    datetime) as its date, in ``date_format`` when the spec states one; a whole
     float as an integer; no exponent. ``None`` for values with no text form (lists,
     structures, durations, bytes that are not UTF-8 text)."""
     dtype = values.dtype
     if dtype.is_nested() or dtype == pl.Object or isinstance(dtype, pl.Duration):
         return None
-    if isinstance(dtype, pl.Datetime):
-        midnight = values.dt.time() == dt.time(0)
-        dates = _parquet_text(values.dt.date(), date_format)
-        return pl.select(
-            pl.when(pl.lit(midnight)).then(pl.lit(dates)).otherwise(pl.lit(values.cast(pl.String)))
-        ).to_series()
+    if isinstance(dtype, pl.Datetime):  # a date and time: its date, as an xlsx cell's
+        return _parquet_text(values.dt.date(), date_format)
     if dtype == pl.Date:  # written from its midnight: the format may write a time too
         if date_format:
             return values.cast(pl.Datetime).dt.strftime(date_format)
