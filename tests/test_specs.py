@@ -872,3 +872,15 @@ def test_a_date_cell_holding_a_time_of_day_reads_as_its_date(tmp_path: Path) -> 
     book.close()
     for spec in (None, TableSpec(date_format="%m/%d/%Y %H:%M"), TableSpec(date_format="%d.%m.%Y")):
         assert read_table(path, "matches", spec=spec).frame.equals(canonical)
+
+
+def test_xlsx_columns_right_of_the_last_filled_one_are_no_columns(tmp_path: Path) -> None:
+    path = tmp_path / "matches.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for r, line in enumerate(CANONICAL.splitlines()):
+        sheet.write_row(r, 0, line.split(","))
+    sheet.write_string(2, 16383, " ")  # a cell cleared with a space, in column XFD
+    sheet.write_formula(0, 3000, '=""', None, "")  # an empty formula in the header row
+    book.close()
+    assert read_table(path, "matches").frame.equals(_canonical(tmp_path))

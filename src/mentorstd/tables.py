@@ -577,9 +577,7 @@ def _xlsx_hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], s
                         value = parts["v"].text if "v" in parts else None
                         if elem.get("t") == "e" and value:
                             found[(row, col)] = value
-                        elif "f" in parts and (
-                            "v" not in parts or (not value and elem.get("t") != "str")
-                        ):  # no saved value (an empty text result is one: t="str")
+                        elif "f" in parts and "v" not in parts:  # (an empty one is a value)
                             found[(row, col)] = f"={parts['f'].text or '(a shared formula)'}"
                         elem.clear()
                     elif tag == "row":
@@ -655,6 +653,11 @@ def _xlsx_frame(
             _date_cells(pl.col(c).str.strip_chars(), date_format) for c in cells.columns
         ).with_row_index("__line", offset=1)
     )
+    # columns right of the last one with anything in it are no columns (a cell cleared with a
+    # space far to the right, or an empty formula filled across, widens the sheet's range)
+    filled = cells.select((pl.all().exclude("__line").fill_null("") != "").any()).row(0)
+    last = max((i for i, found in enumerate(filled) if found), default=-1)
+    cells = cells.select("__line", *(f"c{i}" for i in range(last + 1)))
     if cells.height == 0:
         raise BundleError(Problem("empty sheet: expected a header row", display, 1))
     header = [(v or "").strip() for v in cells.row(0)[1:]]
