@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -163,3 +165,24 @@ def test_the_catalog_may_come_from_a_function_called_once(catalog: mentorstd.Cat
     loaded = mentorstd.load_bundle(EXAMPLES / "riverside", catalog=give)
     assert calls == [1]
     assert loaded.table("matches") is not None
+
+
+def test_personal_data_is_said_in_the_run_that_stops_on_other_problems(
+    tmp_path: Path, catalog: mentorstd.Catalog
+) -> None:
+    import shutil
+
+    folder = tmp_path / "riverside"
+    shutil.copytree(EXAMPLES / "riverside", folder)
+    data = folder / "data"
+    matches = (data / "matches.csv").read_text(encoding="utf-8")
+    (data / "matches.csv").write_text(matches.replace("2025-12-08", "12/08/2025", 1))
+    screening = (data / "screening.csv").read_text(encoding="utf-8")
+    (data / "screening.csv").write_text(screening.replace("RV-M002,", "john.smith,", 1))
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder, catalog=catalog)
+    lines = info.value.lines()
+    assert lines[0].startswith("data/matches.csv:2:4: start_date: '12/08/2025' is not a date")
+    assert lines[-1].startswith(
+        "data/screening.csv:3:1: mentor_id: 'john.smith' looks like a person's name"
+    )

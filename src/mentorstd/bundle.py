@@ -514,6 +514,10 @@ def load_bundle(
             allow_personal_data=allow_personal_data,
         )
     if found:
+        if not allow_personal_data:  # said in the same run as the other problems
+            from .privacy import personal_data
+
+            found.extend(personal_data(manifest, doc, reads.scans()))
         raise BundleError(found)
     bundle = Bundle(
         path=root,

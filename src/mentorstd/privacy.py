@@ -19,10 +19,10 @@ from .errors import BundleError, Problem
 from .tables import TABLES, Table, excerpt
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Iterator
 
     from ._yaml import LocatedDoc
-    from .bundle import Bundle
+    from .bundle import Bundle, Manifest
 
 __all__ = [
     "GIVEN_NAMES",
@@ -31,6 +31,7 @@ __all__ = [
     "check_bundle",
     "looks_personal",
     "personal_column",
+    "personal_data",
 ]
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
@@ -254,18 +255,28 @@ def check_bundle(
     for name, table in bundle.tables.items():
         if name not in scanned:
             scanned[name] = scan_both(name, table, bundle.tables)
+    first = next(personal_data(bundle.manifest, manifest_doc, scanned), None)
+    if first is not None:
+        raise BundleError(first)
+
+
+def personal_data(
+    manifest: Manifest, manifest_doc: LocatedDoc, scans: dict[str, Scan]
+) -> Iterator[Problem]:
+    """What looks like personal data: the first hit of each table scanned (ids before free
+    text, tables in the order given), then the manifest's free text. A run that stops on
+    other problems says these too (see :func:`mentorstd.load_bundle`)."""
+    # in the tables' order, whichever was read first
+    order = sorted(scans, key=lambda n: list(TABLES).index(n) if n in TABLES else len(TABLES))
     for kind in (0, 1):
-        for name in bundle.tables:
-            problem = scanned[name][kind]
+        for name in order:
+            problem = scans[name][kind]
             if problem is not None:
-                raise problem
-    manifest = bundle.manifest
+                yield from problem.problems
     texts: list[tuple[list[str | int], str | None]] = []
     texts += [(["documents", i, "title"], d.title) for i, d in enumerate(manifest.documents)]
     texts += [(["practices", i, "note"], p.note) for i, p in enumerate(manifest.practices)]
     for path, text in texts:
-        found = looks_personal(text) if text else None
-        if found:
-            raise BundleError(
-                manifest_doc.problem(path, f"text looks like it contains {found}: {PRIVACY_HELP}")
-            )
+        hit = looks_personal(text) if text else None
+        if hit:
+            yield manifest_doc.problem(path, f"text looks like it contains {hit}: {PRIVACY_HELP}")
