@@ -884,3 +884,26 @@ def test_xlsx_columns_right_of_the_last_filled_one_are_no_columns(tmp_path: Path
     sheet.write_formula(0, 3000, '=""', None, "")  # an empty formula in the header row
     book.close()
     assert read_table(path, "matches").frame.equals(_canonical(tmp_path))
+
+
+def test_parquet_decimals_read_without_their_trailing_zeros(tmp_path: Path) -> None:
+    import decimal
+
+    path = tmp_path / "screening.parquet"
+    pl.DataFrame(
+        {
+            "mentor_id": ["A1", "A2"],
+            "application_date": [dt.date(2025, 1, 2)] * 2,
+            "interview_date": [dt.date(2025, 1, 9)] * 2,
+            "background_check_date": [dt.date(2025, 1, 20)] * 2,
+            "references_checked": pl.Series(
+                [decimal.Decimal("3.00"), decimal.Decimal("20.00")], dtype=pl.Decimal(10, 2)
+            ),
+        }
+    ).write_parquet(path)
+    assert read_table(path, "screening")["references_checked"].to_list() == [3, 20]
+    values = pl.Series([decimal.Decimal("2.50"), decimal.Decimal("0.00")], dtype=pl.Decimal(10, 2))
+    from mentorstd.tables import _parquet_text
+
+    text = _parquet_text(values, None)
+    assert text is not None and text.to_list() == ["2.5", "0"]

@@ -678,6 +678,9 @@ def _parquet_text(values: pl.Series, date_format: str | None) -> pl.Series | Non
         if date_format:
             return values.cast(pl.Datetime).dt.strftime(date_format)
         return values.cast(pl.String)
+    if isinstance(dtype, pl.Decimal):  # 3.00 as 3 and 2.50 as 2.5, as a spreadsheet shows them
+        text = values.cast(pl.String)
+        return text.str.replace(r"(\.[0-9]*?)0+$", "${1}").str.replace(r"\.$", "")
     if dtype.is_float():
         whole = values.is_finite() & (values == values.round()) & (values.abs() < 2**53)
         text = pl.select(
