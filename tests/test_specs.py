@@ -907,3 +907,15 @@ def test_parquet_decimals_read_without_their_trailing_zeros(tmp_path: Path) -> N
 
     text = _parquet_text(values, None)
     assert text is not None and text.to_list() == ["2.5", "0"]
+
+
+def test_xlsx_header_problems_are_located_at_the_header_row(tmp_path: Path) -> None:
+    path = tmp_path / "matches.xlsx"
+    rows = [r.split(",") for r in CANONICAL.splitlines()]
+    header = [*rows[0][:3], "Began", *rows[0][4:], "Match ID"]  # a second match_id column
+    _workbook(path, {"Sheet1": [[], [], [], header, *rows[1:]]})
+    missing, doubled = _errors(path, "matches")
+    assert doubled == (
+        "matches.xlsx:4:8: match_id: columns 'match_id' and 'Match ID' are both 'match_id'"
+    )
+    assert missing.startswith("matches.xlsx:4: start_date: missing column 'start_date'")

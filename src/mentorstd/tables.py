@@ -597,11 +597,11 @@ def _column_number(letters: str) -> int:
 
 def _xlsx_frame(
     raw: bytes, sheet: str | None, display: str, date_format: str | None = None
-) -> tuple[list[str], pl.DataFrame]:
-    """The header and the cells (as text, ``c0`` ...) of one sheet, plus a ``__line`` column
-    with each row's sheet row number; blank rows are dropped. ``c0`` is the sheet's column A,
-    even when the sheet's first columns are empty. An error cell or a formula without a
-    value reads as what it holds (see :func:`_xlsx_hidden_cells`)."""
+) -> tuple[list[str], pl.DataFrame, int]:
+    """The header, the cells (as text, ``c0`` ...) of one sheet, plus a ``__line`` column
+    with each row's sheet row number, and the header's row; blank rows are dropped. ``c0``
+    is the sheet's column A, even when the sheet's first columns are empty. An error cell or
+    a formula without a value reads as what it holds (see :func:`_xlsx_hidden_cells`)."""
     import fastexcel
 
     try:
@@ -661,7 +661,7 @@ def _xlsx_frame(
     if cells.height == 0:
         raise BundleError(Problem("empty sheet: expected a header row", display, 1))
     header = [(v or "").strip() for v in cells.row(0)[1:]]
-    return header, cells.slice(1)
+    return header, cells.slice(1), int(cells.item(0, "__line"))
 
 
 def _parquet_text(values: pl.Series, date_format: str | None) -> pl.Series | None:
@@ -1300,9 +1300,10 @@ def _check_header(
     privacy_help: str | None,
     tspec: TableSpec = _DEFAULT_SPEC,
     separator: str = ",",
+    line: int = 1,
 ) -> dict[str, int]:
-    """Position (0-based) of each known column in ``header``; problems for doubled and
-    missing columns, a note for headers that nothing maps to.
+    """Position (0-based) of each known column in ``header`` (on ``line`` of the file);
+    problems for doubled and missing columns, a note for headers that nothing maps to.
 
     A header is ours when the table spec's ``columns`` maps it to one of ours, when it is one
     of our names, or when it equals one of them but for case, spaces and punctuation
@@ -1365,16 +1366,16 @@ def _check_header(
             shown = ", ".join(str(p + 1) for p in at[:SHOWN_LINES])
             tail = f" and {len(at) - SHOWN_LINES} more" if len(at) > SHOWN_LINES else ""
             message = f"column {excerpt(first)} appears {times} (columns {shown}{tail})"
-            problems.at(message, 1, same[0] + 1, ours)
+            problems.at(message, line, same[0] + 1, ours)
         renamed = [p for p in positions if header[p] != first]
         if renamed:  # another header that means the same column
             name = header[renamed[0]]
             message = f"columns {excerpt(first)} and {excerpt(name)} are both {ours!r}"
-            problems.at(_more_columns(message, renamed), 1, renamed[0] + 1, ours)
+            problems.at(_more_columns(message, renamed), line, renamed[0] + 1, ours)
     if personal:
         name = header[personal[0]]
         message = f"column {excerpt(name)} looks like personal data: {privacy_help}"
-        problems.at(_more_columns(message, personal), 1, personal[0] + 1, name[:EXCERPT_CHARS])
+        problems.at(_more_columns(message, personal), line, personal[0] + 1, name[:EXCERPT_CHARS])
     unused = [h for h in ignored if h]
     for column in spec:
         if column.name in index or column.name in shared:
@@ -1395,7 +1396,7 @@ def _check_header(
             )
         elif close is not None:
             message += f" (did you mean {excerpt(close)}?)"
-        problems.at(message, 1, None, column.name)
+        problems.at(message, line, None, column.name)
     if unused:
         shown = ", ".join(map(excerpt, unused[:6])) + (
             f" and {len(unused) - 6} more" if len(unused) > 6 else ""
@@ -1913,13 +1914,16 @@ def _parse(
     """
     if suffix in (".xlsx", ".xlsm", ".parquet"):
         unreadable: dict[int, str] = {}
+        header_line = 1  # a sheet's header may be below blank rows
         if suffix == ".parquet":
             header, cells, unreadable = _parquet_frame(raw, display, tspec.date_format)
         else:
-            header, cells = _xlsx_frame(raw, tspec.sheet, display, tspec.date_format)
+            header, cells, header_line = _xlsx_frame(raw, tspec.sheet, display, tspec.date_format)
         header = _width_checked(header, display)
         problems = _Problems(display)
-        index = _check_header(header, spec, problems, personal_column, privacy_help, tspec)
+        index = _check_header(
+            header, spec, problems, personal_column, privacy_help, tspec, line=header_line
+        )
         if problems.items:  # title rows above the header?
             head = cells.head(_HEADER_SEARCH_ROWS)
             rows = zip(head.get_column("__line").to_list(), head.drop("__line").rows(), strict=True)
