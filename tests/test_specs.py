@@ -498,7 +498,8 @@ def test_a_profile_serves_a_short_form_path_and_inline_keys_win(tmp_path: Path) 
         mentorstd.load_bundle(folder)
     assert info.value.lines()[0].startswith(
         "data/matches.csv:2:5: planned_end_date: '12/10/2025' is not a date in date_format "
-        "'%Y-%m-%d'; 2 more rows like it, at lines 3, 4"
+        "'%Y-%m-%d'; most of these read in '%m/%d/%Y': is that the file's date format?; 2 more "
+        "rows like it, at lines 3, 4"
     )
 
 
@@ -919,3 +920,45 @@ def test_xlsx_header_problems_are_located_at_the_header_row(tmp_path: Path) -> N
         "matches.xlsx:4:8: match_id: columns 'match_id' and 'Match ID' are both 'match_id'"
     )
     assert missing.startswith("matches.xlsx:4: start_date: missing column 'start_date'")
+
+
+@pytest.mark.parametrize(
+    ("dates", "date_format", "hint"),
+    [
+        (
+            ["22/03/2026", "13/04/2026", "03/04/2026"],
+            "%m/%d/%Y",
+            "; most of these read in '%d/%m/%Y': is that the file's date format? (if so, the "
+            "dates it did read, those whose day is 12 or less, were read with day and month "
+            "swapped)",
+        ),
+        (
+            ["2026-03-22", "2026-04-13", "2026-04-03"],
+            "%m/%d/%Y",
+            "; most of these are ISO dates (YYYY-MM-DD), which need no date_format",
+        ),
+        (
+            ["2026/03/22", "2026/04/13", "2026/04/03"],
+            "%d/%m/%Y",
+            "; most of these read in '%Y/%m/%d': is that the file's date format?",
+        ),
+    ],
+)
+def test_dates_a_date_format_refuses_say_the_format_they_read_in(
+    tmp_path: Path, dates: list[str], date_format: str, hint: str
+) -> None:
+    path = tmp_path / "training.csv"
+    rows = "".join(f"A{i},mentor,{d},1,ongoing\n" for i, d in enumerate(dates))
+    path.write_text("person_id,role,date,hours,phase\n" + rows, encoding="utf-8")
+    first, *_ = _errors(path, "training", spec=TableSpec(date_format=date_format))
+    assert hint + ";" in first  # then how many more rows are like it
+
+
+def test_two_digit_years_under_a_four_digit_format_are_said_so(tmp_path: Path) -> None:
+    path = tmp_path / "training.csv"
+    path.write_text("person_id,role,date,hours,phase\nA1,mentor,12/08/25,1,ongoing\n")
+    (line,) = _errors(path, "training", spec=TableSpec(date_format="%m/%d/%Y"))
+    assert line == (
+        "training.csv:2:3: date: '12/08/25' is out of range (1900-01-01 to 2100-12-31); most of "
+        "these read in '%m/%d/%y': is that the file's date format?"
+    )

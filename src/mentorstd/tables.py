@@ -1440,13 +1440,14 @@ def _cell_checks(
         checks.append(
             (
                 parsed.is_null(),
-                f"{{value}} is not a date in date_format {date_format!r}{{serial_hint}}",
+                f"{{value}} is not a date in date_format {date_format!r}{{serial_hint}}"
+                "{format_hint}",
             )
         )
         checks.append(
             (
                 (parsed < DATE_MIN) | (parsed > DATE_MAX),
-                f"{{value}} is out of range ({DATE_MIN} to {DATE_MAX})",
+                f"{{value}} is out of range ({DATE_MIN} to {DATE_MAX}){{format_hint}}",
             )
         )
     elif kind == "date":
@@ -1508,6 +1509,48 @@ def _date_hint(values: pl.Series) -> str:
     )
     shape, fmt = ("DD/MM/YYYY", "%d/%m/%Y") if day_first else ("MM/DD/YYYY", "%m/%d/%Y")
     return f"; most dates here look like {shape}: set `date_format: {fmt!r}` in the table spec"
+
+
+#: Date formats a table's dates are often in, tried on the dates its ``date_format`` refuses.
+_OTHER_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%m/%d/%y",
+    "%d/%m/%y",
+    "%d.%m.%y",
+)
+
+
+def _format_hint(values: pl.Series, date_format: str | None) -> str:
+    """Advice for dates that ``date_format`` refuses (or reads out of range) when most of them
+    read in another common format: that format, and a warning when it only swaps day and
+    month (the dates whose day is 12 or less read either way, wrongly in one)."""
+    if date_format is None or not values.len():
+        return ""
+    best, count = "", 0
+    for other in _OTHER_DATE_FORMATS:
+        if other != date_format:
+            read = values.str.strptime(pl.Date, other, strict=False)
+            found = int(read.is_between(DATE_MIN, DATE_MAX).sum())
+            if found > count:
+                best, count = other, found
+    if count * 2 <= values.len():
+        return ""
+    if best == "%Y-%m-%d":
+        return "; most of these are ISO dates (YYYY-MM-DD), which need no date_format"
+    swapped = best == date_format.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    check = (
+        " (if so, the dates it did read, those whose day is 12 or less, were read with day and "
+        "month swapped)"
+        if swapped
+        else ""
+    )
+    return f"; most of these read in {best!r}: is that the file's date format?{check}"
 
 
 #: Numbers written with a comma, and what to say of them: ``1,234`` may be a thousand and more
@@ -1823,6 +1866,8 @@ def _validate_columns(
                     message = template.replace("{date_hint}", _date_hint(candidates))
                 if "{serial_hint}" in template:
                     message = template.replace("{serial_hint}", _serial_hint(candidates))
+                if "{format_hint}" in message:
+                    message = message.replace("{format_hint}", _format_hint(bad, tspec.date_format))
                 # a number's hint fits some values only: each kind is said on its own
                 kinds = _number_kinds(bad) if "{number_hint}" in template else [("", bad)]
                 for hint, some in kinds:
