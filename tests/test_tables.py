@@ -909,3 +909,17 @@ def test_a_number_hint_is_said_only_of_the_values_it_fits(tmp_path: Path) -> Non
         "data/training.csv:4:4: hours: '1,234' is not a number (write no thousands separator, "
         "and a decimal point)",
     ]
+
+
+@pytest.mark.parametrize(
+    "extra", ["Notes; follow-up; next steps; owner; a; b", "topic|a|b|c|d|e|f", "a\tb\tc\td"]
+)
+def test_other_separators_in_a_header_name_do_not_change_the_separator(
+    tmp_path: Path, extra: str
+) -> None:
+    text = f"match_id,date,with,{extra}\nM1,2025-01-10,mentor,x\nM2,2025-01-11,mentee,y\n"
+    target = tmp_path / "contacts.csv"
+    target.write_text(text, encoding="utf-8")
+    table = read_table(target, "contacts")
+    assert table.spec.delimiter == ","
+    assert table["with"].to_list() == ["mentor", "mentee"]

@@ -464,13 +464,30 @@ def _transcode(raw: bytes, encoding: str, display: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _detect_separator(header: bytes) -> str:
-    """The most frequent of ``,`` ``;`` tab and ``|`` in the header row, outside its quoted
-    names (``,`` when none)."""
+def _detect_separator(header: bytes, sample: bytes) -> str:
+    """The separator of a text table, one of ``,`` ``;`` tab and ``|``: the only one in the
+    header row outside its quoted names; when it holds several, the one that ``csv.Sniffer``
+    finds in as many places on every line of ``sample`` (the file's first lines), else the
+    most frequent in the header row. So a header cell such as ``Notes; follow-up; owner``
+    does not make a comma file a semicolon one. ``,`` when the header holds none."""
     header = re.sub(rb'"[^"]*"', b"", header)
     counts = {sep: header.count(sep.encode()) for sep in _SEPARATORS}
+    present = [sep for sep in _SEPARATORS if counts[sep]]
+    if len(present) < 2:
+        return present[0] if present else ","
+    text = sample[: sample.rfind(b"\n") + 1 or len(sample)].decode("utf-8", errors="replace")
+    try:
+        found = csv.Sniffer().sniff(text, delimiters="".join(_SEPARATORS)).delimiter
+    except csv.Error:  # one column, or no separator alike on every line
+        found = ""
+    if counts.get(found):
+        return found
     best = max(_SEPARATORS, key=lambda sep: counts[sep])  # a tie keeps the earlier
     return best if counts[best] else ","
+
+
+#: How much of a text table's start the separator is looked for in.
+_SNIFF_BYTES = 16_384
 
 
 def _first_line(err: Exception) -> str:
@@ -2004,7 +2021,9 @@ def _parse(
     # line end: the text after it is only copied out when the file is not plain (below)
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     separator = tspec.delimiter or (
-        "\t" if suffix == ".tsv" else _detect_separator(_header_record(raw, start, None))
+        "\t"
+        if suffix == ".tsv"
+        else _detect_separator(_header_record(raw, start, None), raw[start : start + _SNIFF_BYTES])
     )
     first_line = _header_record(raw, start, separator)
     if not first_line.strip() and raw[start + len(first_line) :].strip():
