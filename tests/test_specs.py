@@ -753,20 +753,25 @@ def test_a_value_map_may_name_a_choice_in_any_case(tmp_path: Path) -> None:
     assert table["role"].to_list() == ["mentor", "mentee"]  # Youth is a synonym of mentee
 
 
-def test_value_keys_that_are_one_value_mapped_apart_are_refused_where_they_are(
-    tmp_path: Path,
-) -> None:
+def _profile_errors(tmp_path: Path, profile: str) -> list[str]:
+    """The problems of a bundle whose matches (CANONICAL) are read through ``profile``."""
     folder = _bundle(tmp_path, {"matches": "data/matches.csv", "profile": "profile.yaml"})
-    (folder / "profile.yaml").write_text(
-        "matches:\n  values:\n    closure_reason:\n"
-        "      Completed: completed\n      'completed ': mentor-withdrew\n"
-        "      Moved: moved\n      MOVED: moved\n",  # mapped alike: no matter which applies
-        encoding="utf-8",
-    )
+    (folder / "profile.yaml").write_text(profile, encoding="utf-8")
     (folder / "data" / "matches.csv").write_text(CANONICAL, encoding="utf-8")
     with pytest.raises(mentorstd.BundleError) as info:
         mentorstd.load_bundle(folder)
-    assert info.value.lines() == [
+    return info.value.lines()
+
+
+def test_value_keys_that_are_one_value_mapped_apart_are_refused_where_they_are(
+    tmp_path: Path,
+) -> None:
+    profile = (
+        "matches:\n  values:\n    closure_reason:\n"
+        "      Completed: completed\n      'completed ': mentor-withdrew\n"
+        "      Moved: moved\n      MOVED: moved\n"  # mapped alike: no matter which applies
+    )
+    assert _profile_errors(tmp_path, profile) == [
         "profile.yaml:5:7: matches.values.closure_reason.completed : 'completed ' and "
         "'Completed' are one value once case and spacing are set aside, as values are matched, "
         "but are mapped to 'mentor-withdrew' and 'completed'; map them to one value"
@@ -774,15 +779,8 @@ def test_value_keys_that_are_one_value_mapped_apart_are_refused_where_they_are(
 
 
 def test_two_columns_mapped_to_one_header_are_refused_in_the_profile(tmp_path: Path) -> None:
-    folder = _bundle(tmp_path, {"matches": "data/matches.csv", "profile": "profile.yaml"})
-    (folder / "profile.yaml").write_text(
-        "matches:\n  columns:\n    start_date: Start\n    end_date: ' Start'\n",
-        encoding="utf-8",
-    )
-    (folder / "data" / "matches.csv").write_text(CANONICAL, encoding="utf-8")
-    with pytest.raises(mentorstd.BundleError) as info:
-        mentorstd.load_bundle(folder)
-    assert info.value.lines() == [
+    profile = "matches:\n  columns:\n    start_date: Start\n    end_date: ' Start'\n"
+    assert _profile_errors(tmp_path, profile) == [
         "profile.yaml:4:5: matches.columns.end_date: maps 'end_date' to ' Start', as it maps "
         "'start_date': a header gives one column; map 'end_date' to a header of its own"
     ]
