@@ -923,3 +923,18 @@ def test_other_separators_in_a_header_name_do_not_change_the_separator(
     table = read_table(target, "contacts")
     assert table.spec.delimiter == ","
     assert table["with"].to_list() == ["mentor", "mentee"]
+
+
+def test_ids_that_differ_from_known_ones_only_in_case_are_said_so(tmp_path: Path) -> None:
+    matches = pl.Series(["RI-0001", "RI-0002", "RI-0003"])
+    text = "match_id,date,with\nri-0001,2025-01-10,mentor\nri-0002,2025-01-11,mentee\n"
+    known = {"match_id": (matches, "data/matches.csv")}
+    assert _problems(tmp_path, "contacts", text, references=known) == [
+        "data/contacts.csv:2:1: match_id: 'ri-0001' is not a match_id in data/matches.csv (ids "
+        "match exactly, case too: 'ri-0001' is 'RI-0001' there) (2 unknown ids in all); 1 more "
+        "row like it, at line 3"
+    ]
+    other = "match_id,date,with\nXX-9,2025-01-10,mentor\n"  # no such id in any case: no hint
+    assert _problems(tmp_path, "contacts", other, references=known) == [
+        "data/contacts.csv:2:1: match_id: 'XX-9' is not a match_id in data/matches.csv"
+    ]

@@ -1908,13 +1908,30 @@ def _validate_columns(
             # every candidate left passed the id checks: it is not in the target
             suffix = f" ({candidates.len()} unknown ids in all)" if candidates.len() > 1 else ""
             rows = values.is_in(candidates.implode()).arg_true()
-            message = f"{{value}} is not a {name} in {known[1]}{suffix}"
+            hint = _id_case_hint(candidates, known[0])
+            message = f"{{value}} is not a {name} in {known[1]}{hint}{suffix}"
             problems.rows(rows, message, col_no, name, values, given)
         if bad_rows:
             invalid[name] = pl.concat(bad_rows)
         if column.type == "id" and known is None:
             distinct[name] = candidates
     return typed, distinct, referenced, frozenset(changed), invalid
+
+
+def _id_case_hint(unknown: pl.Series, ids: pl.Series) -> str:
+    """When most ``unknown`` ids are ``ids`` but for their case (``ri-0001`` for ``RI-0001``,
+    as one system writes another's ids), one of them, to say that ids match exactly."""
+    target = ids.drop_nulls()
+    pairs = pl.DataFrame({"unknown": unknown, "key": unknown.str.to_lowercase()}).join(
+        pl.DataFrame({"known": target, "key": target.str.to_lowercase()}).unique(
+            "key", keep="first", maintain_order=True
+        ),
+        on="key",
+    )
+    if pairs.height * 2 <= unknown.len():
+        return ""
+    first = pairs.row(0, named=True)
+    return f" (ids match exactly, case too: {first['unknown']!r} is {first['known']!r} there)"
 
 
 def _check_matches(
