@@ -960,3 +960,18 @@ def test_two_digit_years_under_a_four_digit_format_are_said_so(tmp_path: Path) -
         "training.csv:2:3: date: '12/08/25' is out of range (1900-01-01 to 2100-12-31); most of "
         "these read in '%m/%d/%y': is that the file's date format?"
     )
+
+
+def test_a_workbook_whose_first_sheet_is_not_the_table_names_the_sheet_that_is(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "matches.xlsx"
+    rows = [r.split(",") for r in CANONICAL.splitlines()]
+    _workbook(path, {"Cover": [["Matches export"], ["run on 2025-12-31"]], "Matches": rows})
+    assert _errors(path, "matches") == [
+        "matches.xlsx:1: the first sheet, 'Cover', is read when the table spec names no sheet, "
+        "and it lacks the table's columns; the sheet 'Matches' has them: set `sheet: 'Matches'`"
+    ]
+    assert read_table(path, "matches", spec=TableSpec(sheet="Matches")).frame.equals(
+        _canonical(tmp_path)
+    )

@@ -1309,6 +1309,39 @@ def _header_hint(
     )
 
 
+def _sheet_hint(
+    problems: _Problems, raw: bytes, spec: tuple[Column, ...], tspec: TableSpec
+) -> None:
+    """Where the first sheet of a workbook (read when no ``sheet`` is given) lacks columns and
+    another sheet's first rows hold most of them: one problem naming that sheet, instead of
+    one a missing column."""
+    import fastexcel
+
+    missing = [p for p in problems.items if p.message.startswith("missing column")]
+    if not missing:
+        return
+    try:
+        reader = fastexcel.read_excel(raw)
+        names = reader.sheet_names
+        for name in names[1:]:
+            head = reader.load_sheet(
+                name, header_row=None, dtypes="string", n_rows=_HEADER_SEARCH_ROWS
+            ).to_polars()
+            rows = [(n, [v or "" for v in r]) for n, r in enumerate(head.rows(), start=1)]
+            if _header_below(rows, spec, tspec) is not None:
+                break
+        else:
+            return
+    except fastexcel.FastExcelError:
+        return
+    problems.items = [p for p in problems.items if p not in missing]
+    problems.at(
+        f"the first sheet, {names[0]!r}, is read when the table spec names no sheet, and it "
+        f"lacks the table's columns; the sheet {name!r} has them: set `sheet: {name!r}`",
+        missing[0].line,
+    )
+
+
 def _check_header(
     header: list[str],
     spec: tuple[Column, ...],
@@ -2007,6 +2040,8 @@ def _parse(
             head = cells.head(_HEADER_SEARCH_ROWS)
             rows = zip(head.get_column("__line").to_list(), head.drop("__line").rows(), strict=True)
             _header_hint(problems, [(n, [v or "" for v in r]) for n, r in rows], spec, tspec)
+        if problems.items and suffix != ".parquet" and tspec.sheet is None:
+            _sheet_hint(problems, raw, spec, tspec)  # another sheet holds the table?
         for name, pos in index.items():
             if pos in unreadable:
                 problems.at(
