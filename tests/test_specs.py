@@ -975,3 +975,17 @@ def test_a_workbook_whose_first_sheet_is_not_the_table_names_the_sheet_that_is(
     assert read_table(path, "matches", spec=TableSpec(sheet="Matches")).frame.equals(
         _canonical(tmp_path)
     )
+
+
+def test_xlsx_values_under_a_blank_header_cell_are_said_to_be_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "matches.xlsx"
+    rows = [r.split(",") for r in CANONICAL.splitlines()]
+    rows[0] += ["", "Notes"]
+    rows[2] += ["moved away", "x"]  # under no header, then under an ignored one
+    _workbook(path, {"Sheet1": rows})
+    table = read_table(path, "matches", display="matches.xlsx")
+    assert table.frame.equals(_canonical(tmp_path))
+    assert table.notes == [
+        "matches.xlsx: ignored 1 column that nothing maps to: 'Notes'",
+        "matches.xlsx: ignored the values of column H, whose header cell is blank",
+    ]

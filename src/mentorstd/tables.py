@@ -604,6 +604,15 @@ def _xlsx_hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], s
     return found
 
 
+def _column_letters(number: int) -> str:
+    """A column number as its letters: 1 is A, 27 AA."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def _column_number(letters: str) -> int:
     """Column letters as a number: A is 1, Z 26, AA 27."""
     number = 0
@@ -2053,6 +2062,17 @@ def _parse(
                 )
         if problems.items:
             raise BundleError(problems.sorted())
+        # values under a blank header cell belong to no column: said, as ignored headers are
+        unnamed = [
+            pos for pos, h in enumerate(header) if not h and cells[f"c{pos}"].is_not_null().any()
+        ]
+        if unnamed:
+            letters = ", ".join(_column_letters(pos + 1) for pos in unnamed[:6])
+            beyond = f" and {len(unnamed) - 6} more" if len(unnamed) > 6 else ""
+            problems.notes.append(
+                f"{display}: ignored the values of column{'s' * (len(unnamed) > 1)} {letters}"
+                f"{beyond}, whose header cell is blank"
+            )
         lines = cells.get_column("__line").cast(pl.Int64)
         problems.lines = lines
         return cells.drop("__line"), lines, problems, index, True, header, None
