@@ -989,3 +989,21 @@ def test_xlsx_values_under_a_blank_header_cell_are_said_to_be_ignored(tmp_path: 
         "matches.xlsx: ignored 1 column that nothing maps to: 'Notes'",
         "matches.xlsx: ignored the values of column H, whose header cell is blank",
     ]
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "said"),
+    [
+        (CANONICAL.encode("utf-8"), "utf-16", "is not UTF-16 text (no byte-order mark, no NUL"),
+        (b"\xef\xbb\xbf" + CANONICAL.encode("utf-8"), "utf-16", "is UTF-8 text (it starts with"),
+        (CANONICAL.encode("utf-16"), "cp1252", "is UTF-16 text: set `encoding: utf-16`"),
+    ],
+)
+def test_a_file_plainly_in_another_encoding_than_stated_says_which(
+    tmp_path: Path, data: bytes, encoding: str, said: str
+) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_bytes(data)
+    (line,) = _errors(path, "matches", spec=TableSpec(encoding=encoding))
+    assert line.startswith(f"matches.csv:1: {said}")
+    assert line.endswith(f"though its table spec says `encoding: {encoding}`")

@@ -439,16 +439,34 @@ def _sniff(raw: bytes, display: str) -> None:
         advice = "is a Parquet file: give it a .parquet name"
     elif raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         advice = "is UTF-32 text: save it as CSV UTF-8"
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (
-        len(raw) >= 4 and ((raw[1] == 0 and raw[3] == 0) or (raw[0] == 0 and raw[2] == 0))
-    ):
+    elif _looks_utf16(raw):
         advice = "is UTF-16 text: set `encoding: utf-16` in its table spec, or save it as CSV UTF-8"
     if advice is not None:
         raise BundleError(Problem(advice, display, 1))
 
 
+def _looks_utf16(raw: bytes) -> bool:
+    """A UTF-16 byte-order mark, or the NUL bytes of UTF-16 text in Latin letters."""
+    return raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(raw) >= 4 and ((raw[1] == 0 and raw[3] == 0) or (raw[0] == 0 and raw[2] == 0))
+    )
+
+
 def _transcode(raw: bytes, encoding: str, display: str) -> bytes:
-    """``raw`` decoded from ``encoding`` and encoded as UTF-8 (line breaks are kept)."""
+    """``raw`` decoded from ``encoding`` and encoded as UTF-8 (line breaks are kept); a file
+    plainly in another encoding than the one stated is refused, saying which it is."""
+    utf16 = normal_form(encoding).replace("-", "") == "utf16"
+    found = None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        found = "UTF-8 text (it starts with a UTF-8 byte-order mark): remove `encoding:`"
+    elif utf16 and raw and not _looks_utf16(raw) and b"\x00" not in raw[:4096]:
+        # UTF-16 writes its separators, digits and line ends with a NUL byte each
+        found = "not UTF-16 text (no byte-order mark, no NUL byte in its first lines)"
+    elif not utf16 and _looks_utf16(raw):
+        found = "UTF-16 text: set `encoding: utf-16`"
+    if found is not None:
+        message = f"is {found}, though its table spec says `encoding: {encoding}`"
+        raise BundleError(Problem(message, display, 1))
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as err:
