@@ -1320,20 +1320,31 @@ def _header_hint(
 ) -> None:
     """Where the header has missing columns and a row below holds most of them: one problem
     saying where the header seems to be, instead of one a missing column."""
-    missing = [p for p in problems.items if p.message.startswith("missing column")]
+    missing = _missing_columns(problems)
     if not missing:
         return
     below = _header_below(rows, spec, tspec)
     if below is None:
         return
-    problems.items = [p for p in problems.items if p not in missing]
     names = [p.field or "" for p in missing]
     listed = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
-    problems.at(
+    _instead_of(
+        problems,
+        missing,
         f"the header row seems to be line {below}: remove the lines above it (missing from "
         f"this row: {listed})",
-        missing[0].line,
     )
+
+
+def _missing_columns(problems: _Problems) -> list[Problem]:
+    """The "missing column" problems said so far."""
+    return [p for p in problems.items if p.message.startswith("missing column")]
+
+
+def _instead_of(problems: _Problems, missing: list[Problem], message: str) -> None:
+    """``message``, at the line of the first of ``missing``, in place of all of them."""
+    problems.items = [p for p in problems.items if p not in missing]
+    problems.at(message, missing[0].line)
 
 
 def _sheet_hint(
@@ -1344,7 +1355,7 @@ def _sheet_hint(
     one a missing column."""
     import fastexcel
 
-    missing = [p for p in problems.items if p.message.startswith("missing column")]
+    missing = _missing_columns(problems)
     if not missing:
         return
     try:
@@ -1361,11 +1372,11 @@ def _sheet_hint(
             return
     except fastexcel.FastExcelError:
         return
-    problems.items = [p for p in problems.items if p not in missing]
-    problems.at(
+    _instead_of(
+        problems,
+        missing,
         f"the first sheet, {names[0]!r}, is read when the table spec names no sheet, and it "
         f"lacks the table's columns; the sheet {name!r} has them: set `sheet: {name!r}`",
-        missing[0].line,
     )
 
 
