@@ -31,7 +31,6 @@ import hashlib
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -39,10 +38,8 @@ from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeXml  # no DTD, entity or external reference
-from defusedxml.ElementTree import ParseError
 
+from ._xlsx import check_extent, column_letters, hidden_cells
 from ._yaml import utf8_problem
 from .errors import BundleError, Problem
 
@@ -541,111 +538,15 @@ def _blank_rows_dropped(cells: pl.DataFrame) -> pl.DataFrame:
     return cells.filter(~blank)
 
 
-#: What a formula or an Excel error looks like in a worksheet's XML (most exports hold
-#: neither): the end of a formula element (``</f>``, ``</x:f>``; a formula shared by other
-#: cells has one where it is written) and an error cell's type. Looked for as plain bytes,
-#: which is fast; what else matches is only read in vain.
-_FORMULA_OR_ERROR = (b"f>", b't="e"')
-_CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _sheet_path(book: zipfile.ZipFile, sheet: str | None) -> str | None:
-    """The member of the workbook holding ``sheet`` (``None``: the first sheet)."""
-    root = SafeXml.fromstring(book.read("xl/workbook.xml"))
-    entry = next(
-        (
-            e
-            for e in root.iter()
-            if _local(e.tag) == "sheet" and (sheet is None or e.get("name") == sheet)
-        ),
-        None,
-    )
-    rid = next(
-        (v for k, v in (entry.attrib if entry is not None else {}).items() if _local(k) == "id"),
-        None,
-    )
-    rels = SafeXml.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-    target = next((e.get("Target") for e in rels.iter() if e.get("Id") == rid), None)
-    if not target:
-        return None
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-
-
-def _xlsx_hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
-    """Cells of a sheet that calamine gives as blank though they are not, by (row, column),
-    both from 0: an Excel error as its text (``#N/A``), and a formula without a saved value
-    (a workbook written by a program that does not calculate) as ``=`` and its formula. Read
-    from the sheet's XML, and only when it holds a formula or an error at all."""
-    found: dict[tuple[int, int], str] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as book:
-            path = _sheet_path(book, sheet)
-            if path is None:
-                return found
-            with book.open(path) as stream:  # most sheets hold no formula: looked for first
-                tail, marked = b"", False
-                while not marked and (chunk := stream.read(1 << 20)):
-                    window = tail + chunk
-                    marked = any(mark in window for mark in _FORMULA_OR_ERROR)
-                    tail = chunk[-16:]
-            if not marked:
-                return found
-            with book.open(path) as stream:
-                row, col = -1, -1
-                for event, elem in SafeXml.iterparse(stream, events=("start", "end")):
-                    tag = _local(elem.tag)
-                    if event == "start":
-                        if tag == "row":
-                            number = elem.get("r")
-                            row, col = (int(number) - 1 if number else row + 1), -1
-                        continue
-                    if tag == "c":
-                        ref = _CELL_REF.fullmatch(elem.get("r") or "")
-                        col = _column_number(ref.group(1)) - 1 if ref else col + 1
-                        if ref:
-                            row = int(ref.group(2)) - 1
-                        parts = {_local(child.tag): child for child in elem}
-                        value = parts["v"].text if "v" in parts else None
-                        if elem.get("t") == "e" and value:
-                            found[(row, col)] = value
-                        elif "f" in parts and "v" not in parts:  # (an empty one is a value)
-                            found[(row, col)] = f"={parts['f'].text or '(a shared formula)'}"
-                        elem.clear()
-                    elif tag == "row":
-                        elem.clear()
-    except (zipfile.BadZipFile, KeyError, ParseError, DefusedXmlException, OSError, ValueError):
-        return {}  # calamine read it: what it could not say is left as it gave it
-    return found
-
-
-def _column_letters(number: int) -> str:
-    """A column number as its letters: 1 is A, 27 AA."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
-def _column_number(letters: str) -> int:
-    """Column letters as a number: A is 1, Z 26, AA 27."""
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return number
-
-
 def _xlsx_frame(
     raw: bytes, sheet: str | None, display: str, date_format: str | None = None
 ) -> tuple[list[str], pl.DataFrame, int]:
     """The header, the cells (as text, ``c0`` ...) of one sheet, plus a ``__line`` column
     with each row's sheet row number, and the header's row; blank rows are dropped. ``c0``
     is the sheet's column A, even when the sheet's first columns are empty. An error cell or
-    a formula without a value reads as what it holds (see :func:`_xlsx_hidden_cells`)."""
+    a formula without a value reads as what it holds (see :func:`~mentorstd._xlsx.hidden_cells`).
+    A sheet that calamine would lay out too large is refused first (see
+    :func:`~mentorstd._xlsx.check_extent`)."""
     import fastexcel
 
     try:
@@ -658,6 +559,7 @@ def _xlsx_frame(
             raise BundleError(
                 Problem(f"no sheet {sheet!r} in the workbook ({hint}sheets: {listed})", display)
             )
+        marked = check_extent(raw, sheet, display)
         loaded = reader.load_sheet(
             sheet if sheet is not None else 0, header_row=None, dtypes="string", skip_rows=0
         )
@@ -678,10 +580,10 @@ def _xlsx_frame(
         ]
     )
     # an error or an uncalculated formula reads as what the cell holds, not as a blank; such
-    # a cell is a blank to calamine, so a sheet without blanks holds none (its XML, about a
-    # fifth of the reading time, is not read again)
+    # a cell is a blank to calamine, so a sheet without blanks holds none (its XML is read
+    # again only when it holds a formula or an error at all)
     blanks = sum(cells.null_count().row(0)) if cells.width else 0
-    hidden = _xlsx_hidden_cells(raw, sheet) if blanks else {}
+    hidden = hidden_cells(raw, sheet) if blanks and marked else {}
     if hidden:
         columns: dict[int, list[tuple[int, str]]] = {}
         for (row, col), text in hidden.items():
@@ -1362,6 +1264,10 @@ def _sheet_hint(
         reader = fastexcel.read_excel(raw)
         names = reader.sheet_names
         for name in names[1:]:
+            try:
+                check_extent(raw, name, "")
+            except BundleError:  # a sheet too large to lay out is no hint
+                continue
             head = reader.load_sheet(
                 name, header_row=None, dtypes="string", n_rows=_HEADER_SEARCH_ROWS
             ).to_polars()
@@ -2096,7 +2002,7 @@ def _parse(
             pos for pos, h in enumerate(header) if not h and cells[f"c{pos}"].is_not_null().any()
         ]
         if unnamed:
-            letters = ", ".join(_column_letters(pos + 1) for pos in unnamed[:6])
+            letters = ", ".join(column_letters(pos + 1) for pos in unnamed[:6])
             beyond = f" and {len(unnamed) - 6} more" if len(unnamed) > 6 else ""
             problems.notes.append(
                 f"{display}: ignored the values of column{'s' * (len(unnamed) > 1)} {letters}"

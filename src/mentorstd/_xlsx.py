@@ -1,0 +1,391 @@
+"""What mentorstd reads of an xlsx sheet's XML itself, before or beside fastexcel.
+
+fastexcel (calamine) lays a sheet out as a dense grid from its first to its last filled cell,
+32 bytes a cell, before anything else happens; a 5 KB workbook with one value in cell
+XFD200001 asks for 104 GB and the process aborts. :func:`check_extent` finds how far a
+sheet's filled cells reach before calamine sees it, and refuses a sheet whose range would
+hold more than :data:`MAX_SHEET_CELLS` cells. It reads the sheet's XML in pieces, each cut
+before a ``<`` (a tag never holds one, so no tag is cut), and looks at every cell tag:
+
+1. One pass of regular expressions (polars, on several pieces at once): is every cell
+   written ``<c r="A1"`` with its column a single letter and its row below 1,000,000 (26 by
+   999,999 is within the bound)? And does the sheet hold a formula or an error cell (for
+   :func:`hidden_cells`)? Workbooks from Excel, LibreOffice, openpyxl and xlsxwriter with
+   up to 26 columns stop here.
+2. Otherwise, when every cell tag starts with its reference (``<c r="AB12"``, also with a
+   namespace prefix), the references of the cells that are not empty give the exact range
+   (``<c .../>`` holds nothing: a cell with only a style, which calamine skips).
+3. A cell written otherwise (no reference, another attribute first) sends the sheet
+   through a reading in Python that places each cell as calamine may: by its reference,
+   else right of the cell before, in its row.
+
+The steps over-count where they are unsure (a ``<c r="`` inside a CDATA section, an empty
+value), so a sheet passed is one calamine can lay out within the bound.
+
+It also finds a sheet's part in the workbook (:func:`sheet_member`) and the cells calamine
+gives as blank though they hold something (:func:`hidden_cells`). Its XML parsing uses
+defusedxml (no DTD, entity or external reference).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import IO
+
+import polars as pl
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeXml  # no DTD, entity or external reference
+from defusedxml.ElementTree import ParseError
+
+from .errors import BundleError, Problem
+
+__all__ = [
+    "MAX_SHEET_CELLS",
+    "check_extent",
+    "column_letters",
+    "column_number",
+    "hidden_cells",
+    "sheet_member",
+]
+
+#: The most cells a sheet's range (from its first to its last filled row and column) may
+#: span: 1 GiB of calamine's grid; 1,048,576 rows (an Excel sheet's most) by 32 columns.
+MAX_SHEET_CELLS = 1 << 25
+
+#: How much of a sheet's XML is decompressed at a time, and how many such pieces the regular
+#: expressions of step 1 run over at once (on polars' threads).
+_PIECE_BYTES = 4 << 20
+_PIECES_AT_ONCE = 8
+
+#: Step 1: a cell tag not written ``<c r="`` with one letter and at most six digits (one not
+#: found by this is within 26 columns by 999,999 rows), or a cell tag with a prefix.
+#: ``<cols>``, ``<cfRule>`` and the like are other tags: a letter follows their ``<c``.
+_OUTSIDE = (
+    r"<c(?:[>/\t\r\n]| [^r]| r[^=]| r=[^\x22]"
+    r"| r=\x22(?:[^A-Z]|[A-Z][^0-9]|[A-Z][0-9]{1,6}[^0-9\x22]|[A-Z][0-9]{7}))"
+    r"|:c[\s>/]"
+)
+#: A cell tag, with or without a prefix.
+_CELL = r"<(?:[A-Za-z_][\w.-]*:)?c"
+#: Step 2 cannot be used: a cell tag not written ``<c r="`` and letters and digits.
+_ODD = (
+    _CELL + r"(?:[>/\t\r\n]| [^r]| r[^=]| r=[^\x22]"
+    r"| r=\x22(?:[^A-Z]|[A-Z]+[^A-Z0-9]|[A-Z]+[0-9]+[^0-9\x22]))"
+)
+#: What a formula or an Excel error looks like in a worksheet's XML (most exports hold
+#: neither): the end of a formula element (``</f>``, ``</x:f>``; a formula shared by other
+#: cells has one where it is written) and an error cell's type.
+_MARKED = r"f>|t=\x22e\x22"
+#: Step 2: a cell's tag, its reference (letters, digits) and whether it closes itself.
+_CELL_TAG = _CELL + r" r=\x22([A-Z]+)([0-9]+)\x22[^>]*>"
+#: Step 3: a row or cell tag (opening or closing itself), its attributes quoted as XML
+#: allows (a ``>`` may stand in a value).
+_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)((?:\s+[^\s=/>]+\s*=\s*(?:\x22[^\x22]*\x22|'[^']*'))*)"
+    rb"\s*(/?)>"
+)
+_ATTR_R = re.compile(rb"(?:^|\s)(?:[\w.-]+:)?r\s*=\s*[\x22']([^\x22']*)[\x22']")
+_REF = re.compile(rb"([A-Za-z]+)([0-9]+)")
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def sheet_member(book: zipfile.ZipFile, sheet: str | None) -> str | None:
+    """The member of the workbook holding ``sheet`` (``None``: the first sheet)."""
+    root = SafeXml.fromstring(book.read("xl/workbook.xml"))
+    entry = next(
+        (
+            e
+            for e in root.iter()
+            if _local(e.tag) == "sheet" and (sheet is None or e.get("name") == sheet)
+        ),
+        None,
+    )
+    rid = next(
+        (v for k, v in (entry.attrib if entry is not None else {}).items() if _local(k) == "id"),
+        None,
+    )
+    rels = SafeXml.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    target = next((e.get("Target") for e in rels.iter() if e.get("Id") == rid), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def column_letters(number: int) -> str:
+    """A column number as its letters: 1 is A, 27 AA."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def column_number(letters: str) -> int:
+    """Column letters as a number: A is 1, Z 26, AA 27 (lower case read as upper)."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _pieces(stream: IO[bytes]) -> Iterator[bytes]:
+    """The stream in pieces of about :data:`_PIECE_BYTES`, each ending before a ``<``."""
+    rest = b""
+    while chunk := stream.read(_PIECE_BYTES):
+        data = rest + chunk
+        cut = data.rfind(b"<")
+        if cut <= 0:
+            rest = data
+            continue
+        rest = data[cut:]
+        yield data[:cut]
+    if rest:
+        yield rest
+
+
+def _as_text(batch: list[bytes]) -> pl.Series | None:
+    """The pieces as polars text; ``None`` when one is not UTF-8."""
+    try:
+        return pl.Series(batch, dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.PolarsError:
+        return None
+
+
+def _batches(stream: IO[bytes]) -> Iterator[pl.Series | None]:
+    """The pieces of :func:`_pieces`, :data:`_PIECES_AT_ONCE` at a time, as text (``None``
+    for a batch that is not UTF-8): the next batch is decompressed on a thread beside while
+    the caller looks through this one (zlib and polars both let go of Python meanwhile)."""
+
+    def batches() -> Iterator[pl.Series | None]:
+        batch: list[bytes] = []
+        for piece in _pieces(stream):
+            batch.append(piece)
+            if len(batch) == _PIECES_AT_ONCE:
+                yield _as_text(batch)
+                batch = []
+        if batch:
+            yield _as_text(batch)
+
+    made = batches()
+    done = object()
+    with ThreadPoolExecutor(1) as aside:
+        upcoming = aside.submit(next, made, done)
+        while (texts := upcoming.result()) is not done:
+            upcoming = aside.submit(next, made, done)
+            yield texts  # type: ignore[misc]
+
+
+@dataclass
+class _Extent:
+    """The rows and columns (from 1) that the filled cells reach, and how many there are."""
+
+    top: int = 0
+    bottom: int = 0
+    left: int = 0
+    right: int = 0
+    #: How many cells hold something (step 1: how many cell tags, an upper bound).
+    filled: int = 0
+
+    def add(self, row: int, col: int) -> None:
+        if not self.bottom:
+            self.top, self.bottom, self.left, self.right = row, row, col, col
+            return
+        self.top, self.bottom = min(self.top, row), max(self.bottom, row)
+        self.left, self.right = min(self.left, col), max(self.right, col)
+
+    @property
+    def cells(self) -> int:
+        if not self.bottom:
+            return 0
+        return (self.bottom - self.top + 1) * (self.right - self.left + 1)
+
+
+def _add_references(extent: _Extent, texts: pl.Series) -> None:
+    """Step 2: the references of the cells in ``texts`` that hold something."""
+    tags = texts.str.extract_all(_CELL_TAG).explode().drop_nulls()
+    refs = (
+        tags.filter(~tags.str.ends_with("/>"))
+        .str.extract_groups(_CELL_TAG)
+        .struct.unnest()
+        .select(
+            letters=pl.col("1"),
+            row=pl.col("2").cast(pl.Int64, strict=False).fill_null(2**62),
+        )
+    )
+    extent.filled += refs.height
+    if refs.height == 0:
+        return
+    rows = refs.select(pl.col("row").min().alias("top"), pl.col("row").max().alias("bottom"))
+    top, bottom = rows.row(0)
+    cols = [column_number(s) for s in refs.get_column("letters").unique().to_list()]
+    extent.add(top, min(cols))
+    extent.add(bottom, max(cols))
+
+
+def _add_placed(extent: _Extent, stream: IO[bytes]) -> None:
+    """Step 3: each filled cell where calamine may place it, from the sheet's first byte: at
+    its reference, else right of the cell before; in the row its row tag says, or in its
+    reference's. Where readings could differ, every place is counted."""
+    row, ref_row, col, count = 0, 0, 0, 0
+    for piece in _pieces(stream):
+        for match in _TAG.finditer(piece):
+            name, attrs, closed = match.groups()
+            ref = _ATTR_R.search(attrs)
+            if name == b"row":
+                number = ref.group(1) if ref else b""
+                row = int(number) if number.isdigit() else row + 1
+                ref_row, col, count = row, 0, 0
+                continue
+            place = _REF.fullmatch(ref.group(1)) if ref else None
+            count += 1
+            if place is not None:
+                ref_row, col = int(place.group(2)), column_number(place.group(1).decode())
+            else:
+                col += 1
+            if not closed:
+                extent.filled += 1
+                for r in (row, ref_row):
+                    for c in (col, count):
+                        extent.add(max(r, 1), max(c, 1))
+
+
+def _utf16(book: zipfile.ZipFile, member: str) -> bool:
+    """Whether the sheet's XML is in UTF-16 (a byte-order mark, or NUL bytes in ``<?``)."""
+    with book.open(member) as stream:
+        head = stream.read(4)
+    return head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head
+
+
+def _look_through(stream: IO[bytes], extent: _Extent) -> tuple[bool, bool]:
+    """Step 1: whether the sheet holds a formula or an error cell, and whether a cell may
+    lie outside 26 columns by 999,999 rows (or the cell tags are too many, or a piece is
+    not UTF-8 text); counts the cell tags into ``extent.filled``."""
+    marked, outside = False, False
+    for texts in _batches(stream):
+        if texts is None:  # not UTF-8: no text to look through; step 3 reads it
+            marked, outside = True, True
+            continue
+        if outside:
+            marked = marked or bool(texts.str.contains(_MARKED).any())
+            continue
+        found = pl.select(
+            marked=texts.str.contains(_MARKED).any(),
+            outside=texts.str.contains(_OUTSIDE).any(),
+            cells=texts.str.count_matches("<c ", literal=True).sum(),
+        ).row(0)
+        extent.filled += found[2] or 0
+        marked = marked or bool(found[0])
+        outside = bool(found[1]) or extent.filled > MAX_SHEET_CELLS
+    return marked, outside
+
+
+def _measure(book: zipfile.ZipFile, member: str) -> _Extent:
+    """Steps 2 and 3: how far the filled cells reach, and how many there are."""
+    extent = _Extent()
+    with book.open(member) as stream:
+        for texts in _batches(stream):
+            if texts is None or texts.str.contains(_ODD).any():
+                break  # a piece that is not UTF-8, or a cell tag of another form
+            _add_references(extent, texts)
+        else:
+            return extent
+    extent = _Extent()
+    with book.open(member) as stream:
+        _add_placed(extent, stream)
+    return extent
+
+
+def check_extent(raw: bytes, sheet: str | None, display: str) -> bool:
+    """Refuse a sheet whose filled cells span more than :data:`MAX_SHEET_CELLS` (see the
+    module's text), or are more than that many (one place written again and again); say
+    whether its XML holds a formula or an error cell. A workbook whose sheet cannot be found
+    or read this way is left to fastexcel to refuse."""
+    extent, utf16, marked = _Extent(), False, False
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            member = sheet_member(book, sheet)
+            if member is None:
+                return False
+            utf16 = _utf16(book, member)
+            if not utf16:
+                with book.open(member) as stream:
+                    marked, outside = _look_through(stream, extent)
+                if outside:
+                    extent = _measure(book, member)
+    except (zipfile.BadZipFile, KeyError, ParseError, DefusedXmlException, OSError, ValueError):
+        return False
+    if utf16:
+        message = (
+            "the sheet's XML is in UTF-16, which mentorstd does not read; open the workbook "
+            "in a spreadsheet program and save it again as xlsx"
+        )
+        raise BundleError(Problem(message, display))
+    if extent.cells > MAX_SHEET_CELLS:
+        rows = extent.bottom - extent.top + 1
+        cols = extent.right - extent.left + 1
+        raise BundleError(
+            Problem(
+                f"the sheet's filled cells reach from {column_letters(extent.left)}"
+                f"{extent.top} to {column_letters(extent.right)}{extent.bottom}: {rows:,} "
+                f"rows by {cols:,} columns, {extent.cells:,} cells, more than mentorstd "
+                f"lays out ({MAX_SHEET_CELLS:,}); clear the cells outside the table (a value "
+                "far to the right or below, even a space) and save the workbook again",
+                display,
+            )
+        )
+    if extent.filled > MAX_SHEET_CELLS:
+        raise BundleError(
+            Problem(
+                f"the sheet holds {extent.filled:,} filled cells, more than mentorstd reads "
+                f"({MAX_SHEET_CELLS:,})",
+                display,
+            )
+        )
+    return marked
+
+
+def hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
+    """Cells of a sheet that calamine gives as blank though they are not, by (row, column),
+    both from 0: an Excel error as its text (``#N/A``), and a formula without a saved value
+    (a workbook written by a program that does not calculate) as ``=`` and its formula.
+    Read only when :func:`check_extent` found a formula or an error in the sheet."""
+    found: dict[tuple[int, int], str] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            member = sheet_member(book, sheet)
+            if member is None:
+                return found
+            with book.open(member) as stream:
+                row, col = -1, -1
+                for event, elem in SafeXml.iterparse(stream, events=("start", "end")):
+                    tag = _local(elem.tag)
+                    if event == "start":
+                        if tag == "row":
+                            number = elem.get("r")
+                            row, col = (int(number) - 1 if number else row + 1), -1
+                        continue
+                    if tag == "c":
+                        ref = _REF.fullmatch((elem.get("r") or "").encode())
+                        col = column_number(ref.group(1).decode()) - 1 if ref else col + 1
+                        if ref:
+                            row = int(ref.group(2)) - 1
+                        parts = {_local(child.tag): child for child in elem}
+                        value = parts["v"].text if "v" in parts else None
+                        if elem.get("t") == "e" and value:
+                            found[(row, col)] = value
+                        elif "f" in parts and "v" not in parts:  # (an empty one is a value)
+                            found[(row, col)] = f"={parts['f'].text or '(a shared formula)'}"
+                        elem.clear()
+                    elif tag == "row":
+                        elem.clear()
+    except (zipfile.BadZipFile, KeyError, ParseError, DefusedXmlException, OSError, ValueError):
+        return {}  # calamine read it: what it could not say is left as it gave it
+    return found
