@@ -1007,3 +1007,28 @@ def test_a_file_plainly_in_another_encoding_than_stated_says_which(
     (line,) = _errors(path, "matches", spec=TableSpec(encoding=encoding))
     assert line.startswith(f"matches.csv:1: {said}")
     assert line.endswith(f"though its table spec says `encoding: {encoding}`")
+
+
+@pytest.mark.parametrize("name", ["Windows-1252", "latin-1", "ISO-8859-1", "CP1252"])
+def test_encoding_names_are_taken_in_any_spelling_python_knows(tmp_path: Path, name: str) -> None:
+    spec = {
+        "path": "data/matches.csv",
+        "encoding": name,
+        "values": {"closure_reason": {"Complété": "completed"}},
+    }
+    folder = _bundle(tmp_path, {"matches": spec})
+    export = CANONICAL.replace(",completed", ",Complété")
+    (folder / "data" / "matches.csv").write_bytes(export.encode("cp1252"))
+    table = mentorstd.load_bundle(folder).tables["matches"]
+    assert table.frame.equals(_canonical(tmp_path))
+    assert table.spec.encoding == "cp1252"
+
+
+def test_an_encoding_not_taken_lists_the_ones_that_are(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path, {"matches": {"path": "data/matches.csv", "encoding": "koi8-r"}})
+    (folder / "data" / "matches.csv").write_text(CANONICAL, encoding="utf-8")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    (line,) = info.value.lines()
+    assert "encoding" in line
+    assert "'utf-8', 'utf-16' or 'cp1252'" in line

@@ -16,6 +16,7 @@ in one :class:`~mentorstd.errors.BundleError`, so one run shows them all.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import difflib
 import functools
@@ -107,6 +108,30 @@ def _whole_number(value: object) -> object:
     """Numbers are whole numbers in ASCII digits: not true, 1.0 or '1'."""
     if type(value) is not int:
         raise ValueError(f"{value!r} is not a whole number written in digits")
+    return value
+
+
+#: Encoding names as Python knows them (any spelling or alias, e.g. ``UTF8``, ``latin-1``),
+#: as the ones a table spec takes. Latin-1 is read as cp1252, its superset in Windows
+#: exports (as browsers read it); ASCII as UTF-8, which holds it.
+_ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "ascii": "utf-8",
+    "utf-16": "utf-16",
+    "cp1252": "cp1252",
+    "iso8859-1": "cp1252",
+}
+
+
+def _encoding(value: object) -> object:
+    """An encoding's name in any spelling Python knows, as one of ours (others are left for
+    the choice's own message)."""
+    if isinstance(value, str):
+        try:
+            return _ENCODINGS.get(codecs.lookup(value.strip()).name, value)
+        except LookupError:
+            return value
     return value
 
 
@@ -210,8 +235,12 @@ class ProfileEntry(_Model):
         default=None,
         description="Text files: the field separator (default: detect , ; tab or |; tab for .tsv).",
     )
-    encoding: Literal["utf-8", "utf-16", "cp1252"] | None = Field(
-        default=None, description="Text encoding (default utf-8, a BOM allowed)."
+    encoding: Annotated[Literal["utf-8", "utf-16", "cp1252"], BeforeValidator(_encoding)] | None = (
+        Field(
+            default=None,
+            description="Text encoding (default utf-8, a BOM allowed); other names of these "
+            "are taken (UTF8, windows-1252), and Latin-1 is read as cp1252.",
+        )
     )
     date_format: Annotated[str, AfterValidator(_date_format)] | None = Field(
         default=None,
