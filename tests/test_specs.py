@@ -1032,3 +1032,23 @@ def test_an_encoding_not_taken_lists_the_ones_that_are(tmp_path: Path) -> None:
     (line,) = info.value.lines()
     assert "encoding" in line
     assert "'utf-8', 'utf-16' or 'cp1252'" in line
+
+
+def test_a_placeholder_for_no_value_is_said_with_the_map_that_blanks_it(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_text(CANONICAL.replace("2026-03-01,,", "2026-03-01,N/A,n/a"), encoding="utf-8")
+    assert _errors(path, "matches") == [
+        "matches.csv:4:6: end_date: 'N/A' is not a date (YYYY-MM-DD); if it stands for no "
+        "value, map it to blank in the table spec: `values: {end_date: {'N/A': ''}}`",
+        "matches.csv:4:7: closure_reason: 'n/a' is not one of completed, mentor-withdrew, "
+        "mentee-withdrew, family-withdrew, rematched, program-ended, other (other words for "
+        "these go under `values:` in the table spec); if it stands for no value, map it to "
+        "blank in the table spec: `values: {closure_reason: {'n/a': ''}}`",
+    ]
+    # the map it gives blanks the value, also in another case
+    spec = TableSpec(values={"end_date": {"n/a": ""}, "closure_reason": {"N/A": ""}})
+    assert read_table(path, "matches", spec=spec).frame.equals(_canonical(tmp_path))
+    # a column that must hold a value gets no such advice
+    path.write_text(CANONICAL.replace("Y2,2025-02-03", "Y2,N/A"), encoding="utf-8")
+    (line,) = _errors(path, "matches")
+    assert "map it to blank" not in line

@@ -1555,11 +1555,30 @@ _NUMBER_HINTS = (
 )
 
 
-def _number_kinds(values: pl.Series) -> list[tuple[str, pl.Series]]:
-    """``values`` that are not numbers, by the hint that fits them (``""``: none)."""
+#: What exports write for "no value", said as such where a column that may be blank
+#: refuses them (compared in lower case, spaces set aside). Not Excel's ``#N/A``: that is a
+#: formula that failed, which a map to blank would hide.
+_PLACEHOLDERS = ("n/a", "na", "null", "none", "nil", "-", "--", "?", "tbd", "(blank)")
+
+
+def _value_kinds(
+    values: pl.Series, name: str, *, numbers: bool, blank: bool
+) -> list[tuple[str, pl.Series]]:
+    """``values`` that a column refuses, by the hint that fits them (``""``: none): for a
+    column that may be blank (``blank``), placeholders for no value; for a number
+    (``numbers``), the ways of writing one with a comma."""
     kinds = []
     rest = values
-    for pattern, hint in _NUMBER_HINTS:
+    if blank:
+        fits = rest.str.strip_chars().str.to_lowercase().is_in(_PLACEHOLDERS)
+        if fits.any():  # ({first}: the first such value in the file, filled in by the caller)
+            hint = (
+                "; if it stands for no value, map it to blank in the table spec: "
+                f"`values: {{{name}: {{{{first}}: ''}}}}`"
+            )
+            kinds.append((hint, rest.filter(fits)))
+            rest = rest.filter(~fits)
+    for pattern, hint in _NUMBER_HINTS if numbers else ():
         fits = rest.str.contains(pattern)
         if fits.any():
             kinds.append((hint, rest.filter(fits)))
@@ -1862,11 +1881,13 @@ def _validate_columns(
                     message = template.replace("{serial_hint}", _serial_hint(candidates))
                 if "{format_hint}" in message:
                     message = message.replace("{format_hint}", _format_hint(bad, tspec.date_format))
-                # a number's hint fits some values only: each kind is said on its own
-                kinds = _number_kinds(bad) if "{number_hint}" in template else [("", bad)]
-                for hint, some in kinds:
+                # a hint fits some values only: each kind is said on its own
+                numbers = "{number_hint}" in template
+                kinds = _value_kinds(bad, name, numbers=numbers, blank=not column.required)
+                for kind, some in kinds:
                     bad_rows.append(values.is_in(some.implode()).arg_true())
-                    said = message.replace("{number_hint}", hint)
+                    hint = kind.replace("{first}", repr(values[bad_rows[-1][0]]))
+                    said = message.replace("{number_hint}", hint) if numbers else message + hint
                     problems.rows(bad_rows[-1], said, col_no, name, values, given)
             # the values said to be bad are not said again below
             candidates = candidates.filter(~candidates.is_in(bad_values.get_column("v").implode()))
