@@ -5,24 +5,26 @@ fastexcel (calamine) lays a sheet out as a dense grid from its first to its last
 XFD200001 asks for 104 GB and the process aborts. :func:`check_extent` finds how far a
 sheet's filled cells reach before calamine sees it, and refuses a sheet whose range would
 hold more than :data:`MAX_SHEET_CELLS` cells. It reads the sheet's XML in pieces, each cut
-before a ``<`` (a tag never holds one, so no tag is cut), and looks at every cell tag:
+before a ``<`` (a tag never holds one, so no tag is cut), and looks at every cell tag with
+polars' regular expressions, on several pieces at once:
 
-1. One pass of regular expressions (polars, on several pieces at once): is every cell
-   written ``<c r="A1"`` with its column a single letter and its row below 1,000,000 (26 by
-   999,999 is within the bound)? And does the sheet hold a formula or an error cell (for
-   :func:`hidden_cells`)? Workbooks from Excel, LibreOffice, openpyxl and xlsxwriter with
-   up to 26 columns stop here.
-2. Otherwise, when every cell tag starts with its reference (``<c r="AB12"``, also with a
-   namespace prefix), the references of the cells that are not empty give the exact range
-   (``<c .../>`` holds nothing: a cell with only a style, which calamine skips).
-3. A cell written otherwise (no reference, another attribute first) sends the sheet
-   through a reading in Python that places each cell as calamine may: by its reference,
-   else right of the cell before, in its row.
+1. Is every cell written ``<c r="A1"`` with its column a single letter and its row below
+   1,000,000 (26 by 999,999 is within the bound), and its reference its only ``r``? Does
+   the sheet hold a formula or an error cell (for :func:`hidden_cells`)? Workbooks from
+   Excel, LibreOffice, openpyxl and xlsxwriter with up to 26 columns stop here.
+2. Otherwise the references of the cells that hold something give the exact range
+   (``<c .../>`` holds nothing: a cell with only a style, which calamine skips), when every
+   cell tag starts with its one reference (``<c r="AB12"``, also with a namespace prefix).
 
-The steps over-count where they are unsure (a ``<c r="`` inside a CDATA section, an empty
-value), so a sheet passed is one calamine can lay out within the bound.
+A cell tag written any other way (no reference, another attribute first, two references, a
+character reference in one) is refused rather than guessed at: where calamine places such a
+cell depends on details of its reading that the XML alone does not settle. A spreadsheet
+program writes every cell the first way, so opening and saving the workbook there mends it.
+The steps over-count where they are unsure (a cell tag inside a comment, an empty value), so
+a sheet passed is one calamine can lay out within the bound. What cannot be read this way
+(the sheet's part not found as calamine finds it, an encrypted part, UTF-16) is refused too.
 
-It also finds a sheet's part in the workbook (:func:`sheet_member`) and the cells calamine
+It also finds a sheet's parts in the workbook (:func:`sheet_members`) and the cells calamine
 gives as blank though they hold something (:func:`hidden_cells`). Its XML parsing uses
 defusedxml (no DTD, entity or external reference).
 """
@@ -30,6 +32,7 @@ defusedxml (no DTD, entity or external reference).
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
@@ -50,7 +53,7 @@ __all__ = [
     "column_letters",
     "column_number",
     "hidden_cells",
-    "sheet_member",
+    "sheet_members",
 ]
 
 #: The most cells a sheet's range (from its first to its last filled row and column) may
@@ -62,34 +65,35 @@ MAX_SHEET_CELLS = 1 << 25
 _PIECE_BYTES = 4 << 20
 _PIECES_AT_ONCE = 8
 
-#: Step 1: a cell tag not written ``<c r="`` with one letter and at most six digits (one not
-#: found by this is within 26 columns by 999,999 rows), or a cell tag with a prefix.
-#: ``<cols>``, ``<cfRule>`` and the like are other tags: a letter follows their ``<c``.
+#: A cell tag's attributes after its reference, quoted values taken whole (a ``>`` may stand
+#: in one), and another ``r`` among them: calamine would take the last.
+_SECOND_R = r"(?:[^>\x22']|\x22[^\x22]*\x22|'[^']*')*?\sr\s*="
+#: Step 1: a cell tag not written ``<c r="`` with one letter and at most six digits, then a
+#: space, ``>`` or ``/`` (one not found by this is within 26 columns by 999,999 rows), or
+#: with a second ``r``, or a cell tag with a prefix. ``<cols>``, ``<cfRule>`` and the like
+#: are other tags: a letter follows their ``<c``.
 _OUTSIDE = (
     r"<c(?:[>/\t\r\n]| [^r]| r[^=]| r=[^\x22]"
-    r"| r=\x22(?:[^A-Z]|[A-Z][^0-9]|[A-Z][0-9]{1,6}[^0-9\x22]|[A-Z][0-9]{7}))"
+    r"| r=\x22(?:[^A-Z]|[A-Z][^0-9]|[A-Z][0-9]{1,6}[^0-9\x22]|[A-Z][0-9]{7}"
+    r"|[A-Z][0-9]{1,6}\x22[^ />]))"
     r"|:c[\s>/]"
+    r"|<c r=\x22[^\x22]*\x22" + _SECOND_R
 )
 #: A cell tag, with or without a prefix.
 _CELL = r"<(?:[A-Za-z_][\w.-]*:)?c"
-#: Step 2 cannot be used: a cell tag not written ``<c r="`` and letters and digits.
+#: Step 2 cannot place a cell: a tag not written ``<c r="``, letters, digits, ``"`` and a
+#: space, ``>`` or ``/``; or with a second ``r``.
 _ODD = (
     _CELL + r"(?:[>/\t\r\n]| [^r]| r[^=]| r=[^\x22]"
-    r"| r=\x22(?:[^A-Z]|[A-Z]+[^A-Z0-9]|[A-Z]+[0-9]+[^0-9\x22]))"
+    r"| r=\x22(?:[^A-Z]|[A-Z]+[^A-Z0-9]|[A-Z]+[0-9]+[^0-9\x22]|[A-Z]+[0-9]+\x22[^ />]))"
+    r"|" + _CELL + r" r=\x22[^\x22]*\x22" + _SECOND_R
 )
 #: What a formula or an Excel error looks like in a worksheet's XML (most exports hold
 #: neither): the end of a formula element (``</f>``, ``</x:f>``; a formula shared by other
 #: cells has one where it is written) and an error cell's type.
 _MARKED = r"f>|t=\x22e\x22"
-#: Step 2: a cell's tag, its reference (letters, digits) and whether it closes itself.
-_CELL_TAG = _CELL + r" r=\x22([A-Z]+)([0-9]+)\x22[^>]*>"
-#: Step 3: a row or cell tag (opening or closing itself), its attributes quoted as XML
-#: allows (a ``>`` may stand in a value).
-_TAG = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)((?:\s+[^\s=/>]+\s*=\s*(?:\x22[^\x22]*\x22|'[^']*'))*)"
-    rb"\s*(/?)>"
-)
-_ATTR_R = re.compile(rb"(?:^|\s)(?:[\w.-]+:)?r\s*=\s*[\x22']([^\x22']*)[\x22']")
+#: Step 2: a cell's whole tag and its reference (letters, digits).
+_CELL_TAG = _CELL + r" r=\x22([A-Z]+)([0-9]+)\x22(?:[^>\x22']|\x22[^\x22]*\x22|'[^']*')*>"
 _REF = re.compile(rb"([A-Za-z]+)([0-9]+)")
 
 
@@ -97,26 +101,46 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def sheet_member(book: zipfile.ZipFile, sheet: str | None) -> str | None:
-    """The member of the workbook holding ``sheet`` (``None``: the first sheet)."""
-    root = SafeXml.fromstring(book.read("xl/workbook.xml"))
-    entry = next(
-        (
-            e
-            for e in root.iter()
-            if _local(e.tag) == "sheet" and (sheet is None or e.get("name") == sheet)
-        ),
-        None,
-    )
-    rid = next(
-        (v for k, v in (entry.attrib if entry is not None else {}).items() if _local(k) == "id"),
-        None,
-    )
-    rels = SafeXml.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-    target = next((e.get("Target") for e in rels.iter() if e.get("Id") == rid), None)
-    if not target:
-        return None
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+def _spaced(name: str) -> str:
+    """A name with its runs of white space as one space (XML parsers differ on them)."""
+    return " ".join(name.split())
+
+
+def _part(name: str) -> str:
+    """A part's name as calamine compares them: ``\\`` as ``/``, no leading ``/``, any case."""
+    return posixpath.normpath(name.replace("\\", "/").lstrip("/")).lower()
+
+
+def sheet_members(book: zipfile.ZipFile, sheet: str | None) -> list[zipfile.ZipInfo]:
+    """The members of the workbook that may hold ``sheet`` (``None``: the first sheet), found
+    as calamine finds them and then some: every id of the sheet's entry, every relationship
+    with that id, part names in any case and with either slash."""
+    parts: dict[str, list[zipfile.ZipInfo]] = {}
+    for info in book.infolist():  # a name held twice: each entry
+        parts.setdefault(_part(info.filename), []).append(info)
+
+    def read(name: str) -> list[bytes]:
+        return [book.read(info) for info in parts.get(_part(name), [])]
+
+    entries = [
+        e
+        for data in read("xl/workbook.xml")
+        for e in SafeXml.fromstring(data).iter()
+        if _local(e.tag) == "sheet"
+    ]
+    if sheet is None:
+        entries = entries[:1]
+    else:
+        entries = [e for e in entries if _spaced(e.get("name") or "") == _spaced(sheet)]
+    ids = {v for e in entries for k, v in e.attrib.items() if _local(k) == "id"}
+    found: list[zipfile.ZipInfo] = []
+    for data in read("xl/_rels/workbook.xml.rels"):
+        for rel in SafeXml.fromstring(data).iter():
+            target = rel.get("Target")
+            if rel.get("Id") in ids and target:
+                path = target if target[:1] in ("/", "\\") else f"xl/{target}"
+                found.extend(m for m in parts.get(_part(path), []) if m not in found)
+    return found
 
 
 def column_letters(number: int) -> str:
@@ -230,34 +254,7 @@ def _add_references(extent: _Extent, texts: pl.Series) -> None:
     extent.add(bottom, max(cols))
 
 
-def _add_placed(extent: _Extent, stream: IO[bytes]) -> None:
-    """Step 3: each filled cell where calamine may place it, from the sheet's first byte: at
-    its reference, else right of the cell before; in the row its row tag says, or in its
-    reference's. Where readings could differ, every place is counted."""
-    row, ref_row, col, count = 0, 0, 0, 0
-    for piece in _pieces(stream):
-        for match in _TAG.finditer(piece):
-            name, attrs, closed = match.groups()
-            ref = _ATTR_R.search(attrs)
-            if name == b"row":
-                number = ref.group(1) if ref else b""
-                row = int(number) if number.isdigit() else row + 1
-                ref_row, col, count = row, 0, 0
-                continue
-            place = _REF.fullmatch(ref.group(1)) if ref else None
-            count += 1
-            if place is not None:
-                ref_row, col = int(place.group(2)), column_number(place.group(1).decode())
-            else:
-                col += 1
-            if not closed:
-                extent.filled += 1
-                for r in (row, ref_row):
-                    for c in (col, count):
-                        extent.add(max(r, 1), max(c, 1))
-
-
-def _utf16(book: zipfile.ZipFile, member: str) -> bool:
+def _utf16(book: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
     """Whether the sheet's XML is in UTF-16 (a byte-order mark, or NUL bytes in ``<?``)."""
     with book.open(member) as stream:
         head = stream.read(4)
@@ -287,69 +284,98 @@ def _look_through(stream: IO[bytes], extent: _Extent) -> tuple[bool, bool]:
     return marked, outside
 
 
-def _measure(book: zipfile.ZipFile, member: str) -> _Extent:
-    """Steps 2 and 3: how far the filled cells reach, and how many there are."""
+def _measure(book: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[_Extent, str | None]:
+    """Step 2: how far the filled cells reach, and how many there are; or the first cell tag
+    that cannot be placed (``None`` when there is none; ``""`` for bytes that are not
+    UTF-8)."""
     extent = _Extent()
     with book.open(member) as stream:
         for texts in _batches(stream):
-            if texts is None or texts.str.contains(_ODD).any():
-                break  # a piece that is not UTF-8, or a cell tag of another form
+            if texts is None:
+                return extent, ""
+            odd = texts.str.extract(f"((?:{_ODD})[^>]{{0,60}}>?)").drop_nulls()
+            if odd.len():
+                return extent, str(odd[0])
             _add_references(extent, texts)
-        else:
-            return extent
+    return extent, None
+
+
+def _refused(message: str, display: str) -> BundleError:
+    return BundleError(Problem(message, display))
+
+
+def _check_member(book: zipfile.ZipFile, member: zipfile.ZipInfo, display: str) -> bool:
+    """Refuse one part of the workbook as :func:`check_extent` says; whether it holds a
+    formula or an error cell."""
+    if _utf16(book, member):
+        raise _refused(
+            "the sheet's XML is in UTF-16, which mentorstd does not read; open the workbook "
+            "in a spreadsheet program and save it again as xlsx",
+            display,
+        )
     extent = _Extent()
     with book.open(member) as stream:
-        _add_placed(extent, stream)
-    return extent
-
-
-def check_extent(raw: bytes, sheet: str | None, display: str) -> bool:
-    """Refuse a sheet whose filled cells span more than :data:`MAX_SHEET_CELLS` (see the
-    module's text), or are more than that many (one place written again and again); say
-    whether its XML holds a formula or an error cell. A workbook whose sheet cannot be found
-    or read this way is left to fastexcel to refuse."""
-    extent, utf16, marked = _Extent(), False, False
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as book:
-            member = sheet_member(book, sheet)
-            if member is None:
-                return False
-            utf16 = _utf16(book, member)
-            if not utf16:
-                with book.open(member) as stream:
-                    marked, outside = _look_through(stream, extent)
-                if outside:
-                    extent = _measure(book, member)
-    except (zipfile.BadZipFile, KeyError, ParseError, DefusedXmlException, OSError, ValueError):
-        return False
-    if utf16:
-        message = (
-            "the sheet's XML is in UTF-16, which mentorstd does not read; open the workbook "
-            "in a spreadsheet program and save it again as xlsx"
-        )
-        raise BundleError(Problem(message, display))
+        marked, outside = _look_through(stream, extent)
+    if outside:
+        extent, odd = _measure(book, member)
+        if odd == "":
+            raise _refused(
+                "the sheet's XML holds bytes that are not UTF-8; open the workbook in a "
+                "spreadsheet program and save it again",
+                display,
+            )
+        if odd is not None:
+            shown = odd if len(odd) <= 60 else odd[:57] + "..."
+            raise _refused(
+                f"the sheet writes a cell as {shown!r}, a form mentorstd does not read (it "
+                'reads cells written <c r="A1" ...>, as spreadsheet programs write them); '
+                "open the workbook in a spreadsheet program and save it again",
+                display,
+            )
     if extent.cells > MAX_SHEET_CELLS:
         rows = extent.bottom - extent.top + 1
         cols = extent.right - extent.left + 1
-        raise BundleError(
-            Problem(
-                f"the sheet's filled cells reach from {column_letters(extent.left)}"
-                f"{extent.top} to {column_letters(extent.right)}{extent.bottom}: {rows:,} "
-                f"rows by {cols:,} columns, {extent.cells:,} cells, more than mentorstd "
-                f"lays out ({MAX_SHEET_CELLS:,}); clear the cells outside the table (a value "
-                "far to the right or below, even a space) and save the workbook again",
-                display,
-            )
+        raise _refused(
+            f"the sheet's filled cells reach from {column_letters(extent.left)}"
+            f"{extent.top} to {column_letters(extent.right)}{extent.bottom}: {rows:,} "
+            f"rows by {cols:,} columns, {extent.cells:,} cells, more than mentorstd lays "
+            f"out ({MAX_SHEET_CELLS:,}); clear the cells outside the table (a value far to "
+            "the right or below, even a space) and save the workbook again",
+            display,
         )
     if extent.filled > MAX_SHEET_CELLS:
-        raise BundleError(
-            Problem(
-                f"the sheet holds {extent.filled:,} filled cells, more than mentorstd reads "
-                f"({MAX_SHEET_CELLS:,})",
-                display,
-            )
+        raise _refused(
+            f"the sheet holds {extent.filled:,} filled cells, more than mentorstd reads "
+            f"({MAX_SHEET_CELLS:,})",
+            display,
         )
     return marked
+
+
+def check_extent(raw: bytes, sheet: str | None, display: str) -> bool:
+    """Refuse a sheet (every part that may hold it) whose filled cells span more than
+    :data:`MAX_SHEET_CELLS` (see the module's text), or are more than that many (one place
+    written again and again), or that cannot be read to know; say whether its XML holds a
+    formula or an error cell."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            members = sheet_members(book, sheet)
+            if not members:
+                raise _refused(
+                    "cannot find the sheet's part in the workbook as its relationships name "
+                    "it; open the workbook in a spreadsheet program and save it again",
+                    display,
+                )
+            marked = False
+            for member in members:
+                marked = _check_member(book, member, display) or marked
+            return marked
+    except BundleError:
+        raise
+    except Exception as err:  # an encrypted part, a compression zipfile lacks, bad XML ...
+        text = str(err).strip().splitlines()
+        reason = text[0] if text else type(err).__name__
+        raise _refused(f"cannot be read as an xlsx workbook: {reason}", display) from err
 
 
 def hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
@@ -360,10 +386,10 @@ def hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
     found: dict[tuple[int, int], str] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as book:
-            member = sheet_member(book, sheet)
-            if member is None:
+            members = sheet_members(book, sheet)
+            if not members:
                 return found
-            with book.open(member) as stream:
+            with book.open(members[-1]) as stream:
                 row, col = -1, -1
                 for event, elem in SafeXml.iterparse(stream, events=("start", "end")):
                     tag = _local(elem.tag)
