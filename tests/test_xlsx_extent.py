@@ -9,17 +9,22 @@ instead of ending the test run.
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import xlsxwriter
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 import mentorstd
-from mentorstd._xlsx import MAX_SHEET_CELLS, check_extent
+from mentorstd._xlsx import MAX_SHEET_CELLS, check_extent, column_letters, column_number
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 HEADER = [
@@ -354,3 +359,66 @@ def test_a_part_that_cannot_be_found_or_opened_is_refused(tmp_path: Path) -> Non
             at += 4
     path.write_bytes(bytes(data))
     assert _refusal(path).startswith("b.xlsx: cannot be read as an xlsx workbook: File ")
+
+
+def _cell_tag(draw: st.DrawFn) -> str:
+    """A cell tag as a spreadsheet program writes it, or bent in one of the ways a crafted
+    file may bend it."""
+    col = draw(st.sampled_from([1, 2, 3, 26, 27, 32, 33, 702, 703, 16384]))
+    row = draw(st.sampled_from([1, 2, 3, 50, 999_999, 1_000_000, 1_048_576, 1_048_577]))
+    ref = f"{column_letters(col)}{row}"
+    body = draw(st.sampled_from(["/>", "><v>1</v></c>", ' t="s"><v>0</v></c>', ' s="1"/>']))
+    return draw(
+        st.sampled_from(
+            [
+                *[f'<c r="{ref}"{body}'] * 6,
+                f'<x:c r="{ref}"{body.replace("v>", "x:v>").replace("</c>", "</x:c>")}',
+                f"<c{body}",
+                f'<c s="1" r="{ref}"{body}',
+                f'<c r="A1" r="{ref}"{body}',
+                f'<c r="A1" t=">" r="{ref}"{body}',
+                f'<c r="{ref.lower()}"{body}',
+                f'<c\tr="{ref}"{body}',
+                f"<c r='{ref}'{body}",
+                f'<!-- <c r="A1"/> --><c r="{ref}"{body}',
+            ]
+        )
+    )
+
+
+@st.composite
+def _sheets(draw: st.DrawFn) -> str:
+    rows = []
+    for number in range(1, draw(st.integers(1, 4)) + 1):
+        cells = "".join(_cell_tag(draw) for _ in range(draw(st.integers(0, 4))))
+        rows.append(f'<row r="{number}">{cells}</row>')
+    return (
+        f'<worksheet xmlns="{MAIN}" xmlns:x="{MAIN}"><sheetData>{"".join(rows)}'
+        "</sheetData></worksheet>"
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(_sheets())
+def test_a_sheet_passed_is_one_an_xml_parser_finds_within_the_bound(xml: str) -> None:
+    """Whatever the regular expressions let through, an XML parser reading the same sheet
+    finds every cell with one plain reference and the filled ones within the bound."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = _with_sheet(Path(folder) / "matches.xlsx", xml)
+        try:
+            check_extent(path.read_bytes(), None, path.name)
+        except mentorstd.BundleError:
+            event("refused")
+            return
+    event("passed")
+    rows, cols = [], []
+    for cell in ElementTree.fromstring(xml).iter(f"{{{MAIN}}}c"):
+        assert list(cell.attrib)[:1] == ["r"]  # its reference, first
+        match = re.fullmatch(r"([A-Z]+)([0-9]+)", cell.attrib["r"])
+        assert match is not None
+        if len(cell):  # holds a value
+            cols.append(column_number(match.group(1)))
+            rows.append(int(match.group(2)))
+    if rows:
+        span = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
+        assert span <= MAX_SHEET_CELLS

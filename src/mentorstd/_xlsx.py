@@ -122,16 +122,13 @@ def sheet_members(book: zipfile.ZipFile, sheet: str | None) -> list[zipfile.ZipI
     def read(name: str) -> list[bytes]:
         return [book.read(info) for info in parts.get(_part(name), [])]
 
-    entries = [
-        e
-        for data in read("xl/workbook.xml")
-        for e in SafeXml.fromstring(data).iter()
-        if _local(e.tag) == "sheet"
-    ]
-    if sheet is None:
-        entries = entries[:1]
-    else:
-        entries = [e for e in entries if _spaced(e.get("name") or "") == _spaced(sheet)]
+    entries = []
+    for data in read("xl/workbook.xml"):
+        listed = [e for e in SafeXml.fromstring(data).iter() if _local(e.tag) == "sheet"]
+        if sheet is None:
+            entries += listed[:1]
+        else:
+            entries += [e for e in listed if _spaced(e.get("name") or "") == _spaced(sheet)]
     ids = {v for e in entries for k, v in e.attrib.items() if _local(k) == "id"}
     found: list[zipfile.ZipInfo] = []
     for data in read("xl/_rels/workbook.xml.rels"):
