@@ -1052,3 +1052,20 @@ def test_a_placeholder_for_no_value_is_said_with_the_map_that_blanks_it(tmp_path
     path.write_text(CANONICAL.replace("Y2,2025-02-03", "Y2,N/A"), encoding="utf-8")
     (line,) = _errors(path, "matches")
     assert "map it to blank" not in line
+
+
+def test_an_xlsx_duration_cell_in_a_number_column_says_to_format_it_as_a_number(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "training.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["person_id", "role", "phase", "date", "hours"])
+    sheet.write_row(1, 0, ["A1", "mentor", "pre-match", "2025-01-05"])
+    sheet.write_number(1, 4, 1.5 / 24, book.add_format({"num_format": "[h]:mm"}))  # 1:30
+    sheet.write_row(2, 0, ["A2", "mentor", "pre-match", "2025-01-05", 2])
+    book.close()
+    assert _errors(path, "training") == [
+        "training.xlsx:2:5: hours: '1899-12-31' is not a number (the cell is formatted as a "
+        "time or a date: format the column as numbers, hours as a decimal, 1.5 for 1:30)"
+    ]

@@ -1548,10 +1548,16 @@ def _format_hint(values: pl.Series, date_format: str | None) -> str:
 
 
 #: Numbers written with a comma, and what to say of them: ``1,234`` may be a thousand and more
-#: or a decimal comma; ``1,5`` is a decimal comma.
+#: or a decimal comma; ``1,5`` is a decimal comma. And an xlsx time cell.
 _NUMBER_HINTS = (
     (r"^-?[0-9]{1,3}(?:,[0-9]{3})+$", " (write no thousands separator, and a decimal point)"),
     (r"^-?[0-9]+,[0-9]+$", " (write a decimal point, not a comma)"),
+    # a duration in a cell formatted as a time ([h]:mm): a date in Excel's first days
+    (
+        r"^(?:1899-12-3[01]|1900-01-[0-9]{2})$",
+        " (the cell is formatted as a time or a date: format the column as numbers, "
+        "hours as a decimal, 1.5 for 1:30)",
+    ),
 )
 
 
