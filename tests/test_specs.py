@@ -1069,3 +1069,15 @@ def test_an_xlsx_duration_cell_in_a_number_column_says_to_format_it_as_a_number(
         "training.xlsx:2:5: hours: '1899-12-31' is not a number (the cell is formatted as a "
         "time or a date: format the column as numbers, hours as a decimal, 1.5 for 1:30)"
     ]
+
+
+def test_a_value_with_a_space_at_its_start_or_end_is_said_to_have_one(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_text(CANONICAL.replace("M2,A2,Y2,2025-02-03", "M2, A2,Y2,2025-02-03 "), "utf-8")
+    assert _errors(path, "matches") == [
+        "matches.csv:3:2: mentor_id: ' A2' is not a valid id (letters, digits and ._:/#- only; "
+        "pseudonymous ids, never names); it starts or ends with a space, which is kept: "
+        "remove it",
+        "matches.csv:3:4: start_date: '2025-02-03 ' is not a date (YYYY-MM-DD); it starts or "
+        "ends with a space, which is kept: remove it",
+    ]

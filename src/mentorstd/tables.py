@@ -1570,11 +1570,16 @@ _PLACEHOLDERS = ("n/a", "na", "null", "none", "nil", "-", "--", "?", "tbd", "(bl
 def _value_kinds(
     values: pl.Series, name: str, *, numbers: bool, blank: bool
 ) -> list[tuple[str, pl.Series]]:
-    """``values`` that a column refuses, by the hint that fits them (``""``: none): for a
-    column that may be blank (``blank``), placeholders for no value; for a number
-    (``numbers``), the ways of writing one with a comma."""
+    """``values`` that a column refuses, by the hint that fits them (``""``: none): spaces at
+    the start or end; for a column that may be blank (``blank``), placeholders for no
+    value; for a number (``numbers``), the ways of writing one with a comma."""
     kinds = []
     rest = values
+    padded = rest.str.contains(r"^\s|\s$")  # (a CSV cell keeps its spaces; a sheet's does not)
+    if padded.any():
+        hint = "; it starts or ends with a space, which is kept: remove it"
+        kinds.append((hint, rest.filter(padded)))
+        rest = rest.filter(~padded)
     if blank:
         fits = rest.str.strip_chars().str.to_lowercase().is_in(_PLACEHOLDERS)
         if fits.any():  # ({first}: the first such value in the file, filled in by the caller)
