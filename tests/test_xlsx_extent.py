@@ -24,7 +24,13 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import mentorstd
-from mentorstd._xlsx import MAX_SHEET_CELLS, check_extent, column_letters, column_number
+from mentorstd._xlsx import (
+    MAX_SHEET_CELLS,
+    check_extent,
+    check_workbook,
+    column_letters,
+    column_number,
+)
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 HEADER = [
@@ -422,3 +428,101 @@ def test_a_sheet_passed_is_one_an_xml_parser_finds_within_the_bound(xml: str) ->
     if rows:
         span = (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
         assert span <= MAX_SHEET_CELLS
+
+
+# found by a second tester: each got past the guard before it and aborted the process
+def test_a_cell_tag_with_an_empty_or_odd_prefix_is_a_cell(tmp_path: Path) -> None:
+    for prefix in ("", "1", "-"):
+        row = f'<row r="200001"><{prefix}:c r="XFD200001"><v>1</v></{prefix}:c></row>'
+        path = _with_sheet(tmp_path / f"p{prefix}.xlsx", _sheet(row))
+        assert "more than mentorstd lays out" in _refusal(path)
+
+
+def test_a_cell_tag_running_on_past_a_piece_is_refused(tmp_path: Path) -> None:
+    # quick_xml takes a '<' in a quoted value; the sheet is looked through in 4 MB pieces
+    long = '<row r="2"><c r="XFD200001" x="<' + "a" * (5 << 20) + '"><v>1</v></c></row>'
+    path = _with_sheet(tmp_path / "matches.xlsx", _sheet(long))
+    assert _refusal(path).startswith(
+        'matches.xlsx: the sheet writes a cell as \'<c r="XFD200001" x="\', a form'
+    )
+
+
+def test_xml_running_on_without_a_tag_is_refused_before_it_is_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mentorstd._xlsx._MAX_RUN", 1 << 20)
+    text = '<row r="2"><c r="A2" t="inlineStr"><is><t>' + "a" * (12 << 20) + "</t></is></c></row>"
+    path = _with_sheet(tmp_path / "matches.xlsx", _sheet(text))
+    assert _refusal(path) == (
+        "matches.xlsx: the sheet's XML runs on for more than 1 MB without a tag; open the "
+        "workbook in a spreadsheet program and save it again"
+    )
+
+
+def _workbook_refusal(path: Path) -> str:
+    with pytest.raises(mentorstd.BundleError) as info:
+        check_workbook(path.read_bytes(), path.name)
+    (line,) = info.value.lines()
+    return line
+
+
+def test_workbooks_the_two_zip_readers_may_read_apart_are_refused(tmp_path: Path) -> None:
+    rels = _rel("rId1", "worksheets/s&amp;1.xml")
+    members = [("xl/worksheets/s&amp;1.xml", FAR), ("xl/worksheets/s&1.xml", NEAR)]
+    entity = _book(tmp_path / "entity.xlsx", members, ONE, rels)
+    assert _workbook_refusal(entity) == (
+        "entity.xlsx: cannot be read as an xlsx workbook: a relationship of the workbook names "
+        "its part with a character reference; open it in a spreadsheet program and save it "
+        "again"
+    )
+    named = _book(
+        tmp_path / "named.xlsx",
+        [("xl/worksheets/sheeté.xml", NEAR)],
+        ONE,
+        _rel("rId1", "worksheets/sheeté.xml"),
+    )
+    assert "an entry's name is not ASCII ('xl/worksheets/sheeté.xml')" in _workbook_refusal(named)
+    # an entry that names itself again in a Unicode path field (0x7075)
+    path = _book(
+        tmp_path / "upath.xlsx",
+        [("xl/worksheets/sheet1.xml", NEAR)],
+        ONE,
+        _rel("rId1", "worksheets/sheet1.xml"),
+    )
+    with zipfile.ZipFile(path) as old:
+        entries = [(info, old.read(info)) for info in old.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for info, data in entries:
+            new.writestr(info, data)
+        other = zipfile.ZipInfo("xl/worksheets/other.xml")
+        name = b"xl/worksheets/sheet1.xml"
+        other.extra = (0x7075).to_bytes(2, "little") + (5 + len(name)).to_bytes(2, "little")
+        other.extra += b"\x01\x00\x00\x00\x00" + name
+        new.writestr(other, FAR)
+    assert "names itself again in a Unicode path field" in _workbook_refusal(path)
+
+
+def test_shared_strings_stated_or_held_beyond_the_bound_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rels = _rel("rId1", "worksheets/sheet1.xml")
+    sst = f'<sst xmlns="{MAIN}" count="4000000000" uniqueCount="4000000000"><si><t>a</t></si></sst>'
+    stated = _book(
+        tmp_path / "stated.xlsx",
+        [("xl/worksheets/sheet1.xml", NEAR), ("xl/sharedStrings.xml", sst)],
+        ONE,
+        rels,
+    )
+    assert _workbook_refusal(stated) == (
+        "stated.xlsx: the workbook holds or states 4,000,000,000 shared strings, more than "
+        "mentorstd reads (33,554,432)"
+    )
+    monkeypatch.setattr("mentorstd._xlsx.MAX_SHEET_CELLS", 100)
+    held = f'<sst xmlns="{MAIN}">' + "<si><t>x</t></si>" * 150 + "</sst>"
+    path = _book(
+        tmp_path / "held.xlsx",
+        [("xl/worksheets/sheet1.xml", NEAR), ("xl/sharedStrings.xml", held)],
+        ONE,
+        rels,
+    )
+    assert "holds or states 150 shared strings" in _workbook_refusal(path)

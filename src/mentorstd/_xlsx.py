@@ -50,6 +50,7 @@ from .errors import BundleError, Problem
 __all__ = [
     "MAX_SHEET_CELLS",
     "check_extent",
+    "check_workbook",
     "column_letters",
     "column_number",
     "hidden_cells",
@@ -68,26 +69,58 @@ _PIECES_AT_ONCE = 8
 #: A cell tag's attributes after its reference, quoted values taken whole (a ``>`` may stand
 #: in one), and another ``r`` among them: calamine would take the last.
 _SECOND_R = r"(?:[^>\x22']|\x22[^\x22]*\x22|'[^']*')*?\sr\s*="
+#: A cell tag's attributes after its reference that hold a ``<`` (quick_xml takes one in a
+#: quoted value) or reach the end of the piece: a tag that may run on past where a piece is
+#: cut, which the other expressions cannot see whole.
+_RUNS_ON = (
+    r"(?:[^<>\x22']|\x22[^\x22<]*\x22|'[^'<]*')*"
+    r"(?:<|\x22[^\x22<]*(?:<|\z)|'[^'<]*(?:<|\z)|\z)"
+)
+#: A cell tag, with or without a prefix (quick_xml's local name is what follows the first
+#: colon, whatever comes before it).
+_CELL = r"<(?:[^\s<>/:]*:)?c"
+#: How a cell tag may start otherwise than ``<c r="``: a tag ending there, another first
+#: attribute, white space other than one space, or the end of the piece.
+_NOT_R = r"(?:[>/\t\r\n]| [^r]| r[^=]| r=[^\x22]|\z| \z| r\z| r=\z| r=\x22\z)"
 #: Step 1: a cell tag not written ``<c r="`` with one letter and at most six digits, then a
-#: space, ``>`` or ``/`` (one not found by this is within 26 columns by 999,999 rows), or
-#: with a second ``r``, or a cell tag with a prefix. ``<cols>``, ``<cfRule>`` and the like
-#: are other tags: a letter follows their ``<c``.
+#: space, ``>`` or ``/`` (one not found by this is within 26 columns by 999,999 rows); or
+#: with a second ``r``, or running on; or a cell tag with a prefix. ``<cols>``, ``<cfRule>``
+#: and the like are other tags: a letter follows their ``<c``.
 _OUTSIDE = (
-    r"<c(?:[>/\t\r\n]| [^r]| r[^=]| r=[^\x22]"
-    r"| r=\x22(?:[^A-Z]|[A-Z][^0-9]|[A-Z][0-9]{1,6}[^0-9\x22]|[A-Z][0-9]{7}"
-    r"|[A-Z][0-9]{1,6}\x22[^ />]))"
+    r"<c"
+    + _NOT_R
+    + r"|<c r=\x22(?:[^A-Z]|[A-Z](?:\z|[^0-9])|[A-Z][0-9]{1,6}(?:\z|[^0-9\x22])|[A-Z][0-9]{7}"
+    r"|[A-Z][0-9]{1,6}\x22(?:\z|[^ />]))"
     r"|:c[\s>/]"
-    r"|<c r=\x22[^\x22]*\x22" + _SECOND_R
+    r"|<c r=\x22[^\x22]*\x22" + _SECOND_R + r"|<c r=\x22[^\x22]*\x22" + _RUNS_ON
 )
-#: A cell tag, with or without a prefix.
-_CELL = r"<(?:[A-Za-z_][\w.-]*:)?c"
+
+
 #: Step 2 cannot place a cell: a tag not written ``<c r="``, letters, digits, ``"`` and a
-#: space, ``>`` or ``/``; or with a second ``r``.
-_ODD = (
-    _CELL + r"(?:[>/\t\r\n]| [^r]| r[^=]| r=[^\x22]"
-    r"| r=\x22(?:[^A-Z]|[A-Z]+[^A-Z0-9]|[A-Z]+[0-9]+[^0-9\x22]|[A-Z]+[0-9]+\x22[^ />]))"
-    r"|" + _CELL + r" r=\x22[^\x22]*\x22" + _SECOND_R
-)
+#: space, ``>`` or ``/``; or with a second ``r``, or running on.
+def _odd(cell: str) -> str:
+    """Step 2 cannot place a cell: a tag (starting ``cell``) not written ``<c r="``, letters,
+    digits, ``"`` and a space, ``>`` or ``/``; or with a second ``r``, or running on."""
+    return (
+        cell
+        + _NOT_R
+        + r"|"
+        + cell
+        + r" r=\x22(?:[^A-Z]|[A-Z]+(?:\z|[^A-Z0-9])|[A-Z]+[0-9]+(?:\z|[^0-9\x22])"
+        r"|[A-Z]+[0-9]+\x22(?:\z|[^ />]))"
+        r"|"
+        + cell
+        + r" r=\x22[^\x22]*\x22"
+        + _SECOND_R
+        + r"|"
+        + cell
+        + r" r=\x22[^\x22]*\x22"
+        + _RUNS_ON
+    )
+
+
+#: A cell tag with a prefix, also one cut at the end of a piece.
+_PREFIXED = r":c(?:[\s>/]|\z)"
 #: What a formula or an Excel error looks like in a worksheet's XML (most exports hold
 #: neither): the end of a formula element (``</f>``, ``</x:f>``; a formula shared by other
 #: cells has one where it is written) and an error cell's type.
@@ -157,19 +190,36 @@ def column_number(letters: str) -> int:
     return number
 
 
+#: The longest run of a part's XML without a ``<`` that is read (a cell of Excel holds at
+#: most 32,767 characters).
+_MAX_RUN = 64 << 20
+
+
+class _RunTooLongError(Exception):
+    """A part's XML runs on past :data:`_MAX_RUN` bytes without a ``<``."""
+
+
 def _pieces(stream: IO[bytes]) -> Iterator[bytes]:
-    """The stream in pieces of about :data:`_PIECE_BYTES`, each ending before a ``<``."""
-    rest = b""
+    """The stream in pieces of about :data:`_PIECE_BYTES`, each ending before a ``<``, so
+    that no tag's name is cut (a tag whose value holds a ``<`` may be: see
+    :data:`_RUNS_ON`)."""
+    held: list[bytes] = []
+    size = 0
     while chunk := stream.read(_PIECE_BYTES):
-        data = rest + chunk
-        cut = data.rfind(b"<")
-        if cut <= 0:
-            rest = data
+        cut = chunk.rfind(b"<")
+        if cut < 0:  # no tag starts here: held until one does
+            held.append(chunk)
+            size += len(chunk)
+            if size > _MAX_RUN:
+                raise _RunTooLongError
             continue
-        rest = data[cut:]
-        yield data[:cut]
-    if rest:
-        yield rest
+        held.append(chunk[:cut])
+        piece = b"".join(held)
+        held, size = [chunk[cut:]], len(chunk) - cut
+        if piece:
+            yield piece
+    if held:
+        yield b"".join(held)
 
 
 def _as_text(batch: list[bytes]) -> pl.Series | None:
@@ -270,30 +320,72 @@ def _look_through(stream: IO[bytes], extent: _Extent) -> tuple[bool, bool]:
         if outside:
             marked = marked or bool(texts.str.contains(_MARKED).any())
             continue
-        found = pl.select(
-            marked=texts.str.contains(_MARKED).any(),
-            outside=texts.str.contains(_OUTSIDE).any(),
-            cells=texts.str.count_matches("<c ", literal=True).sum(),
-        ).row(0)
+        text = pl.col("t").str
+        found = (
+            texts.to_frame("t")
+            .select(
+                marked=text.contains(_MARKED).any(),
+                outside=text.contains(_OUTSIDE).any(),
+                cells=text.count_matches("<c ", literal=True).sum(),
+            )
+            .row(0)
+        )
         extent.filled += found[2] or 0
         marked = marked or bool(found[0])
         outside = bool(found[1]) or extent.filled > MAX_SHEET_CELLS
     return marked, outside
 
 
+#: Ranges within the bound that a sheet of more than 26 columns mostly falls in, as the
+#: letters and digits of its cell references: up to column AZ and row 599,999; CZ and
+#: 299,999; ZZ and 39,999.
+_RANGES = (
+    ("[A-Z]|A[A-Z]", "[0-9]{1,5}|[0-5][0-9]{5}"),
+    ("[A-Z]|[A-C][A-Z]", "[0-9]{1,5}|[0-2][0-9]{5}"),
+    ("[A-Z]{1,2}", "[0-9]{1,4}|[0-3][0-9]{4}"),
+)
+
+
+def _in_range(cell: str, letters: str, digits: str) -> str:
+    return cell + rf" r=\x22(?:{letters})(?:{digits})\x22[ />]"
+
+
 def _measure(book: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[_Extent, str | None]:
-    """Step 2: how far the filled cells reach, and how many there are; or the first cell tag
-    that cannot be placed (``None`` when there is none; ``""`` for bytes that are not
-    UTF-8)."""
-    extent = _Extent()
+    """Step 2: how far the filled cells reach, and how many there are (nothing when every
+    cell tag lies within one of :data:`_RANGES`); or the first cell tag that cannot be placed
+    (``None`` when there is none; ``""`` for bytes that are not UTF-8)."""
+    tags, inside = 0, [0] * len(_RANGES)
     with book.open(member) as stream:
         for texts in _batches(stream):
             if texts is None:
-                return extent, ""
-            odd = texts.str.extract(f"((?:{_ODD})[^>]{{0,60}}>?)").drop_nulls()
-            if odd.len():
-                return extent, str(odd[0])
-            _add_references(extent, texts)
+                return _Extent(), ""
+            # the expressions for tags with a prefix are slower: used where there are some
+            cell = _CELL if texts.str.contains(_PREFIXED).any() else "<c"
+            text = pl.col("t").str
+            found = (
+                texts.to_frame("t")
+                .select(
+                    text.contains(_odd(cell)).any().alias("odd"),
+                    text.count_matches(cell + " r=").sum().alias("tags"),
+                    *(
+                        text.count_matches(_in_range(cell, *r)).sum().alias(str(i))
+                        for i, r in enumerate(_RANGES)
+                    ),
+                )
+                .row(0)
+            )
+            if found[0]:
+                odd = texts.str.extract(f"((?:{_odd(cell)})[^>]{{0,60}}>?)").drop_nulls()
+                return _Extent(), str(odd[0])
+            tags += found[1] or 0
+            inside = [a + (b or 0) for a, b in zip(inside, found[2:], strict=True)]
+    if tags <= MAX_SHEET_CELLS and tags in inside:
+        return _Extent(filled=tags), None
+    extent = _Extent()
+    with book.open(member) as stream:
+        for texts in _batches(stream):
+            if texts is not None:
+                _add_references(extent, texts)
     return extent, None
 
 
@@ -349,6 +441,86 @@ def _check_member(book: zipfile.ZipFile, member: zipfile.ZipInfo, display: str) 
     return marked
 
 
+#: An extra field of a zip entry that names it otherwise (Info-ZIP's Unicode path): the zip
+#: reader of calamine follows it, Python's does not.
+_UNICODE_PATH = 0x7075
+#: The shared strings' count as the part states it (calamine makes room for that many).
+_STATED_COUNT = re.compile(rb"\s(?:[^\s=<>]*:)?(?:count|uniqueCount)\s*=\s*[\x22']([^\x22']*)")
+
+
+def _names_agree(book: zipfile.ZipFile) -> str | None:
+    """Why Python and calamine could read the zip's entries under different names (``None``
+    when they cannot): a name not in ASCII, or a Unicode path field."""
+    for info in book.infolist():
+        if not info.filename.isascii():
+            return f"an entry's name is not ASCII ({info.filename[:60]!r})"
+        extra = info.extra
+        while len(extra) >= 4:
+            kind, size = int.from_bytes(extra[:2], "little"), int.from_bytes(extra[2:4], "little")
+            if kind == _UNICODE_PATH:
+                return (
+                    f"the entry {info.filename[:60]!r} names itself again in a Unicode path field"
+                )
+            extra = extra[4 + size :]
+    return None
+
+
+def _shared_strings(book: zipfile.ZipFile) -> int:
+    """The most shared strings the workbook states or holds (calamine reads them all, and
+    makes room for as many as the part states, before any sheet)."""
+    most = 0
+    for info in book.infolist():
+        if _part(info.filename) != "xl/sharedstrings.xml":
+            continue
+        held = 0
+        with book.open(info) as stream:
+            for number, piece in enumerate(_pieces(stream)):
+                if number == 0:
+                    for stated in _STATED_COUNT.findall(piece[:65536]):
+                        digits = b"".join(re.findall(rb"[0-9]+", stated)) or b"0"
+                        most = max(most, int(digits) if len(digits) < 19 else 1 << 62)
+                held += piece.count(b"<si") + piece.count(b":si")
+        most = max(most, held)
+    return most
+
+
+def check_workbook(raw: bytes, display: str) -> None:
+    """Refuse a workbook that calamine could read otherwise than mentorstd looks through it,
+    or that would make calamine take memory beyond measure as it opens it: entries under
+    names the two zip readers may read apart, a relationship whose target holds a character
+    reference (calamine takes it as written), more than :data:`MAX_SHEET_CELLS` shared
+    strings stated or held. Run before fastexcel opens the workbook."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            why = _names_agree(book)
+            if why is None:
+                rels = [
+                    book.read(info)
+                    for info in book.infolist()
+                    if _part(info.filename) == "xl/_rels/workbook.xml.rels"
+                ]
+                if any(re.search(rb"Target\s*=\s*[\x22'][^\x22']*&", data) for data in rels):
+                    why = "a relationship of the workbook names its part with a character reference"
+            strings = _shared_strings(book) if why is None else 0
+    except _RunTooLongError:
+        why = f"its shared strings run on for more than {_MAX_RUN >> 20} MB without a tag"
+    except Exception as err:  # not a zip, an encrypted entry, a compression zipfile lacks ...
+        text = str(err).strip().splitlines()
+        why = text[0] if text else type(err).__name__
+    if why is not None:
+        raise _refused(
+            f"cannot be read as an xlsx workbook: {why}; open it in a spreadsheet program "
+            "and save it again",
+            display,
+        )
+    if strings > MAX_SHEET_CELLS:
+        raise _refused(
+            f"the workbook holds or states {strings:,} shared strings, more than mentorstd "
+            f"reads ({MAX_SHEET_CELLS:,})",
+            display,
+        )
+
+
 def check_extent(raw: bytes, sheet: str | None, display: str) -> bool:
     """Refuse a sheet (every part that may hold it) whose filled cells span more than
     :data:`MAX_SHEET_CELLS` (see the module's text), or are more than that many (one place
@@ -369,6 +541,12 @@ def check_extent(raw: bytes, sheet: str | None, display: str) -> bool:
             return marked
     except BundleError:
         raise
+    except _RunTooLongError:
+        raise _refused(
+            f"the sheet's XML runs on for more than {_MAX_RUN >> 20} MB without a tag; open "
+            "the workbook in a spreadsheet program and save it again",
+            display,
+        ) from None
     except Exception as err:  # an encrypted part, a compression zipfile lacks, bad XML ...
         text = str(err).strip().splitlines()
         reason = text[0] if text else type(err).__name__

@@ -39,7 +39,7 @@ from typing import Literal
 
 import polars as pl
 
-from ._xlsx import check_extent, column_letters, hidden_cells
+from ._xlsx import check_extent, check_workbook, column_letters, hidden_cells
 from ._yaml import utf8_problem
 from .errors import BundleError, Problem
 
@@ -549,6 +549,7 @@ def _xlsx_frame(
     :func:`~mentorstd._xlsx.check_extent`)."""
     import fastexcel
 
+    check_workbook(raw, display)  # before calamine opens it
     try:
         reader = fastexcel.read_excel(raw)
         names = reader.sheet_names
