@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 import mentorstd
+from mentorstd.interop.workbook import to_workbook
 from mentorstd.models import RequirementSpec
 from mentorstd.report.xlsx import write_workbook
 
@@ -254,4 +255,32 @@ def test_a_file_that_is_not_a_workbook_is_refused(cli: Any, tmp_path: Path) -> N
     book.write_text("not a workbook", encoding="utf-8")
     result = cli("import", str(book), "-o", str(tmp_path / "out"))
     assert result.exit_code == 2
-    assert "x.xlsx: cannot read sheet 'Framework'" in result.stderr
+    assert "x.xlsx: cannot be read as an xlsx workbook: File is not a zip file" in result.stderr
+
+
+def test_a_workbook_with_a_cell_far_from_its_table_is_refused_before_it_is_read(
+    tmp_path: Path, catalog: mentorstd.Catalog
+) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    book = tmp_path / "eepm.xlsx"
+    book.write_bytes(to_workbook(catalog.framework("eepm")))
+    with zipfile.ZipFile(book) as old:
+        members = {info.filename: old.read(info) for info in old.infolist()}
+    sheet = next(n for n in members if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    far = b'<row r="200001"><c r="XFD200001" t="inlineStr"><is><t> </t></is></c></row>'
+    members[sheet] = members[sheet].replace(b"</sheetData>", far + b"</sheetData>")
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in members.items():
+            new.writestr(name, data)
+    done = subprocess.run(  # a child process: were the guard to miss it, calamine aborts
+        [sys.executable, "-m", "mentorstd", "import", str(book), "-o", str(tmp_path / "out")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "the sheet's filled cells reach from A1 to XFD200001" in done.stderr

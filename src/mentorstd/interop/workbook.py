@@ -178,10 +178,18 @@ def _dump(data: Any) -> str:
 
 
 def _read_sheet(path: Path, sheet: str) -> pl.DataFrame:
-    from fastexcel import FastExcelError
+    from fastexcel import FastExcelError, read_excel
+
+    from .._xlsx import check_extent, check_workbook
 
     try:
-        return pl.read_excel(path, sheet_name=sheet, infer_schema_length=0)
+        raw = path.read_bytes()
+        check_workbook(raw, str(path))  # before calamine opens it: see mentorstd._xlsx
+        if sheet in read_excel(raw).sheet_names:  # (one it lacks is said below)
+            check_extent(raw, sheet, str(path))
+        return pl.read_excel(raw, sheet_name=sheet, infer_schema_length=0)
+    except DataError:  # said where it is already
+        raise
     except (FastExcelError, ValueError, OSError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise DataError(Problem(f"cannot read sheet {sheet!r}: {reason}", str(path))) from None
