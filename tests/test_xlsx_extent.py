@@ -96,14 +96,23 @@ def _refusal(path: Path) -> str:
     return line
 
 
-def test_one_value_far_from_the_table_is_refused_with_where_it_is(tmp_path: Path) -> None:
-    path = tmp_path / "matches.xlsx"
+def _table_and_far_cell(path: Path, *, style_only: bool = False) -> Path:
+    """The matches table, and cell XFD200001 holding a space (a cell "cleared" with one) or,
+    with ``style_only``, nothing but a format."""
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("matches")
     sheet.write_row(0, 0, HEADER)
     sheet.write_row(1, 0, ROW)
-    sheet.write_string(200000, 16383, " ")  # a cell "cleared" with a space, far away
+    if style_only:
+        sheet.write_blank(200000, 16383, None, book.add_format({"bold": True}))
+    else:
+        sheet.write_string(200000, 16383, " ")
     book.close()
+    return path
+
+
+def test_one_value_far_from_the_table_is_refused_with_where_it_is(tmp_path: Path) -> None:
+    path = _table_and_far_cell(tmp_path / "matches.xlsx")
     assert path.stat().st_size < 10_000
     status, output = _read_in_child(path)
     assert status == 2, output
@@ -116,13 +125,7 @@ def test_one_value_far_from_the_table_is_refused_with_where_it_is(tmp_path: Path
 
 
 def test_a_far_cell_with_only_a_style_is_no_filled_cell(tmp_path: Path) -> None:
-    path = tmp_path / "matches.xlsx"
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("matches")
-    sheet.write_row(0, 0, HEADER)
-    sheet.write_row(1, 0, ROW)
-    sheet.write_blank(200000, 16383, None, book.add_format({"bold": True}))  # calamine skips
-    book.close()
+    path = _table_and_far_cell(tmp_path / "matches.xlsx", style_only=True)  # calamine skips it
     assert _read_in_child(path) == (0, "1 rows\n")
 
 
