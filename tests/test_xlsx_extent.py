@@ -118,9 +118,9 @@ def test_one_value_far_from_the_table_is_refused_with_where_it_is(tmp_path: Path
     assert status == 2, output
     assert output.strip() == (
         "matches.xlsx: the sheet's filled cells reach from A1 to XFD200001: 200,001 rows by "
-        "16,384 columns, 3,276,816,384 cells, more than mentorstd lays out (33,554,432); "
+        "16,384 columns, 3,276,816,384 cells, more than mentorstd lays out (16,777,216); "
         "clear the cells outside the table (a value far to the right or below, even a space) "
-        "and save the workbook again"
+        "and save the workbook again, or save a table this large as CSV"
     )
 
 
@@ -197,15 +197,24 @@ def test_a_cell_tag_calamine_might_place_elsewhere_is_refused_saying_which(
 
 @pytest.mark.parametrize(
     ("corner", "refused"),
-    [("Z999999", False), ("AF1048576", False), ("AG1048576", True), ("A1048577", False)],
+    [
+        ("Z599999", False),  # within the first look's range
+        ("Z600000", False),  # measured
+        ("AZ299999", False),
+        ("CZ159999", False),
+        ("ZZ19999", False),
+        ("P1048576", False),
+        ("Q1048576", True),
+        ("A1048577", False),
+    ],
 )
 def test_the_bound_is_the_range_s_cell_count(tmp_path: Path, corner: str, refused: bool) -> None:
-    assert MAX_SHEET_CELLS == 32 * 1_048_576
+    assert MAX_SHEET_CELLS == 16 * 1_048_576
     row = corner.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     rows = f'<row r="{row}"><c r="{corner}"><v>1</v></c></row>'
     path = _with_sheet(tmp_path / "matches.xlsx", _sheet(rows))
     if refused:
-        assert "1,048,576 rows by 33 columns, 34,603,008 cells" in _refusal(path)
+        assert "1,048,576 rows by 17 columns, 17,825,792 cells" in _refusal(path)
     else:
         check_extent(path.read_bytes(), None, path.name)
 
@@ -518,9 +527,9 @@ def test_shared_strings_stated_or_held_beyond_the_bound_are_refused(
     )
     assert _workbook_refusal(stated) == (
         "stated.xlsx: the workbook holds or states 4,000,000,000 shared strings, more than "
-        "mentorstd reads (33,554,432)"
+        "mentorstd reads (8,388,608); save the sheet as CSV"
     )
-    monkeypatch.setattr("mentorstd._xlsx.MAX_SHEET_CELLS", 100)
+    monkeypatch.setattr("mentorstd._xlsx.MAX_SHARED_STRINGS", 100)
     held = f'<sst xmlns="{MAIN}">' + "<si><t>x</t></si>" * 150 + "</sst>"
     path = _book(
         tmp_path / "held.xlsx",
@@ -529,3 +538,40 @@ def test_shared_strings_stated_or_held_beyond_the_bound_are_refused(
         rels,
     )
     assert "holds or states 150 shared strings" in _workbook_refusal(path)
+
+
+def test_a_workbook_whose_main_part_is_elsewhere_or_too_large_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _book(
+        tmp_path / "main.xlsx",
+        [("xl/worksheets/sheet1.xml", NEAR)],
+        ONE,
+        _rel("rId1", "worksheets/sheet1.xml"),
+    )
+    with zipfile.ZipFile(path) as old:
+        members = {info.filename: old.read(info) for info in old.infolist()}
+
+    def rewritten(name: str, **changed: bytes) -> Path:
+        with zipfile.ZipFile(tmp_path / name, "w") as new:
+            for member, data in {**members, **changed}.items():
+                new.writestr(member, data)
+        return tmp_path / name
+
+    # calamine reads the workbook from the folder the package's relationships name
+    elsewhere = members["_rels/.rels"].replace(b"xl/workbook.xml", b"foo/workbook.xml")
+    assert "its main part is not xl/workbook.xml" in _workbook_refusal(
+        rewritten("elsewhere.xlsx", **{"_rels/.rels": elsewhere})
+    )
+    escaped = members["_rels/.rels"].replace(b"officeDocument", b"officeDocum&#101;nt")
+    assert "its part '_rels/.rels' holds a character reference" in _workbook_refusal(
+        rewritten("escaped.xlsx", **{"_rels/.rels": escaped})
+    )
+    monkeypatch.setattr("mentorstd._xlsx.MAX_WORKBOOK_PART_BYTES", 1000)
+    names = b"".join(b'<definedName name="n%d">1</definedName>' % i for i in range(100))
+    book = members["xl/workbook.xml"].replace(
+        b"</workbook>", b"<definedNames>" + names + b"</definedNames></workbook>"
+    )
+    assert "its part 'xl/workbook.xml' is over 0 MB" in _workbook_refusal(
+        rewritten("names.xlsx", **{"xl/workbook.xml": book})
+    )

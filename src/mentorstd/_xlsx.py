@@ -9,7 +9,7 @@ before a ``<`` (a tag never holds one, so no tag is cut), and looks at every cel
 polars' regular expressions, on several pieces at once:
 
 1. Is every cell written ``<c r="A1"`` with its column a single letter and its row below
-   1,000,000 (26 by 999,999 is within the bound), and its reference its only ``r``? Does
+   600,000 (26 by 599,999 is within the bound), and its reference its only ``r``? Does
    the sheet hold a formula or an error cell (for :func:`hidden_cells`)? Workbooks from
    Excel, LibreOffice, openpyxl and xlsxwriter with up to 26 columns stop here.
 2. Otherwise the references of the cells that hold something give the exact range
@@ -48,7 +48,9 @@ from defusedxml.ElementTree import ParseError
 from .errors import BundleError, Problem
 
 __all__ = [
+    "MAX_SHARED_STRINGS",
     "MAX_SHEET_CELLS",
+    "MAX_WORKBOOK_PART_BYTES",
     "check_extent",
     "check_workbook",
     "column_letters",
@@ -58,8 +60,14 @@ __all__ = [
 ]
 
 #: The most cells a sheet's range (from its first to its last filled row and column) may
-#: span: 1 GiB of calamine's grid; 1,048,576 rows (an Excel sheet's most) by 32 columns.
-MAX_SHEET_CELLS = 1 << 25
+#: span: 512 MiB of calamine's grid; 1,048,576 rows (an Excel sheet's most) by 16 columns.
+MAX_SHEET_CELLS = 1 << 24
+#: The most shared strings a workbook may state or hold (calamine takes about 55 bytes a
+#: string, before any sheet is read).
+MAX_SHARED_STRINGS = 1 << 23
+#: The largest the workbook's own parts may be (``workbook.xml`` and the relationships):
+#: calamine reads every sheet entry and defined name they hold as it opens the workbook.
+MAX_WORKBOOK_PART_BYTES = 16 << 20
 
 #: How much of a sheet's XML is decompressed at a time, and how many such pieces the regular
 #: expressions of step 1 run over at once (on polars' threads).
@@ -82,15 +90,15 @@ _CELL = r"<(?:[^\s<>/:]*:)?c"
 #: How a cell tag may start otherwise than ``<c r="``: a tag ending there, another first
 #: attribute, white space other than one space, or the end of the piece.
 _NOT_R = r"(?:[>/\t\r\n]| [^r]| r[^=]| r=[^\x22]|\z| \z| r\z| r=\z| r=\x22\z)"
-#: Step 1: a cell tag not written ``<c r="`` with one letter and at most six digits, then a
-#: space, ``>`` or ``/`` (one not found by this is within 26 columns by 999,999 rows); or
+#: Step 1: a cell tag not written ``<c r="`` with one letter and a row below 600,000, then a
+#: space, ``>`` or ``/`` (one not found by this is within 26 columns by 599,999 rows); or
 #: with a second ``r``, or running on; or a cell tag with a prefix. ``<cols>``, ``<cfRule>``
 #: and the like are other tags: a letter follows their ``<c``.
 _OUTSIDE = (
     r"<c"
     + _NOT_R
     + r"|<c r=\x22(?:[^A-Z]|[A-Z](?:\z|[^0-9])|[A-Z][0-9]{1,6}(?:\z|[^0-9\x22])|[A-Z][0-9]{7}"
-    r"|[A-Z][0-9]{1,6}\x22(?:\z|[^ />]))"
+    r"|[A-Z][6-9][0-9]{5}|[A-Z][0-9]{1,6}\x22(?:\z|[^ />]))"
     r"|:c[\s>/]"
     r"|<c r=\x22[^\x22]*\x22" + _SECOND_R + r"|<c r=\x22[^\x22]*\x22" + _RUNS_ON
 )
@@ -310,7 +318,7 @@ def _utf16(book: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
 
 def _look_through(stream: IO[bytes], extent: _Extent) -> tuple[bool, bool]:
     """Step 1: whether the sheet holds a formula or an error cell, and whether a cell may
-    lie outside 26 columns by 999,999 rows (or the cell tags are too many, or a piece is
+    lie outside 26 columns by 599,999 rows (or the cell tags are too many, or a piece is
     not UTF-8 text); counts the cell tags into ``extent.filled``."""
     marked, outside = False, False
     for texts in _batches(stream):
@@ -337,12 +345,12 @@ def _look_through(stream: IO[bytes], extent: _Extent) -> tuple[bool, bool]:
 
 
 #: Ranges within the bound that a sheet of more than 26 columns mostly falls in, as the
-#: letters and digits of its cell references: up to column AZ and row 599,999; CZ and
-#: 299,999; ZZ and 39,999.
+#: letters and digits of its cell references: up to column AZ and row 299,999; CZ and
+#: 159,999; ZZ and 19,999.
 _RANGES = (
-    ("[A-Z]|A[A-Z]", "[0-9]{1,5}|[0-5][0-9]{5}"),
-    ("[A-Z]|[A-C][A-Z]", "[0-9]{1,5}|[0-2][0-9]{5}"),
-    ("[A-Z]{1,2}", "[0-9]{1,4}|[0-3][0-9]{4}"),
+    ("[A-Z]|A[A-Z]", "[0-9]{1,5}|[0-2][0-9]{5}"),
+    ("[A-Z]|[A-C][A-Z]", "[0-9]{1,5}|1[0-5][0-9]{4}"),
+    ("[A-Z]{1,2}", "[0-9]{1,4}|1[0-9]{4}"),
 )
 
 
@@ -429,7 +437,8 @@ def _check_member(book: zipfile.ZipFile, member: zipfile.ZipInfo, display: str) 
             f"{extent.top} to {column_letters(extent.right)}{extent.bottom}: {rows:,} "
             f"rows by {cols:,} columns, {extent.cells:,} cells, more than mentorstd lays "
             f"out ({MAX_SHEET_CELLS:,}); clear the cells outside the table (a value far to "
-            "the right or below, even a space) and save the workbook again",
+            "the right or below, even a space) and save the workbook again, or save a table "
+            "this large as CSV",
             display,
         )
     if extent.filled > MAX_SHEET_CELLS:
@@ -484,15 +493,61 @@ def _shared_strings(book: zipfile.ZipFile) -> int:
     return most
 
 
+#: Where a package's relationships name its main part: the tag of each, and its target.
+_TAG_TEXT = re.compile(rb"<[^<]*")
+_TARGET = re.compile(rb"Target\s*=\s*(?:\x22([^\x22]*)\x22|'([^']*)')")
+
+
+def _main_part_elsewhere(book: zipfile.ZipFile) -> str | None:
+    """Why calamine may read the workbook from another folder than ``xl/`` (``None`` when
+    it reads ``xl/workbook.xml``): it takes the folder of the package's last officeDocument
+    relationship, which mentorstd does not follow; so every tag of ``_rels/.rels`` that
+    names an officeDocument must name ``xl/workbook.xml``."""
+    for info in book.infolist():
+        if _part(info.filename) != "_rels/.rels":
+            continue
+        if info.file_size > MAX_WORKBOOK_PART_BYTES:
+            return f"its part {info.filename!r} is over {MAX_WORKBOOK_PART_BYTES >> 20} MB"
+        data = book.read(info)
+        if b"&" in data:  # calamine reads a character reference in a type or target
+            return f"its part {info.filename!r} holds a character reference"
+        for tag in _TAG_TEXT.findall(data):
+            lowered = tag.lower()  # (other types hold "officeDocument/2006/..." too)
+            if b"/officedocument\x22" not in lowered and b"/officedocument'" not in lowered:
+                continue
+            found = _TARGET.search(tag)
+            target = (found.group(1) or found.group(2)) if found else None
+            if target not in (b"xl/workbook.xml", b"/xl/workbook.xml"):
+                return "its main part is not xl/workbook.xml"
+    return None
+
+
+def _workbook_parts_too_large(book: zipfile.ZipFile) -> str | None:
+    """Why the workbook's own parts are too large to open (``None`` when they are not)."""
+    for info in book.infolist():
+        if _part(info.filename) in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            with book.open(info) as stream:  # the stated size may be wrong: read, and count
+                size = 0
+                while chunk := stream.read(1 << 20):
+                    size += len(chunk)
+                    if size > MAX_WORKBOOK_PART_BYTES:
+                        limit = MAX_WORKBOOK_PART_BYTES >> 20
+                        return f"its part {info.filename!r} is over {limit} MB"
+    return None
+
+
 def check_workbook(raw: bytes, display: str) -> None:
     """Refuse a workbook that calamine could read otherwise than mentorstd looks through it,
     or that would make calamine take memory beyond measure as it opens it: entries under
-    names the two zip readers may read apart, a relationship whose target holds a character
-    reference (calamine takes it as written), more than :data:`MAX_SHEET_CELLS` shared
-    strings stated or held. Run before fastexcel opens the workbook."""
+    names the two zip readers may read apart; a main part other than ``xl/workbook.xml``; a
+    relationship whose target holds a character reference (calamine takes it as written);
+    the workbook's own parts over :data:`MAX_WORKBOOK_PART_BYTES`; more than
+    :data:`MAX_SHARED_STRINGS` shared strings stated or held. Run before fastexcel opens
+    the workbook."""
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as book:
-            why = _names_agree(book)
+            why = _names_agree(book) or _main_part_elsewhere(book)
+            why = why or _workbook_parts_too_large(book)
             if why is None:
                 rels = [
                     book.read(info)
@@ -513,10 +568,10 @@ def check_workbook(raw: bytes, display: str) -> None:
             "and save it again",
             display,
         )
-    if strings > MAX_SHEET_CELLS:
+    if strings > MAX_SHARED_STRINGS:
         raise _refused(
             f"the workbook holds or states {strings:,} shared strings, more than mentorstd "
-            f"reads ({MAX_SHEET_CELLS:,})",
+            f"reads ({MAX_SHARED_STRINGS:,}); save the sheet as CSV",
             display,
         )
 

@@ -1250,6 +1250,11 @@ def _instead_of(problems: _Problems, missing: list[Problem], message: str) -> No
     problems.at(message, missing[0].line)
 
 
+#: How many sheets after the first a missing table is looked for in (each is looked through
+#: and read in part).
+_HINT_SHEETS = 10
+
+
 def _sheet_hint(
     problems: _Problems, raw: bytes, spec: tuple[Column, ...], tspec: TableSpec
 ) -> None:
@@ -1264,7 +1269,7 @@ def _sheet_hint(
     try:
         reader = fastexcel.read_excel(raw)
         names = reader.sheet_names
-        for name in names[1:]:
+        for name in names[1 : 1 + _HINT_SHEETS]:
             try:
                 check_extent(raw, name, "")
             except BundleError:  # a sheet too large to lay out is no hint
