@@ -5,8 +5,9 @@ fastexcel (calamine) lays a sheet out as a dense grid from its first to its last
 XFD200001 asks for 104 GB and the process aborts. :func:`check_extent` finds how far a
 sheet's filled cells reach before calamine sees it, and refuses a sheet whose range would
 hold more than :data:`MAX_SHEET_CELLS` cells. It reads the sheet's XML in pieces, each cut
-before a ``<`` (a tag never holds one, so no tag is cut), and looks at every cell tag with
-polars' regular expressions, on several pieces at once:
+before a ``<`` (so no tag's name is cut; a tag whose quoted value holds a ``<``, which
+quick_xml takes, may be, and is refused: see :data:`_RUNS_ON`), and looks at every cell tag
+with polars' regular expressions, on several pieces at once:
 
 1. Is every cell written ``<c r="A1"`` with its column a single letter and its row below
    600,000 (26 by 599,999 is within the bound), and its reference its only ``r``? Does
@@ -23,6 +24,7 @@ program writes every cell the first way, so opening and saving the workbook ther
 The steps over-count where they are unsure (a cell tag inside a comment, an empty value), so
 a sheet passed is one calamine can lay out within the bound. What cannot be read this way
 (the sheet's part not found as calamine finds it, an encrypted part, UTF-16) is refused too.
+:func:`check_workbook` runs before calamine opens the workbook at all (see there).
 
 It also finds a sheet's parts in the workbook (:func:`sheet_members`) and the cells calamine
 gives as blank though they hold something (:func:`hidden_cells`). Its XML parsing uses
