@@ -443,11 +443,32 @@ def test_a_sheet_passed_is_one_an_xml_parser_finds_within_the_bound(xml: str) ->
 
 
 # found by a second tester: each got past the guard before it and aborted the process
-def test_a_cell_tag_with_an_empty_or_odd_prefix_is_a_cell(tmp_path: Path) -> None:
-    for prefix in ("", "1", "-"):
-        row = f'<row r="200001"><{prefix}:c r="XFD200001"><v>1</v></{prefix}:c></row>'
-        path = _with_sheet(tmp_path / f"p{prefix}.xlsx", _sheet(row))
-        assert "more than mentorstd lays out" in _refusal(path)
+@pytest.mark.parametrize("prefix", ["", "1", "-", "a/b", "a\u00a0b", 'a">"', "a</b"])
+def test_a_cell_tag_with_a_prefix_xml_would_not_name_is_refused(
+    tmp_path: Path, prefix: str
+) -> None:
+    # quick_xml's local name is what follows the first colon of the tag's name, whatever
+    # comes before it (found by the second and fourth testers)
+    row = f'<row r="200001"><{prefix}:c r="XFD200001"><v>1</v></c></row>'
+    path = _with_sheet(tmp_path / "p.xlsx", _sheet(row))
+    line = _refusal(path)
+    assert repr(f"<{prefix}:c r=")[1:-1] in line, line
+    assert "which may be a cell tag with a prefix mentorstd does not read, or text" in line
+
+
+def test_a_second_r_right_after_a_quoted_value_is_refused(tmp_path: Path) -> None:
+    row = '<row r="2"><c r="B2" t="n"r="XFD200001"><v>1</v></c></row>'  # quick_xml takes it
+    path = _with_sheet(tmp_path / "matches.xlsx", _sheet(row))
+    assert 'writes a cell as \'<c r="B2" t="n"r="XFD200001">\'' in _refusal(path)
+
+
+def test_a_sheet_whose_every_tag_has_a_prefix_is_read(tmp_path: Path) -> None:
+    rows = "".join(
+        f'<x:row r="{r}"><x:c r="A{r}"><x:v>1</x:v></x:c><x:c r="AD{r}"><x:v>2</x:v></x:c></x:row>'
+        for r in range(2, 50)
+    )
+    path = _with_sheet(tmp_path / "matches.xlsx", _sheet(rows, "x"))
+    assert check_extent(path.read_bytes(), None, path.name) is False
 
 
 def test_a_cell_tag_running_on_past_a_piece_is_refused(tmp_path: Path) -> None:

@@ -77,8 +77,9 @@ _PIECE_BYTES = 4 << 20
 _PIECES_AT_ONCE = 8
 
 #: A cell tag's attributes after its reference, quoted values taken whole (a ``>`` may stand
-#: in one), and another ``r`` among them: calamine would take the last.
-_SECOND_R = r"(?:[^>\x22']|\x22[^\x22]*\x22|'[^']*')*?\sr\s*="
+#: in one), and another ``r`` among them, after white space or right after a quoted value
+#: (quick_xml takes both): calamine would take the last.
+_SECOND_R = r"(?:[^>\x22']|\x22[^\x22]*\x22|'[^']*')*?(?:\s|\x22[^\x22]*\x22|'[^']*')r\s*="
 #: A cell tag's attributes after its reference that hold a ``<`` (quick_xml takes one in a
 #: quoted value) or reach the end of the piece: a tag that may run on past where a piece is
 #: cut, which the other expressions cannot see whole.
@@ -86,9 +87,10 @@ _RUNS_ON = (
     r"(?:[^<>\x22']|\x22[^\x22<]*\x22|'[^'<]*')*"
     r"(?:<|\x22[^\x22<]*(?:<|\z)|'[^'<]*(?:<|\z)|\z)"
 )
-#: A cell tag, with or without a prefix (quick_xml's local name is what follows the first
-#: colon, whatever comes before it).
-_CELL = r"<(?:[^\s<>/:]*:)?c"
+#: A cell tag, with or without a prefix as XML names one. (quick_xml's local name is what
+#: follows the first colon of whatever precedes the first white space, quotes and ``>``
+#: included: a cell tag with a prefix of another form is refused, see :data:`_PREFIXED`.)
+_CELL = r"<(?:[A-Za-z_][A-Za-z0-9_.\-]*:)?c"
 #: How a cell tag may start otherwise than ``<c r="``: a tag ending there, another first
 #: attribute, white space other than one space, or the end of the piece.
 _NOT_R = r"(?:[>/\t\r\n]| [^r]| r[^=]| r=[^\x22]|\z| \z| r\z| r=\z| r=\x22\z)"
@@ -126,11 +128,19 @@ def _odd(cell: str) -> str:
         + cell
         + r" r=\x22[^\x22]*\x22"
         + _RUNS_ON
+        + r"|<[^\s<>]*<"  # a '<' in a tag's name (quick_xml reads `<a</b:c>` as a cell)
     )
 
 
-#: A cell tag with a prefix, also one cut at the end of a piece.
-_PREFIXED = r":c(?:[\s>/]|\z)"
+#: The end of a cell tag's name with a prefix, also one cut at the end of a piece; and such
+#: a name with a prefix as XML names one, in a start or an end tag. Where the first are
+#: more, a cell tag has a prefix of another form (``<a/b:c``, ``<:c``), or a text holds
+#: ``:c `` (refused either way).
+_PREFIXED = r":c(?:[\t\n\r >/]|\z)"
+_NAMED = (
+    r"<[A-Za-z_][A-Za-z0-9_.\-]*:c(?:[\t\n\r >/]|\z)"
+    r"|</[A-Za-z_][A-Za-z0-9_.\-]*:c[\t\n\r ]*>"
+)
 #: What a formula or an Excel error looks like in a worksheet's XML (most exports hold
 #: neither): the end of a formula element (``</f>``, ``</x:f>``; a formula shared by other
 #: cells has one where it is written) and an error cell's type.
@@ -360,6 +370,25 @@ def _in_range(cell: str, letters: str, digits: str) -> str:
     return cell + rf" r=\x22(?:{letters})(?:{digits})\x22[ />]"
 
 
+#: Marks what :func:`_measure` found as a ``:c`` that follows no prefix as XML names one.
+_UNNAMED = "\0"
+
+
+def _unnamed(texts: pl.Series) -> str:
+    """The first ``:c`` in ``texts`` that :data:`_NAMED` does not find, with what surrounds
+    it (said only: found in Python)."""
+    start = re.compile(r"<[A-Za-z_][A-Za-z0-9_.\-]*\Z")
+    end = re.compile(r"</[A-Za-z_][A-Za-z0-9_.\-]*\Z")
+    for item in texts.drop_nulls().to_list():
+        text = str(item)
+        for found in re.finditer(r":c(?:[\t\n\r >/]|\Z)", text):
+            before = text[max(0, found.start() - 100) : found.start()]
+            closing = re.match(r":c[\t\n\r ]*>", text[found.start() :])
+            if not (start.search(before) or (closing and end.search(before))):
+                return text[max(0, found.start() - 25) : found.start() + 25]
+    return ":c"
+
+
 def _measure(book: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[_Extent, str | None]:
     """Step 2: how far the filled cells reach, and how many there are (nothing when every
     cell tag lies within one of :data:`_RANGES`); or the first cell tag that cannot be placed
@@ -370,8 +399,18 @@ def _measure(book: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[_Extent, s
             if texts is None:
                 return _Extent(), ""
             # the expressions for tags with a prefix are slower: used where there are some
-            cell = _CELL if texts.str.contains(_PREFIXED).any() else "<c"
             text = pl.col("t").str
+            ends, named = (
+                texts.to_frame("t")
+                .select(
+                    text.count_matches(_PREFIXED).sum().alias("ends"),
+                    text.count_matches(_NAMED).sum().alias("named"),
+                )
+                .row(0)
+            )
+            if ends != named:
+                return _Extent(), _UNNAMED + _unnamed(texts)
+            cell = _CELL if ends else "<c"
             found = (
                 texts.to_frame("t")
                 .select(
@@ -421,6 +460,13 @@ def _check_member(book: zipfile.ZipFile, member: zipfile.ZipInfo, display: str) 
             raise _refused(
                 "the sheet's XML holds bytes that are not UTF-8; open the workbook in a "
                 "spreadsheet program and save it again",
+                display,
+            )
+        if odd is not None and odd.startswith(_UNNAMED):
+            raise _refused(
+                f"the sheet's XML holds {odd[1:]!r}, which may be a cell tag with a prefix "
+                "mentorstd does not read, or text; open the workbook in a spreadsheet program "
+                "and save it again",
                 display,
             )
         if odd is not None:
