@@ -179,6 +179,9 @@ ODD_CELLS = [
     ('<row r="2"><c\nr="XFD2"><v>1</v></c></row>', "<c\nr="),
     ("<a></row>" * 1000 + "<row>" + TEN + "</row>", "<c><v>"),  # calamine counts </row>
     ('<row r="2">' + "<c/>" * 200_000 + "</row>", "<c/>"),  # many cells to place one by one
+    # a quote that no '=' opens is part of a name to quick_xml (found by a fifth tester)
+    ('<row r="2"><c r="B2" a"=\'x\' r="XFD200001" b"=\'y\'><v>1</v></c></row>', '<c r="B2" a"='),
+    ('<row r="2"><c r="B2" a\'="x" r="XFD200001" b\'="y"><v>1</v></c></row>', '<c r="B2" a\'='),
 ]
 
 
@@ -595,4 +598,35 @@ def test_a_workbook_whose_main_part_is_elsewhere_or_too_large_is_refused(
     )
     assert "its part 'xl/workbook.xml' is over 0 MB" in _workbook_refusal(
         rewritten("names.xlsx", **{"xl/workbook.xml": book})
+    )
+
+
+def test_text_holding_colon_c_and_attributes_on_lines_of_their_own_are_read(
+    tmp_path: Path,
+) -> None:
+    rows = (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>Ratio 3:c 1</t></is></c>'
+        '<c r="B2"\n   t="inlineStr"><is><t xml:space="preserve">x:c\ty</t></is></c>'
+        '<c r="C2"><f>"a:c "&amp;"b"</f><v>0</v></c></row>'
+    )
+    path = _with_sheet(tmp_path / "matches.xlsx", _sheet(rows))
+    assert check_extent(path.read_bytes(), None, path.name) is True  # (a formula)
+    quoted = '<row r="2"><a">:c r="XFD200001"><v>1</v></c></row>'  # a '>' in quotes: a name
+    path = _with_sheet(tmp_path / "quoted.xlsx", _sheet(quoted))
+    assert "which may be a cell tag with a prefix" in _refusal(path)
+
+
+def test_an_archive_whose_end_record_does_not_end_the_file_is_refused(tmp_path: Path) -> None:
+    path = _table_and_far_cell(tmp_path / "far.xlsx")
+    harmless = _with_sheet(tmp_path / "near.xlsx", NEAR).read_bytes()
+    far = bytearray(path.read_bytes())
+    end = far.rfind(b"PK\x05\x06")
+    far[end + 20 : end + 22] = len(harmless).to_bytes(2, "little")  # the rest is its comment
+    tail = bytearray(harmless)
+    last = tail.rfind(b"PK\x05\x06")
+    tail[last + 20 : last + 22] = (0xFFFF).to_bytes(2, "little")  # runs past the end
+    path.write_bytes(bytes(far + tail))
+    assert _workbook_refusal(path) == (
+        "far.xlsx: cannot be read as an xlsx workbook: its end-of-archive record does not end "
+        "the file; open it in a spreadsheet program and save it again"
     )

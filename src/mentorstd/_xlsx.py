@@ -80,6 +80,10 @@ _PIECES_AT_ONCE = 8
 #: in one), and another ``r`` among them, after white space or right after a quoted value
 #: (quick_xml takes both): calamine would take the last.
 _SECOND_R = r"(?:[^>\x22']|\x22[^\x22]*\x22|'[^']*')*?(?:\s|\x22[^\x22]*\x22|'[^']*')r\s*="
+#: A cell tag's attributes after its reference with a quote that no ``=`` opens: quick_xml
+#: reads it as part of a name (``a"='x' r="XFD1" b"='y'`` holds a second ``r``, where quote
+#: by quote it would not seem to).
+_QUOTE_IN_NAME = r"(?:[^>\x22'=]|=[ \t\r\n]*\x22[^\x22]*\x22|=[ \t\r\n]*'[^']*')*[\x22']"
 #: A cell tag's attributes after its reference that hold a ``<`` (quick_xml takes one in a
 #: quoted value) or reach the end of the piece: a tag that may run on past where a piece is
 #: cut, which the other expressions cannot see whole.
@@ -102,9 +106,14 @@ _OUTSIDE = (
     r"<c"
     + _NOT_R
     + r"|<c r=\x22(?:[^A-Z]|[A-Z](?:\z|[^0-9])|[A-Z][0-9]{1,6}(?:\z|[^0-9\x22])|[A-Z][0-9]{7}"
-    r"|[A-Z][6-9][0-9]{5}|[A-Z][0-9]{1,6}\x22(?:\z|[^ />]))"
+    r"|[A-Z][6-9][0-9]{5}|[A-Z][0-9]{1,6}\x22(?:\z|[^ \t\r\n/>]))"
     r"|:c[\s>/]"
-    r"|<c r=\x22[^\x22]*\x22" + _SECOND_R + r"|<c r=\x22[^\x22]*\x22" + _RUNS_ON
+    r"|<c r=\x22[^\x22]*\x22"
+    + _SECOND_R
+    + r"|<c r=\x22[^\x22]*\x22"
+    + _RUNS_ON
+    + r"|<c r=\x22[^\x22]*\x22"
+    + _QUOTE_IN_NAME
 )
 
 
@@ -119,7 +128,7 @@ def _odd(cell: str) -> str:
         + r"|"
         + cell
         + r" r=\x22(?:[^A-Z]|[A-Z]+(?:\z|[^A-Z0-9])|[A-Z]+[0-9]+(?:\z|[^0-9\x22])"
-        r"|[A-Z]+[0-9]+\x22(?:\z|[^ />]))"
+        r"|[A-Z]+[0-9]+\x22(?:\z|[^ \t\r\n/>]))"
         r"|"
         + cell
         + r" r=\x22[^\x22]*\x22"
@@ -128,6 +137,10 @@ def _odd(cell: str) -> str:
         + cell
         + r" r=\x22[^\x22]*\x22"
         + _RUNS_ON
+        + r"|"
+        + cell
+        + r" r=\x22[^\x22]*\x22"
+        + _QUOTE_IN_NAME
         + r"|<[^\s<>]*<"  # a '<' in a tag's name (quick_xml reads `<a</b:c>` as a cell)
     )
 
@@ -367,26 +380,43 @@ _RANGES = (
 
 
 def _in_range(cell: str, letters: str, digits: str) -> str:
-    return cell + rf" r=\x22(?:{letters})(?:{digits})\x22[ />]"
+    return cell + rf" r=\x22(?:{letters})(?:{digits})\x22[ \t\r\n/>]"
 
 
 #: Marks what :func:`_measure` found as a ``:c`` that follows no prefix as XML names one.
 _UNNAMED = "\0"
 
 
-def _unnamed(texts: pl.Series) -> str:
-    """The first ``:c`` in ``texts`` that :data:`_NAMED` does not find, with what surrounds
-    it (said only: found in Python)."""
+def _in_quotes(text: str, start: int, end: int) -> bool:
+    """Whether ``text[end]`` stands inside quotes, as quick_xml reads a tag from ``start``."""
+    state = ""
+    for char in text[start:end]:
+        if not state and char in "\x22'":
+            state = char
+        elif char == state:
+            state = ""
+    return bool(state)
+
+
+def _unnamed(texts: pl.Series) -> str | None:
+    """The first ``:c`` in ``texts`` that :data:`_NAMED` does not find and that does not stand
+    in text (after a tag's ``>``, not one in quotes), with what surrounds it; ``None`` when
+    there is none (found in Python: only where the counts differ)."""
     start = re.compile(r"<[A-Za-z_][A-Za-z0-9_.\-]*\Z")
     end = re.compile(r"</[A-Za-z_][A-Za-z0-9_.\-]*\Z")
     for item in texts.drop_nulls().to_list():
         text = str(item)
         for found in re.finditer(r":c(?:[\t\n\r >/]|\Z)", text):
-            before = text[max(0, found.start() - 100) : found.start()]
-            closing = re.match(r":c[\t\n\r ]*>", text[found.start() :])
-            if not (start.search(before) or (closing and end.search(before))):
-                return text[max(0, found.start() - 25) : found.start() + 25]
-    return ":c"
+            at = found.start()
+            before = text[max(0, at - 100) : at]
+            closing = re.match(r":c[\t\n\r ]*>", text[at:])
+            if start.search(before) or (closing and end.search(before)):
+                continue
+            lt, gt = text.rfind("<", 0, at), text.rfind(">", 0, at)
+            if 0 <= lt < gt and not _in_quotes(text, lt, gt):
+                continue  # in a text: "Ratio 3:c 1"
+            return text[max(0, at - 25) : at + 25]
+    return None
 
 
 def _measure(book: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[_Extent, str | None]:
@@ -408,8 +438,8 @@ def _measure(book: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[_Extent, s
                 )
                 .row(0)
             )
-            if ends != named:
-                return _Extent(), _UNNAMED + _unnamed(texts)
+            if ends != named and (unnamed := _unnamed(texts)) is not None:
+                return _Extent(), _UNNAMED + unnamed
             cell = _CELL if ends else "<c"
             found = (
                 texts.to_frame("t")
@@ -505,6 +535,18 @@ _UNICODE_PATH = 0x7075
 _STATED_COUNT = re.compile(rb"\s(?:[^\s=<>]*:)?(?:count|uniqueCount)\s*=\s*[\x22']([^\x22']*)")
 
 
+def _archive_end(raw: bytes) -> str | None:
+    """Why Python and calamine could read different archives from ``raw`` (``None`` when
+    they cannot): Python takes the last end-of-archive record whatever its comment's length
+    says; the Rust zip reader passes over one whose comment runs past the end of the file."""
+    at = raw.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(raw):
+        return "it holds no end-of-archive record"
+    if at + 22 + int.from_bytes(raw[at + 20 : at + 22], "little") != len(raw):
+        return "its end-of-archive record does not end the file"
+    return None
+
+
 def _names_agree(book: zipfile.ZipFile) -> str | None:
     """Why Python and calamine could read the zip's entries under different names (``None``
     when they cannot): a name not in ASCII, or a Unicode path field."""
@@ -594,7 +636,7 @@ def check_workbook(raw: bytes, display: str) -> None:
     the workbook."""
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as book:
-            why = _names_agree(book) or _main_part_elsewhere(book)
+            why = _archive_end(raw) or _names_agree(book) or _main_part_elsewhere(book)
             why = why or _workbook_parts_too_large(book)
             if why is None:
                 rels = [
