@@ -606,14 +606,16 @@ def test_text_holding_colon_c_and_attributes_on_lines_of_their_own_are_read(
 ) -> None:
     rows = (
         '<row r="2"><c r="A2" t="inlineStr"><is><t>Ratio 3:c 1</t></is></c>'
-        '<c r="B2"\n   t="inlineStr"><is><t xml:space="preserve">x:c\ty</t></is></c>'
-        '<c r="C2"><f>"a:c "&amp;"b"</f><v>0</v></c></row>'
+        '<c r="B2"\n   t="inlineStr"><is><t xml:space="preserve">x:c\ty a:c 3</t></is></c>'
+        "</row>"
     )
     path = _with_sheet(tmp_path / "matches.xlsx", _sheet(rows))
-    assert check_extent(path.read_bytes(), None, path.name) is True  # (a formula)
-    quoted = '<row r="2"><a">:c r="XFD200001"><v>1</v></c></row>'  # a '>' in quotes: a name
-    path = _with_sheet(tmp_path / "quoted.xlsx", _sheet(quoted))
-    assert "which may be a cell tag with a prefix" in _refusal(path)
+    assert check_extent(path.read_bytes(), None, path.name) is False
+    # a '>' (and a '<') in quotes does not end a name to quick_xml (found by a sixth tester)
+    for name in ('a">', "a'><>'", 'a"><>"', "a'>b"):
+        quoted = f'<row r="2"><{name}:c r="XFD200001"><v>1</v></c></row>'
+        path = _with_sheet(tmp_path / "quoted.xlsx", _sheet(quoted))
+        assert "which may be a cell tag with a prefix" in _refusal(path), name
 
 
 def test_an_archive_whose_end_record_does_not_end_the_file_is_refused(tmp_path: Path) -> None:
@@ -629,4 +631,13 @@ def test_an_archive_whose_end_record_does_not_end_the_file_is_refused(tmp_path: 
     assert _workbook_refusal(path) == (
         "far.xlsx: cannot be read as an xlsx workbook: its end-of-archive record does not end "
         "the file; open it in a spreadsheet program and save it again"
+    )
+
+
+def test_an_archive_after_other_data_is_refused(tmp_path: Path) -> None:
+    # Python reads an archive shifted by data before it; the Rust zip reader does not
+    path = _table_and_far_cell(tmp_path / "far.xlsx")
+    path.write_bytes(b"junk" + path.read_bytes())
+    assert "its central directory is not where its end-of-archive record says" in (
+        _workbook_refusal(path)
     )

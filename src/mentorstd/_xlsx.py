@@ -387,21 +387,33 @@ def _in_range(cell: str, letters: str, digits: str) -> str:
 _UNNAMED = "\0"
 
 
-def _in_quotes(text: str, start: int, end: int) -> bool:
-    """Whether ``text[end]`` stands inside quotes, as quick_xml reads a tag from ``start``."""
-    state = ""
-    for char in text[start:end]:
-        if not state and char in "\x22'":
-            state = char
-        elif char == state:
-            state = ""
-    return bool(state)
+def _in_text(text: str, at: int) -> bool:
+    """Whether the ``:c`` at ``at`` stands in a text rather than ending a tag's name. A name
+    runs from a ``<`` to white space, quotes and ``>`` in quotes included (quick_xml's
+    reading); so in the run back to white space, a ``>`` outside quotes must close the tag of
+    its last ``<`` before the ``:c``, with no quote after it ("Ratio 3:c 1", "<t>x:c y")."""
+    space = max(text.rfind(white, max(0, at - 10_000), at) for white in " \t\r\n")
+    if space < 0 and at >= 10_000:
+        return False
+    run = text[space + 1 : at]
+    if "<" not in run:  # a name starts at a '<': a run after white space without one is none
+        return True
+    segment = run[run.rfind("<") :]
+    quote = ""
+    for i, char in enumerate(segment):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\x22'":
+            quote = char
+        elif char == ">":
+            return not ("\x22" in segment[i:] or "'" in segment[i:])
+    return False
 
 
 def _unnamed(texts: pl.Series) -> str | None:
     """The first ``:c`` in ``texts`` that :data:`_NAMED` does not find and that does not stand
-    in text (after a tag's ``>``, not one in quotes), with what surrounds it; ``None`` when
-    there is none (found in Python: only where the counts differ)."""
+    in a text, with what surrounds it; ``None`` when there is none (found in Python: only
+    where the counts differ)."""
     start = re.compile(r"<[A-Za-z_][A-Za-z0-9_.\-]*\Z")
     end = re.compile(r"</[A-Za-z_][A-Za-z0-9_.\-]*\Z")
     for item in texts.drop_nulls().to_list():
@@ -412,9 +424,8 @@ def _unnamed(texts: pl.Series) -> str | None:
             closing = re.match(r":c[\t\n\r ]*>", text[at:])
             if start.search(before) or (closing and end.search(before)):
                 continue
-            lt, gt = text.rfind("<", 0, at), text.rfind(">", 0, at)
-            if 0 <= lt < gt and not _in_quotes(text, lt, gt):
-                continue  # in a text: "Ratio 3:c 1"
+            if _in_text(text, at):
+                continue
             return text[max(0, at - 25) : at + 25]
     return None
 
@@ -538,12 +549,18 @@ _STATED_COUNT = re.compile(rb"\s(?:[^\s=<>]*:)?(?:count|uniqueCount)\s*=\s*[\x22
 def _archive_end(raw: bytes) -> str | None:
     """Why Python and calamine could read different archives from ``raw`` (``None`` when
     they cannot): Python takes the last end-of-archive record whatever its comment's length
-    says; the Rust zip reader passes over one whose comment runs past the end of the file."""
+    says, follows a zip64 record before it, and reads a central directory shifted by data
+    before the archive; the Rust zip reader does none of these."""
     at = raw.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(raw):
         return "it holds no end-of-archive record"
     if at + 22 + int.from_bytes(raw[at + 20 : at + 22], "little") != len(raw):
         return "its end-of-archive record does not end the file"
+    if at >= 20 and raw[at - 20 : at - 16] == b"PK\x06\x07":  # Python follows it; Rust may not
+        return "it holds a zip64 end-of-archive record"
+    size, offset = (int.from_bytes(raw[at + i : at + i + 4], "little") for i in (12, 16))
+    if at - size - offset != 0:  # Python takes the difference as data before the archive
+        return "its central directory is not where its end-of-archive record says"
     return None
 
 
