@@ -308,6 +308,14 @@ def _rel(rid: str, target: str) -> str:
 
 
 ONE = '<sheet name="S1" sheetId="1" r:id="rId1"/>'
+
+
+def _near_book(path: Path) -> Path:
+    """A workbook of one near sheet, its parts where spreadsheet programs put them."""
+    sheet = [("xl/worksheets/sheet1.xml", NEAR)]
+    return _book(path, sheet, ONE, _rel("rId1", "worksheets/sheet1.xml"))
+
+
 # a sheet's part found otherwise than calamine finds it (found by the same tester)
 PARTS = {
     "part name in another case": (
@@ -519,12 +527,7 @@ def test_workbooks_the_two_zip_readers_may_read_apart_are_refused(tmp_path: Path
     )
     assert "an entry's name is not ASCII ('xl/worksheets/sheeté.xml')" in _workbook_refusal(named)
     # an entry that names itself again in a Unicode path field (0x7075)
-    path = _book(
-        tmp_path / "upath.xlsx",
-        [("xl/worksheets/sheet1.xml", NEAR)],
-        ONE,
-        _rel("rId1", "worksheets/sheet1.xml"),
-    )
+    path = _near_book(tmp_path / "upath.xlsx")
     with zipfile.ZipFile(path) as old:
         entries = [(info, old.read(info)) for info in old.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
@@ -567,12 +570,7 @@ def test_shared_strings_stated_or_held_beyond_the_bound_are_refused(
 def test_a_workbook_whose_main_part_is_elsewhere_or_too_large_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = _book(
-        tmp_path / "main.xlsx",
-        [("xl/worksheets/sheet1.xml", NEAR)],
-        ONE,
-        _rel("rId1", "worksheets/sheet1.xml"),
-    )
+    path = _near_book(tmp_path / "main.xlsx")
     with zipfile.ZipFile(path) as old:
         members = {info.filename: old.read(info) for info in old.infolist()}
 
