@@ -47,7 +47,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeXml  # no DTD, entity or external reference
 from defusedxml.ElementTree import ParseError
 
-from .errors import BundleError, Problem
+from .errors import BundleError, Problem, first_line
 
 __all__ = [
     "MAX_SHARED_STRINGS",
@@ -347,7 +347,7 @@ def _look_through(stream: IO[bytes], extent: _Extent) -> tuple[bool, bool]:
     not UTF-8 text); counts the cell tags into ``extent.filled``."""
     marked, outside = False, False
     for texts in _batches(stream):
-        if texts is None:  # not UTF-8: no text to look through; step 3 reads it
+        if texts is None:  # not UTF-8: no text to look through; step 2 refuses it
             marked, outside = True, True
             continue
         if outside:
@@ -667,8 +667,7 @@ def check_workbook(raw: bytes, display: str) -> None:
     except _RunTooLongError:
         why = f"its shared strings run on for more than {_MAX_RUN >> 20} MB without a tag"
     except Exception as err:  # not a zip, an encrypted entry, a compression zipfile lacks ...
-        text = str(err).strip().splitlines()
-        why = text[0] if text else type(err).__name__
+        why = first_line(err)
     if why is not None:
         raise _refused(
             f"cannot be read as an xlsx workbook: {why}; open it in a spreadsheet program "
@@ -710,9 +709,7 @@ def check_extent(raw: bytes, sheet: str | None, display: str) -> bool:
             display,
         ) from None
     except Exception as err:  # an encrypted part, a compression zipfile lacks, bad XML ...
-        text = str(err).strip().splitlines()
-        reason = text[0] if text else type(err).__name__
-        raise _refused(f"cannot be read as an xlsx workbook: {reason}", display) from err
+        raise _refused(f"cannot be read as an xlsx workbook: {first_line(err)}", display) from err
 
 
 def hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], str]:

@@ -95,3 +95,9 @@ class UnknownIdError(MentorstdError, LookupError):
 
 class UsageError(MentorstdError, ValueError):
     """An argument or option cannot be used as given."""
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an error's text (its type when it has none), for a message."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -42,6 +42,7 @@ import polars as pl
 from ._xlsx import check_extent, check_workbook, column_letters, hidden_cells
 from ._yaml import utf8_problem
 from .errors import BundleError, Problem
+from .errors import first_line as _first_line  # (a header's first line is a variable here)
 
 __all__ = [
     "CLOSURE_REASONS",
@@ -503,12 +504,6 @@ def _detect_separator(header: bytes, sample: bytes) -> str:
 
 #: How much of a text table's start the separator is looked for in.
 _SNIFF_BYTES = 16_384
-
-
-def _first_line(err: Exception) -> str:
-    """The first line of an error's text (its type when it has none)."""
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
 
 
 #: A date or date-time cell as fastexcel gives it as text: its date is what it holds.
