@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 import mentorstd
@@ -326,3 +328,48 @@ def test_cadence_findings_name_the_party_contacted(catalog: mentorstd.Catalog) -
     assert parties == {"mentor", "mentee", "parent"}
     for finding in cadence:
         assert f"staff contact cadence with the {finding.params['with']}" in finding.message
+
+
+# -- what reading the bundle noted -----------------------------------------------------------
+
+
+def test_every_report_says_what_reading_the_bundle_left_unchecked(
+    make_bundle: BundleFactory, cli: Any, tmp_path: Path
+) -> None:
+    """Contacts without a matches table: their match ids are checked against nothing. Every
+    output says so, not only stderr (a funder reads the report, not the terminal)."""
+    folder = make_bundle(
+        tables={
+            "contacts": [
+                {"match_id": "M9", "date": "2025-03-01", "with": "mentor", "mode": "phone"}
+            ]
+        },
+        documents=[{"id": "odd", "kind": "no-such-kind", "path": "documents/odd.md"}],
+    )
+    note = "data/contacts.csv: match_id: not checked: the bundle has no matches table"
+    bundle = mentorstd.load_bundle(folder)
+    report = mentorstd.assess(bundle, "eepm")
+    assert note in report.evidence.notes
+    assert any("unknown evidence kind 'no-such-kind'" in n for n in report.evidence.notes)
+    assert report.evidence.notes == bundle.warnings
+    assert json.loads(report.to_json())["evidence"]["notes"] == bundle.warnings
+    assert note.replace("_", "\\_") in report.to_markdown()
+    assert f"<li>{note}</li>" in report.to_html()
+    out = tmp_path / "r.xlsx"
+    assert cli("validate", str(folder), "-F", "eepm", "-o", str(out)).exit_code == 0
+    about = pl.read_excel(out, sheet_name="About", infer_schema_length=0)
+    assert note in about.filter(pl.col("key") == "bundle note")["value"].to_list()
+    # the terminal summary ends with them, once (not also on stderr)
+    shown = cli("validate", str(folder), "-F", "eepm")
+    assert shown.stdout.count(note) == 1 and note not in shown.stderr
+    # a batch's reports hold them too
+    batch = cli("batch", str(folder.parent), "-F", "eepm", "-o", str(tmp_path / "b"), "-j", "1")
+    assert batch.exit_code == 0, batch.stderr
+    kept = json.loads((tmp_path / "b" / f"{folder.name}.json").read_text(encoding="utf-8"))
+    assert note in kept["evidence"]["notes"]
+
+
+def test_a_bundle_read_without_notes_has_an_empty_list() -> None:
+    report = mentorstd.assess(mentorstd.load_bundle(EXAMPLES / "riverside"), "uk_school")
+    assert report.evidence.notes == []
+    assert "Noted while reading" not in report.to_markdown()

@@ -227,6 +227,12 @@ class Evidence(_Model):
     manifest_sha256: str = Field(description="SHA-256 of bundle.yaml.")
     documents: list[DocumentUsed] = Field(description="Documents.")
     tables: list[TableUsed] = Field(description="Tables.")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What reading the bundle noted, to read the results with: columns "
+        "ignored, ids not checked because the table they refer to is missing, document kinds "
+        "not in the vocabulary.",
+    )
 
 
 class MetricUsed(_Model):
@@ -900,4 +906,9 @@ def _evidence(bundle: Bundle) -> Evidence:
         TableUsed(name=t.name, path=t.file, rows=t.n_rows, sha256=t.sha256)
         for t in bundle.tables.values()
     ]
-    return Evidence(manifest_sha256=bundle.manifest_sha256, documents=docs, tables=tables)
+    return Evidence(
+        manifest_sha256=bundle.manifest_sha256,
+        documents=docs,
+        tables=tables,
+        notes=list(bundle.warnings),
+    )

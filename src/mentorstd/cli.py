@@ -773,7 +773,8 @@ def validate(
         engine.join()
     from .assessment import assess
 
-    print_notes(loaded.warnings)
+    if chosen != "text" or output is not None:  # a summary on the terminal ends with them
+        print_notes(loaded.warnings)
     report = assess(
         loaded,
         framework,
@@ -866,6 +867,10 @@ def _print_report_summary(console: Console, report: Any) -> None:
             else "the crosswalk was not used."
         )
     )
+    if report.evidence.notes:
+        console.print("Noted while reading the bundle:")
+        for note in report.evidence.notes:
+            console.print(f" - {escape(note)}")
 
 
 def _print_indicators(console: Console, report: Any) -> None:

@@ -202,6 +202,12 @@ def report_markdown(report: Report) -> str:
             f"`{t.sha256[:16]}…` |"
         )
     add("")
+    if report.evidence.notes:
+        add("Noted while reading the bundle:")
+        add("")
+        for note in report.evidence.notes:
+            add(f"- {md_text(note)}")
+        add("")
     add("## How statuses were decided")
     add("")
     add(

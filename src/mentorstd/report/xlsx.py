@@ -118,6 +118,7 @@ def report_xlsx(report: Report) -> bytes:
             ("crosswalk", "used" if report.use_crosswalk else "not used"),
             ("min_confidence", report.min_confidence),
             *(("status rule", rule) for rule in report.status_rules),
+            *(("bundle note", note) for note in report.evidence.notes),
         ]
     )
     sheets = [("Results", results), ("Summary", summary)]
