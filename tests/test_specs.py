@@ -5,6 +5,7 @@ every refusal names the fix."""
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,78 @@ def test_an_xlsx_file_named_csv_says_what_it_is(tmp_path: Path) -> None:
     _workbook(path, {"Sheet1": [["match_id"]]})
     (line,) = _errors(path, "matches")
     assert line.startswith("matches.csv:1: is a zip archive, not CSV text; if it is an Excel")
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # an OLE header's start
+
+
+def _zip(path: Path, members: dict[str, str]) -> None:
+    with zipfile.ZipFile(path, "w") as book:
+        for name, text in members.items():
+            book.writestr(name, text)
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        # an encrypted xlsx is an OLE file holding the workbook as its EncryptedPackage
+        (
+            _OLE + "EncryptionInfo".encode("utf-16-le") + "EncryptedPackage".encode("utf-16-le"),
+            "is password-protected (an encrypted workbook): save a copy without a password",
+        ),
+        (_OLE + "Workbook".encode("utf-16-le"), "is an old Excel .xls workbook (97-2003)"),
+        (
+            b"\xef\xbb\xbf\r\n<html><body><table><tr><td>match_id</td></tr></table></body></html>",
+            "is a web page (HTML), as some systems export their Excel files",
+        ),
+        (
+            b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:'
+            b'spreadsheet"><Worksheet ss:Name="Sheet1"/></Workbook>',
+            "is an XML Spreadsheet 2003 file: save it as .xlsx",
+        ),
+        (b"match_id,mentor_id\r\nM1,A1\r\n", "is text (CSV?), not a workbook: give it a .csv"),
+        (b"PAR1\x15\x04", "is a Parquet file: give it a .parquet name"),
+        (b"", "is empty"),
+    ],
+)
+def test_a_file_given_as_a_workbook_that_is_not_one_says_what_it_is(
+    tmp_path: Path, content: bytes, said: str
+) -> None:
+    path = tmp_path / "matches.xlsx"
+    path.write_bytes(content)
+    (line,) = _errors(path, "matches")
+    assert line.startswith(f"matches.xlsx: {said}"), line
+
+
+def test_an_opendocument_or_a_cut_workbook_says_what_it_is(tmp_path: Path) -> None:
+    ods = tmp_path / "matches.xlsx"
+    _zip(ods, {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": ""})
+    assert _errors(ods, "matches") == [
+        "matches.xlsx: is an OpenDocument spreadsheet (.ods): save it as .xlsx, or as CSV UTF-8"
+    ]
+    whole = tmp_path / "whole.xlsx"
+    _workbook(whole, {"Sheet1": [["match_id"], ["M1"]]})
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(whole.read_bytes()[:-200])  # a copy that stopped short
+    (line,) = _errors(cut, "matches")
+    assert line.startswith("cut.xlsx: is cut short or damaged (its zip archive is not whole)")
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (_OLE + "EncryptedPackage".encode("utf-16-le"), "is password-protected"),
+        (_OLE + "Book".encode("utf-16-le"), "is an old Excel .xls workbook"),
+        (b"<table><tr><td>match_id</td></tr></table>", "is a web page (HTML)"),
+    ],
+)
+def test_an_office_file_named_csv_says_what_it_is(
+    tmp_path: Path, content: bytes, said: str
+) -> None:
+    path = tmp_path / "matches.csv"
+    path.write_bytes(content)
+    (line,) = _errors(path, "matches")
+    assert line.startswith(f"matches.csv:1: {said}"), line
 
 
 def test_an_xlsx_sheet_with_date_cells_reads_as_the_canonical_table(tmp_path: Path) -> None:

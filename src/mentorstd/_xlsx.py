@@ -58,6 +58,8 @@ __all__ = [
     "column_letters",
     "column_number",
     "hidden_cells",
+    "not_a_workbook",
+    "office_file",
     "sheet_members",
 ]
 
@@ -643,6 +645,72 @@ def _workbook_parts_too_large(book: zipfile.ZipFile) -> str | None:
     return None
 
 
+#: The first bytes of an OLE compound file: an Excel 97-2003 workbook, or an encrypted xlsx.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def office_file(raw: bytes) -> str | None:
+    """What an office file that is no xlsx workbook (nor text) is, and what to do: an
+    encrypted workbook, an old ``.xls``, a web page or XML Spreadsheet 2003 (as some
+    systems export their "Excel" files); ``None`` for anything else."""
+    if raw.startswith(OLE_MAGIC):
+        # an encrypted xlsx is an OLE file holding the workbook as its EncryptedPackage
+        # stream; stream names are stored in UTF-16
+        if "EncryptedPackage".encode("utf-16-le") in raw:
+            return (
+                "is password-protected (an encrypted workbook): save a copy without a "
+                "password, or as CSV UTF-8"
+            )
+        if "Workbook".encode("utf-16-le") in raw or "Book".encode("utf-16-le") in raw:
+            return "is an old Excel .xls workbook (97-2003): save it as .xlsx or as CSV UTF-8"
+        return "is an old Microsoft Office file (97-2003), not a workbook"
+    head = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<") and any(t in head for t in (b"<html", b"<table", b"<!doctype html")):
+        return (
+            "is a web page (HTML), as some systems export their Excel files: open it in a "
+            "spreadsheet program and save it as .xlsx, or as CSV UTF-8"
+        )
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return "is an XML Spreadsheet 2003 file: save it as .xlsx, or as CSV UTF-8"
+    return None
+
+
+def not_a_workbook(raw: bytes) -> str | None:
+    """What a file given as a workbook is instead, and what to do (``None``: not one of the
+    usual suspects). Exports come as password-protected workbooks, old ``.xls`` files, web
+    pages or XML named ``.xls``, and text named ``.xlsx``; each is said as such."""
+    if not raw.strip():
+        return "is empty"
+    other = office_file(raw)
+    if other is not None:
+        return other
+    if raw.startswith(b"PAR1"):
+        return "is a Parquet file: give it a .parquet name"
+    if raw.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as book:
+                kind = next((i for i in book.infolist() if i.filename == "mimetype"), None)
+                if kind and kind.file_size < 256 and book.read(kind).startswith(_ODS_MIMETYPE):
+                    return (
+                        "is an OpenDocument spreadsheet (.ods): save it as .xlsx, or as CSV UTF-8"
+                    )
+        except Exception:  # any failure to open the archive is said alike
+            return "is cut short or damaged (its zip archive is not whole): export or copy it again"
+        return None
+    try:
+        text = raw[:4096].decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < 4090:  # a character cut at the end of the sample is still text
+            return None
+        text = raw[: err.start].decode("utf-8")
+    first = text.lstrip("\ufeff").partition("\n")[0]
+    readable = all(c.isprintable() or c in "\r\n\t" for c in text)
+    if readable and any(sep in first for sep in (",", ";", "\t", "|")):
+        return "is text (CSV?), not a workbook: give it a .csv name"
+    return None
+
+
 def check_workbook(raw: bytes, display: str) -> None:
     """Refuse a workbook that calamine could read otherwise than mentorstd looks through it,
     or that would make calamine take memory beyond measure as it opens it: entries under
@@ -651,6 +719,9 @@ def check_workbook(raw: bytes, display: str) -> None:
     the workbook's own parts over :data:`MAX_WORKBOOK_PART_BYTES`; more than
     :data:`MAX_SHARED_STRINGS` shared strings stated or held. Run before fastexcel opens
     the workbook."""
+    other = not_a_workbook(raw)
+    if other is not None:
+        raise _refused(other, display)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as book:
             why = _archive_end(raw) or _names_agree(book) or _main_part_elsewhere(book)

@@ -39,7 +39,7 @@ from typing import Literal
 
 import polars as pl
 
-from ._xlsx import check_extent, check_workbook, column_letters, hidden_cells
+from ._xlsx import check_extent, check_workbook, column_letters, hidden_cells, office_file
 from ._yaml import utf8_problem
 from .errors import BundleError, Problem
 from .errors import first_line as _first_line  # (a header's first line is a variable here)
@@ -431,8 +431,8 @@ def _sniff(raw: bytes, display: str) -> None:
             "is a zip archive, not CSV text; if it is an Excel workbook (one is a zip), give it "
             "a .xlsx name (and `sheet:` in its table spec), or save it from Excel as CSV UTF-8"
         )
-    elif raw.startswith(b"\xd0\xcf\x11\xe0"):
-        advice = "is an old Excel .xls workbook: save it as .xlsx or as CSV UTF-8"
+    elif (office := office_file(raw)) is not None:  # an old or encrypted workbook, HTML
+        advice = office
     elif raw.startswith(b"PAR1"):
         advice = "is a Parquet file: give it a .parquet name"
     elif raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
