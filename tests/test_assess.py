@@ -359,14 +359,34 @@ def test_every_report_says_what_reading_the_bundle_left_unchecked(
     assert cli("validate", str(folder), "-F", "eepm", "-o", str(out)).exit_code == 0
     about = pl.read_excel(out, sheet_name="About", infer_schema_length=0)
     assert note in about.filter(pl.col("key") == "bundle note")["value"].to_list()
-    # the terminal summary ends with them, once (not also on stderr)
+    # the terminal summary ends with them; stderr says them as the bundle is read
     shown = cli("validate", str(folder), "-F", "eepm")
-    assert shown.stdout.count(note) == 1 and note not in shown.stderr
+    assert shown.stdout.count(note) == 1 and f"mentorstd: note: {note}" in shown.stderr
     # a batch's reports hold them too
     batch = cli("batch", str(folder.parent), "-F", "eepm", "-o", str(tmp_path / "b"), "-j", "1")
     assert batch.exit_code == 0, batch.stderr
     kept = json.loads((tmp_path / "b" / f"{folder.name}.json").read_text(encoding="utf-8"))
     assert note in kept["evidence"]["notes"]
+
+
+def test_a_report_counts_ignored_columns_without_naming_them(
+    make_bundle: BundleFactory, cli: Any
+) -> None:
+    """A report prints no text from the tables: the names of ignored columns (a header may be
+    anything, and with personal data allowed none was checked) stay on the terminal."""
+    folder = make_bundle(tables={"matches": MATCHES})
+    path = folder / "data" / "matches.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",Jane Doe notes", *(line + ",x" for line in lines[1:])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("validate", str(folder), "-F", "eepm", "-f", "json", "--allow-personal-data")
+    assert result.exit_code == 0, result.stderr
+    assert "Jane Doe" not in result.stdout
+    assert json.loads(result.stdout)["evidence"]["notes"] == [
+        "data/matches.csv: ignored 1 column that nothing maps to (named on the terminal when "
+        "the bundle is read)"
+    ]
+    assert "ignored 1 column that nothing maps to: 'Jane Doe notes'" in result.stderr
 
 
 def test_a_bundle_read_without_notes_has_an_empty_list() -> None:

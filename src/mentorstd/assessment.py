@@ -26,6 +26,7 @@ from .crosswalk import CONFIDENCE_ORDER, inverse
 from .errors import UsageError
 from .indicators import IndicatorsSection, compute_indicators, indicator_metrics
 from .models import MetricCheck
+from .tables import report_note
 
 if TYPE_CHECKING:
     from .bundle import Bundle
@@ -910,5 +911,5 @@ def _evidence(bundle: Bundle) -> Evidence:
         manifest_sha256=bundle.manifest_sha256,
         documents=docs,
         tables=tables,
-        notes=list(bundle.warnings),
+        notes=[report_note(note) for note in bundle.warnings],
     )

@@ -773,8 +773,7 @@ def validate(
         engine.join()
     from .assessment import assess
 
-    if chosen != "text" or output is not None:  # a summary on the terminal ends with them
-        print_notes(loaded.warnings)
+    print_notes(loaded.warnings)
     report = assess(
         loaded,
         framework,

@@ -59,6 +59,7 @@ __all__ = [
     "Table",
     "TableSpec",
     "read_table",
+    "report_note",
 ]
 
 #: Largest table accepted (bytes). A national program's year of records is well under this.
@@ -842,6 +843,19 @@ def _records(body: bytes, layout: _Layout, dropped: pl.Series) -> bytes:
     return text if text.endswith(b"\n") else text + b"\n"
 
 
+def _record_text(body: bytes, layout: _Layout, record: int) -> str:
+    """Record ``record`` as the file has it, quoted and cut (see :func:`excerpt`), so that a
+    line in another separator or a stray character shows at once; an invisible one is
+    named: a Ctrl-Z end mark, white space alone."""
+    text = body[int(layout.starts[record]) : int(layout.starts[record + 1])]
+    line = text.decode("utf-8", errors="replace").rstrip("\r\n")
+    if line.strip(" \t\x1a"):
+        return excerpt(line)
+    if "\x1a" in line:
+        return f"{excerpt(line)} (a Ctrl-Z end mark, as old DOS programs write; delete it)"
+    return f"{excerpt(line)} (white space only; delete the line)"
+
+
 _Parsed = tuple[
     pl.DataFrame, pl.Series | None, "_Problems", dict[str, int], bool, list[str], str | None
 ]
@@ -1398,9 +1412,21 @@ def _check_header(
         )
         problems.notes.append(
             f"{problems.display}: ignored {len(unused)} column{'s' if len(unused) > 1 else ''} "
-            f"that nothing maps to: {shown}"
+            f"{_UNMAPPED}: {shown}"
         )
     return index
+
+
+#: How the note on a table's ignored columns says them, before their names.
+_UNMAPPED = "that nothing maps to"
+
+
+def report_note(note: str) -> str:
+    """A loading note as reports give it: ignored columns counted, not named (a report prints
+    no text from the tables; a header may be anything, and with personal data allowed no
+    name was checked). The terminal gets the names (:attr:`Bundle.warnings`)."""
+    head, found, _ = note.partition(f" {_UNMAPPED}: ")
+    return f"{head} {_UNMAPPED} (named on the terminal when the bundle is read)" if found else note
 
 
 def _cell_checks(
@@ -2123,8 +2149,9 @@ def _parse(
         fields = layout.fields.gather(ragged)
         for count in fields.filter(~ragged.is_in(faulty)).unique(maintain_order=True).to_list():
             word = "field" if count == 1 else "fields"
-            message = f"row has {count} {word}, the header has {width}"
-            problems.rows(ragged.filter((fields == count) & ~ragged.is_in(faulty)), message)
+            these = ragged.filter((fields == count) & ~ragged.is_in(faulty))
+            shown = _record_text(body, layout, int(these[0]))
+            problems.rows(these, f"row has {count} {word}, the header has {width}: {shown}")
         placed = _placed(
             body, layout, ragged, faulty, separator, width, problems, index, quoted, header
         )
