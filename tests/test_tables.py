@@ -116,24 +116,24 @@ def test_the_same_rows_read_the_same_in_every_accepted_dialect(tmp_path: Path) -
         # too few fields, in a plain file
         (
             "match_id,date,with,mode\nM1,2025-01-10\nM1,2025-01-11,mentor,x\nM1,x\n",
-            "data/contacts.csv:2: row has 2 fields, the header has 4: 'M1,2025-01-10'; 1 more "
-            "row like it, at line 4",
+            "data/contacts.csv:2: row has 2 fields, the header has 4; 1 more row like it, "
+            "at line 4",
         ),
         # too many, after a quoted field that holds a separator and a newline
         (
             'match_id,date,with,mode\nM1,2025-01-10,mentor,"a,\nb"\nM1,2025-01-11,mentor,x,y\n',
-            "data/contacts.csv:4: row has 5 fields, the header has 4: 'M1,2025-01-11,mentor,x,y'",
+            "data/contacts.csv:4: row has 5 fields, the header has 4",
         ),
         # one too many on a last line without a line end (polars drops the empty field)
         (
             "match_id,date,with,mode\nM1,2025-01-10,mentor,x\nM1,2025-01-11,mentor,x,",
-            "data/contacts.csv:3: row has 5 fields, the header has 4: 'M1,2025-01-11,mentor,x,'",
+            "data/contacts.csv:3: row has 5 fields, the header has 4",
         ),
         # too few, where the header's quoted name holds a separator
         (
             'match_id,date,with,mode,"notes, misc"\nM1,2025-01-10,mentor,x,y\n'
             "M1,2025-01-11,mentor,x\nM1,2025-01-12,mentor,x,y\n",
-            "data/contacts.csv:3: row has 4 fields, the header has 5: 'M1,2025-01-11,mentor,x'",
+            "data/contacts.csv:3: row has 4 fields, the header has 5",
         ),
     ],
 )
@@ -142,27 +142,27 @@ def test_ragged_rows_are_located(tmp_path: Path, text: str, expected: str) -> No
 
 
 @pytest.mark.parametrize(
-    ("last", "shown"),
+    ("last", "hint"),
     [
-        ("\x1a", "'\\x1a' (a Ctrl-Z end mark, as old DOS programs write; delete it)"),
-        ("   \n", "'   ' (white space only; delete the line)"),
-        ("M1;2025-01-11;mentor;x\n", "'M1;2025-01-11;mentor;x'"),  # another separator
+        ("\x1a", "the line holds a Ctrl-Z end mark, as old DOS programs write: delete it"),
+        ("   \n", "the line holds white space only: delete it"),
+        ("M1;2025-01-11;mentor;x\n", "split on ';' it has 4: a line in another separator?"),
     ],
 )
-def test_a_ragged_row_shows_what_it_holds(tmp_path: Path, last: str, shown: str) -> None:
+def test_a_ragged_row_says_what_shows_in_it(tmp_path: Path, last: str, hint: str) -> None:
+    """Without repeating its text: a ragged row may hold free text."""
     text = "match_id,date,with,mode\nM1,2025-01-10,mentor,x\n" + last
     assert _problems(tmp_path, "contacts", text) == [
-        f"data/contacts.csv:3: row has 1 field, the header has 4: {shown}"
+        f"data/contacts.csv:3: row has 1 field, the header has 4 ({hint})"
     ]
 
 
 def test_ragged_rows_are_grouped_by_their_field_count(tmp_path: Path) -> None:
     text = "match_id,date,with,mode\nM1,x\nM1,2025-01-11,mentor,x,y,z\nM2,y\nM3\n"
     assert _problems(tmp_path, "contacts", text) == [
-        "data/contacts.csv:2: row has 2 fields, the header has 4: 'M1,x'; 1 more row like it, at "
-        "line 4",
-        "data/contacts.csv:3: row has 6 fields, the header has 4: 'M1,2025-01-11,mentor,x,y,z'",
-        "data/contacts.csv:5: row has 1 field, the header has 4: 'M3'",
+        "data/contacts.csv:2: row has 2 fields, the header has 4; 1 more row like it, at line 4",
+        "data/contacts.csv:3: row has 6 fields, the header has 4",
+        "data/contacts.csv:5: row has 1 field, the header has 4",
     ]
 
 
@@ -262,9 +262,8 @@ def test_rows_beside_ragged_ones_still_have_their_cells_checked(
     text = 'match_id,date,with,mode\nM1,x\nM2,2025-01-11,mentor,"a\nb",extra\n'
     text += 'M3,yesterday,mentor,x\r\nM4,2025-01-12,mentr,"p\nq"\n'
     assert _problems(tmp_path, "contacts", mark + text.encode()) == [
-        "data/contacts.csv:2: row has 2 fields, the header has 4: 'M1,x'",
-        "data/contacts.csv:3: row has 5 fields, the header has 4: "
-        "'M2,2025-01-11,mentor,\"a\\nb\",extra'",
+        "data/contacts.csv:2: row has 2 fields, the header has 4",
+        "data/contacts.csv:3: row has 5 fields, the header has 4",
         "data/contacts.csv:5:2: date: 'yesterday' is not a date (YYYY-MM-DD)",
         "data/contacts.csv:6:3: with: 'mentr' is not one of mentor, mentee, parent "
         "(other words for these go under `values:` in the table spec)",
@@ -423,7 +422,7 @@ _UNCHECKED = (
         (
             'M0,2024-01-01\nM1,2024-01-01,mentor,"x" y\nM2,bad,mentor,x\n',
             [
-                "data/contacts.csv:2: row has 2 fields, the header has 4: 'M0,2024-01-01'",
+                "data/contacts.csv:2: row has 2 fields, the header has 4",
                 "data/contacts.csv:3: malformed quoting: ',' expected after '\"'",
                 _UNCHECKED,
             ],
@@ -859,7 +858,7 @@ def test_separators_inside_quotes_do_not_hide_a_short_row(tmp_path: Path) -> Non
         "M1,2025-01-11\n"
     )
     assert _problems(tmp_path, "contacts", text + "M1,2025-01-12,mentor,x\n") == [
-        "data/contacts.csv:3: row has 2 fields, the header has 4: 'M1,2025-01-11'"
+        "data/contacts.csv:3: row has 2 fields, the header has 4"
     ]
     good = tmp_path / "good.csv"
     good.write_text(text.replace("M1,2025-01-11\n", "M1,2025-01-11,mentee,\n"), encoding="utf-8")
@@ -889,7 +888,7 @@ def test_separators_inside_quotes_do_not_hide_a_short_row(tmp_path: Path) -> Non
         # a short row lacks its last field, whatever field it lacks
         (
             "match_id,date,with,mode\nM1,2025-01-10,mentor,x\nM1,mentor,x\n",
-            "data/contacts.csv:3: row has 3 fields, the header has 4: 'M1,mentor,x'",
+            "data/contacts.csv:3: row has 3 fields, the header has 4",
         ),
     ],
 )

@@ -843,17 +843,21 @@ def _records(body: bytes, layout: _Layout, dropped: pl.Series) -> bytes:
     return text if text.endswith(b"\n") else text + b"\n"
 
 
-def _record_text(body: bytes, layout: _Layout, record: int) -> str:
-    """Record ``record`` as the file has it, quoted and cut (see :func:`excerpt`), so that a
-    line in another separator or a stray character shows at once; an invisible one is
-    named: a Ctrl-Z end mark, white space alone."""
+def _record_hint(body: bytes, layout: _Layout, record: int, separator: str, width: int) -> str:
+    """What may be wrong with ragged record ``record``, when its text shows it (``""``: the
+    line number is all there is to say): an invisible line (a Ctrl-Z end mark, white space
+    alone), or a line in another separator. Said without the record's text, which may hold
+    free text that an error message must not repeat."""
     text = body[int(layout.starts[record]) : int(layout.starts[record + 1])]
     line = text.decode("utf-8", errors="replace").rstrip("\r\n")
-    if line.strip(" \t\x1a"):
-        return excerpt(line)
-    if "\x1a" in line:
-        return f"{excerpt(line)} (a Ctrl-Z end mark, as old DOS programs write; delete it)"
-    return f"{excerpt(line)} (white space only; delete the line)"
+    if not line.strip(" \t\x1a"):
+        if "\x1a" in line:
+            return " (the line holds a Ctrl-Z end mark, as old DOS programs write: delete it)"
+        return " (the line holds white space only: delete it)"
+    for other in _SEPARATORS:
+        if other != separator and line.count(other) == width - 1:
+            return f" (split on {other!r} it has {width}: a line in another separator?)"
+    return ""
 
 
 _Parsed = tuple[
@@ -2150,8 +2154,8 @@ def _parse(
         for count in fields.filter(~ragged.is_in(faulty)).unique(maintain_order=True).to_list():
             word = "field" if count == 1 else "fields"
             these = ragged.filter((fields == count) & ~ragged.is_in(faulty))
-            shown = _record_text(body, layout, int(these[0]))
-            problems.rows(these, f"row has {count} {word}, the header has {width}: {shown}")
+            hint = _record_hint(body, layout, int(these[0]), separator, width)
+            problems.rows(these, f"row has {count} {word}, the header has {width}{hint}")
         placed = _placed(
             body, layout, ragged, faulty, separator, width, problems, index, quoted, header
         )
