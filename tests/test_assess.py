@@ -383,8 +383,7 @@ def test_a_report_counts_ignored_columns_without_naming_them(
     assert result.exit_code == 0, result.stderr
     assert "Jane Doe" not in result.stdout
     assert json.loads(result.stdout)["evidence"]["notes"] == [
-        "data/matches.csv: ignored 1 column that nothing maps to (named on the terminal when "
-        "the bundle is read)"
+        "data/matches.csv: ignored 1 column that nothing maps to (a report does not name them)"
     ]
     assert "ignored 1 column that nothing maps to: 'Jane Doe notes'" in result.stderr
 

@@ -165,7 +165,17 @@ def test_an_xlsx_file_named_csv_says_what_it_is(tmp_path: Path) -> None:
     assert line.startswith("matches.csv:1: is a zip archive, not CSV text; if it is an Excel")
 
 
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # an OLE header's start
+DATA = Path(__file__).parent / "data"
+
+
+def _ole(*names: str) -> bytes:
+    """An OLE compound file's header and a directory sector naming ``names`` (as Office
+    writes them: 128 bytes an entry, the name in UTF-16 and its length in bytes)."""
+    entries = b""
+    for name in names:
+        encoded = (name + "\0").encode("utf-16-le")
+        entries += encoded.ljust(64, b"\0") + len(encoded).to_bytes(2, "little") + bytes(62)
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + entries
 
 
 def _zip(path: Path, members: dict[str, str]) -> None:
@@ -174,27 +184,41 @@ def _zip(path: Path, members: dict[str, str]) -> None:
             book.writestr(name, text)
 
 
+_XMLSS = (
+    b'<?xml version="1.0"?>\r\n<?mso-application progid="Excel.Sheet"?>\r\n<Workbook '
+    b'xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:html="http://www.w3.org/TR/'
+    b'REC-html40"><Worksheet ss:Name="Sheet1"><Table ss:ExpandedColumnCount="1"><Row><Cell>'
+    b'<Data ss:Type="String">match_id</Data></Cell></Row></Table></Worksheet></Workbook>'
+)
+
+
 @pytest.mark.parametrize(
     ("content", "said"),
     [
-        # an encrypted xlsx is an OLE file holding the workbook as its EncryptedPackage
         (
-            _OLE + "EncryptionInfo".encode("utf-16-le") + "EncryptedPackage".encode("utf-16-le"),
-            "is password-protected (an encrypted workbook): save a copy without a password",
+            (DATA / "encrypted.xlsx").read_bytes(),  # see tests/data/README.md
+            "is password-protected (an encrypted Office file): save a copy without a password",
         ),
-        (_OLE + "Workbook".encode("utf-16-le"), "is an old Excel .xls workbook (97-2003)"),
+        ((DATA / "old.xls").read_bytes(), "is an old Excel .xls workbook (97-2003)"),
+        (_ole("Root Entry", "Book"), "is an old Excel .xls workbook (97-2003)"),  # BIFF5
+        # a Word file whose text holds "Book": the stream names decide
+        (
+            _ole("Root Entry", "WordDocument") + "Book Club".encode("utf-16-le"),
+            "is an old Microsoft Office file (97-2003), not an xlsx workbook",
+        ),
         (
             b"\xef\xbb\xbf\r\n<html><body><table><tr><td>match_id</td></tr></table></body></html>",
             "is a web page (HTML), as some systems export their Excel files",
         ),
         (
-            b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:'
-            b'spreadsheet"><Worksheet ss:Name="Sheet1"/></Workbook>',
-            "is an XML Spreadsheet 2003 file: save it as .xlsx",
+            b'<meta http-equiv="Content-Type" content="text/html"><style>td {}</style>',
+            "is a web page (HTML)",
         ),
-        (b"match_id,mentor_id\r\nM1,A1\r\n", "is text (CSV?), not a workbook: give it a .csv"),
+        (_XMLSS, "is an XML Spreadsheet 2003 file: save it as .xlsx, or as CSV UTF-8"),
+        (b"match_id,mentor_id\r\nM1,A1\r\n", "is text (CSV?), not an xlsx workbook: give it a"),
         (b"PAR1\x15\x04", "is a Parquet file: give it a .parquet name"),
         (b"", "is empty"),
+        (b" \r\n", "holds white space only"),
     ],
 )
 def test_a_file_given_as_a_workbook_that_is_not_one_says_what_it_is(
@@ -220,12 +244,33 @@ def test_an_opendocument_or_a_cut_workbook_says_what_it_is(tmp_path: Path) -> No
     assert line.startswith("cut.xlsx: is cut short or damaged (its zip archive is not whole)")
 
 
+def test_a_workbook_with_an_odd_mimetype_member_is_still_read(tmp_path: Path) -> None:
+    """Only a zip that cannot be opened is said to be damaged: a member the zip reader
+    cannot read (here one stated compressed in a way it lacks) is calamine's to judge."""
+    path = tmp_path / "matches.xlsx"
+    rows = [line.split(",") for line in CANONICAL.splitlines()]
+    _workbook(path, {"Sheet1": [[cell or None for cell in row] for row in rows]})
+    with zipfile.ZipFile(path, "a") as book:
+        book.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    raw = bytearray(path.read_bytes())
+    local = raw.rfind(b"PK\x03\x04")  # the appended member's local header: deflate64 (9)
+    raw[local + 8 : local + 10] = (9).to_bytes(2, "little")
+    central = raw.rfind(b"PK\x01\x02")
+    raw[central + 10 : central + 12] = (9).to_bytes(2, "little")
+    path.write_bytes(bytes(raw))
+    with pytest.raises(NotImplementedError):  # the zip reader cannot read that member
+        zipfile.ZipFile(path).read("mimetype")
+    table = read_table(path, "matches")
+    assert table.frame["match_id"].to_list() == [row[0] for row in rows[1:]]
+
+
 @pytest.mark.parametrize(
     ("content", "said"),
     [
-        (_OLE + "EncryptedPackage".encode("utf-16-le"), "is password-protected"),
-        (_OLE + "Book".encode("utf-16-le"), "is an old Excel .xls workbook"),
+        ((DATA / "encrypted.xlsx").read_bytes(), "is password-protected"),
+        ((DATA / "old.xls").read_bytes(), "is an old Excel .xls workbook"),
         (b"<table><tr><td>match_id</td></tr></table>", "is a web page (HTML)"),
+        (_XMLSS, "is an XML Spreadsheet 2003 file"),
     ],
 )
 def test_an_office_file_named_csv_says_what_it_is(
@@ -235,6 +280,26 @@ def test_an_office_file_named_csv_says_what_it_is(
     path.write_bytes(content)
     (line,) = _errors(path, "matches")
     assert line.startswith(f"matches.csv:1: {said}"), line
+
+
+def test_an_opendocument_file_named_csv_says_what_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "matches.csv"
+    _zip(path, {"mimetype": "application/vnd.oasis.opendocument.spreadsheet"})
+    assert _errors(path, "matches") == [
+        "matches.csv:1: is an OpenDocument spreadsheet (.ods): save it as .xlsx, or as CSV UTF-8"
+    ]
+
+
+def test_a_csv_whose_first_cell_starts_with_a_tag_is_read(tmp_path: Path) -> None:
+    """Only a web page's own first tag makes a file HTML: not a header cell such as <no>, nor
+    a <table> inside a quoted cell."""
+    path = tmp_path / "matches.csv"
+    text = CANONICAL.replace("match_id,", "<no>,match_id,", 1)
+    rows = text.splitlines()
+    rows = [rows[0], *(f'"rich <table> text",{row}' for row in rows[1:])]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    table = read_table(path, "matches")
+    assert table.n_rows == len(rows) - 1
 
 
 def test_an_xlsx_sheet_with_date_cells_reads_as_the_canonical_table(tmp_path: Path) -> None:

@@ -144,9 +144,12 @@ def test_ragged_rows_are_located(tmp_path: Path, text: str, expected: str) -> No
 @pytest.mark.parametrize(
     ("last", "hint"),
     [
-        ("\x1a", "the line holds a Ctrl-Z end mark, as old DOS programs write: delete it"),
-        ("   \n", "the line holds white space only: delete it"),
-        ("M1;2025-01-11;mentor;x\n", "split on ';' it has 4: a line in another separator?"),
+        ("\x1a", "line 3 holds a Ctrl-Z end mark, as old DOS programs write: delete it"),
+        ("   \n", "line 3 holds white space only: delete it"),
+        (
+            "M1;2025-01-11;mentor;x\n",
+            "line 3 split on ';' has 4 fields: is it in another separator?",
+        ),
     ],
 )
 def test_a_ragged_row_says_what_shows_in_it(tmp_path: Path, last: str, hint: str) -> None:
@@ -154,6 +157,15 @@ def test_a_ragged_row_says_what_shows_in_it(tmp_path: Path, last: str, hint: str
     text = "match_id,date,with,mode\nM1,2025-01-10,mentor,x\n" + last
     assert _problems(tmp_path, "contacts", text) == [
         f"data/contacts.csv:3: row has 1 field, the header has 4 ({hint})"
+    ]
+
+
+def test_a_ragged_rows_hint_is_said_of_its_own_line(tmp_path: Path) -> None:
+    """Rows like it share its field count, not what shows in it."""
+    text = "match_id,date,with,mode\nM1,2025-01-10,mentor,x\n   \nM2\n"
+    assert _problems(tmp_path, "contacts", text) == [
+        "data/contacts.csv:3: row has 1 field, the header has 4 (line 3 holds white space "
+        "only: delete it); 1 more row like it, at line 4"
     ]
 
 

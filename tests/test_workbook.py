@@ -284,3 +284,25 @@ def test_a_workbook_with_a_cell_far_from_its_table_is_refused_before_it_is_read(
     )
     assert done.returncode == 2, done.stderr
     assert "the sheet's filled cells reach from A1 to XFD200001" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"id,title\r\nI-1,Recruitment\r\n", "is text (CSV?), not an xlsx workbook"),
+        (
+            (Path(__file__).parent / "data" / "old.xls").read_bytes(),
+            "is an old Excel .xls workbook (97-2003): save it as .xlsx",
+        ),
+    ],
+)
+def test_import_of_a_file_that_is_no_workbook_says_what_it_is(
+    cli: Any, tmp_path: Path, content: bytes, said: str
+) -> None:
+    """A framework is imported from a workbook only: no advice to rename it .csv or save it
+    as CSV, which is for a bundle's tables."""
+    book = tmp_path / "ima.xlsx"
+    book.write_bytes(content)
+    result = cli("import", str(book), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"mentorstd: error: {book}: {said}"]

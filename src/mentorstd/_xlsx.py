@@ -60,6 +60,7 @@ __all__ = [
     "hidden_cells",
     "not_a_workbook",
     "office_file",
+    "opendocument",
     "sheet_members",
 ]
 
@@ -648,53 +649,78 @@ def _workbook_parts_too_large(book: zipfile.ZipFile) -> str | None:
 #: The first bytes of an OLE compound file: an Excel 97-2003 workbook, or an encrypted xlsx.
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+#: The first tag of a web page saved as an "Excel" file (``<table>`` alone, as some write).
+_HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|style|table)[\s>/]")
 
 
-def office_file(raw: bytes) -> str | None:
+def _ole_stream(raw: bytes, name: str) -> bool:
+    """Whether the OLE compound file ``raw`` has a stream or storage called ``name``: its
+    directory entry (128 bytes, at a multiple of 128 in the file) starts with the name in
+    UTF-16, ended by a NUL, and gives the name's length in bytes at its 64th byte."""
+    wanted = (name + "\0").encode("utf-16-le")
+    size = len(wanted).to_bytes(2, "little")
+    at = raw.find(wanted)
+    while at != -1:
+        if at % 128 == 0 and raw[at + 64 : at + 66] == size:
+            return True
+        at = raw.find(wanted, at + 1)
+    return False
+
+
+def opendocument(raw: bytes) -> bool:
+    """Whether ``raw`` is an OpenDocument spreadsheet (.ods): a zip whose ``mimetype``
+    member says so."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            kind = next((i for i in book.infolist() if i.filename == "mimetype"), None)
+            return bool(kind and kind.file_size < 256 and book.read(kind).startswith(_ODS_MIMETYPE))
+    except Exception:  # not a zip, or a member it cannot read: not said to be one
+        return False
+
+
+def office_file(raw: bytes, *, table: bool = True) -> str | None:
     """What an office file that is no xlsx workbook (nor text) is, and what to do: an
-    encrypted workbook, an old ``.xls``, a web page or XML Spreadsheet 2003 (as some
-    systems export their "Excel" files); ``None`` for anything else."""
+    encrypted Office file, an old ``.xls``, an XML Spreadsheet 2003 or a web page (as some
+    systems export their "Excel" files), an OpenDocument spreadsheet; ``None`` for anything
+    else. ``table``: the file is a bundle's table, which may be saved as CSV too."""
+    also = ", or as CSV UTF-8" if table else ""
     if raw.startswith(OLE_MAGIC):
-        # an encrypted xlsx is an OLE file holding the workbook as its EncryptedPackage
-        # stream; stream names are stored in UTF-16
-        if "EncryptedPackage".encode("utf-16-le") in raw:
+        # an encrypted xlsx (or docx ...) is an OLE file holding it as its EncryptedPackage
+        if _ole_stream(raw, "EncryptedPackage"):
             return (
-                "is password-protected (an encrypted workbook): save a copy without a "
-                "password, or as CSV UTF-8"
+                "is password-protected (an encrypted Office file): save a copy without a password"
             )
-        if "Workbook".encode("utf-16-le") in raw or "Book".encode("utf-16-le") in raw:
-            return "is an old Excel .xls workbook (97-2003): save it as .xlsx or as CSV UTF-8"
-        return "is an old Microsoft Office file (97-2003), not a workbook"
+        if _ole_stream(raw, "Workbook") or _ole_stream(raw, "Book"):
+            return f"is an old Excel .xls workbook (97-2003): save it as .xlsx{also}"
+        return "is an old Microsoft Office file (97-2003), not an xlsx workbook"
     head = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"<") and any(t in head for t in (b"<html", b"<table", b"<!doctype html")):
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return f"is an XML Spreadsheet 2003 file: save it as .xlsx{also}"
+    if _HTML_START.match(head) or (head.startswith(b"<?xml") and b"<html" in head):
         return (
             "is a web page (HTML), as some systems export their Excel files: open it in a "
-            "spreadsheet program and save it as .xlsx, or as CSV UTF-8"
+            f"spreadsheet program and save it as .xlsx{also}"
         )
-    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
-        return "is an XML Spreadsheet 2003 file: save it as .xlsx, or as CSV UTF-8"
+    if raw.startswith(b"PK\x03\x04") and opendocument(raw):
+        return f"is an OpenDocument spreadsheet (.ods): save it as .xlsx{also}"
     return None
 
 
-def not_a_workbook(raw: bytes) -> str | None:
-    """What a file given as a workbook is instead, and what to do (``None``: not one of the
-    usual suspects). Exports come as password-protected workbooks, old ``.xls`` files, web
-    pages or XML named ``.xls``, and text named ``.xlsx``; each is said as such."""
+def not_a_workbook(raw: bytes, *, table: bool = True) -> str | None:
+    """What a file given as an xlsx workbook is instead, and what to do (``None``: not one
+    of the usual suspects): see :func:`office_file`; also empty, cut short, Parquet or
+    text. ``table``: the file is a bundle's table, which may also be CSV or Parquet (say
+    to rename it)."""
     if not raw.strip():
-        return "is empty"
-    other = office_file(raw)
+        return "is empty" if not raw else "holds white space only"
+    other = office_file(raw, table=table)
     if other is not None:
         return other
     if raw.startswith(b"PAR1"):
-        return "is a Parquet file: give it a .parquet name"
+        return "is a Parquet file" + (": give it a .parquet name" if table else "")
     if raw.startswith(b"PK\x03\x04"):
         try:
-            with zipfile.ZipFile(io.BytesIO(raw)) as book:
-                kind = next((i for i in book.infolist() if i.filename == "mimetype"), None)
-                if kind and kind.file_size < 256 and book.read(kind).startswith(_ODS_MIMETYPE):
-                    return (
-                        "is an OpenDocument spreadsheet (.ods): save it as .xlsx, or as CSV UTF-8"
-                    )
+            zipfile.ZipFile(io.BytesIO(raw)).close()
         except Exception:  # any failure to open the archive is said alike
             return "is cut short or damaged (its zip archive is not whole): export or copy it again"
         return None
@@ -707,19 +733,19 @@ def not_a_workbook(raw: bytes) -> str | None:
     first = text.lstrip("\ufeff").partition("\n")[0]
     readable = all(c.isprintable() or c in "\r\n\t" for c in text)
     if readable and any(sep in first for sep in (",", ";", "\t", "|")):
-        return "is text (CSV?), not a workbook: give it a .csv name"
+        return "is text (CSV?), not an xlsx workbook" + (": give it a .csv name" if table else "")
     return None
 
 
-def check_workbook(raw: bytes, display: str) -> None:
+def check_workbook(raw: bytes, display: str, *, table: bool = True) -> None:
     """Refuse a workbook that calamine could read otherwise than mentorstd looks through it,
     or that would make calamine take memory beyond measure as it opens it: entries under
     names the two zip readers may read apart; a main part other than ``xl/workbook.xml``; a
     relationship whose target holds a character reference (calamine takes it as written);
     the workbook's own parts over :data:`MAX_WORKBOOK_PART_BYTES`; more than
     :data:`MAX_SHARED_STRINGS` shared strings stated or held. Run before fastexcel opens
-    the workbook."""
-    other = not_a_workbook(raw)
+    the workbook. ``table``: see :func:`not_a_workbook`."""
+    other = not_a_workbook(raw, table=table)
     if other is not None:
         raise _refused(other, display)
     try:

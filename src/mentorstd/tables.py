@@ -426,22 +426,27 @@ _UTF8_HINT = (
 
 def _sniff(raw: bytes, display: str) -> None:
     """Refuse, with what to set, a file that is not UTF-8 text although read as such."""
-    advice: str | None = None
+    # an old or encrypted workbook, a web page, OpenDocument; else another kind of file
+    advice = office_file(raw) or _other_file(raw)
+    if advice is not None:
+        raise BundleError(Problem(advice, display, 1))
+
+
+def _other_file(raw: bytes) -> str | None:
+    """What to do with a file read as CSV that is a workbook, Parquet, or UTF-16 or UTF-32
+    text (``None``: none of these)."""
     if raw.startswith(b"PK\x03\x04"):
-        advice = (
+        return (
             "is a zip archive, not CSV text; if it is an Excel workbook (one is a zip), give it "
             "a .xlsx name (and `sheet:` in its table spec), or save it from Excel as CSV UTF-8"
         )
-    elif (office := office_file(raw)) is not None:  # an old or encrypted workbook, HTML
-        advice = office
-    elif raw.startswith(b"PAR1"):
-        advice = "is a Parquet file: give it a .parquet name"
-    elif raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        advice = "is UTF-32 text: save it as CSV UTF-8"
-    elif _looks_utf16(raw):
-        advice = "is UTF-16 text: set `encoding: utf-16` in its table spec, or save it as CSV UTF-8"
-    if advice is not None:
-        raise BundleError(Problem(advice, display, 1))
+    if raw.startswith(b"PAR1"):
+        return "is a Parquet file: give it a .parquet name"
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "is UTF-32 text: save it as CSV UTF-8"
+    if _looks_utf16(raw):
+        return "is UTF-16 text: set `encoding: utf-16` in its table spec, or save it as CSV UTF-8"
+    return None
 
 
 def _looks_utf16(raw: bytes) -> bool:
@@ -846,17 +851,19 @@ def _records(body: bytes, layout: _Layout, dropped: pl.Series) -> bytes:
 def _record_hint(body: bytes, layout: _Layout, record: int, separator: str, width: int) -> str:
     """What may be wrong with ragged record ``record``, when its text shows it (``""``: the
     line number is all there is to say): an invisible line (a Ctrl-Z end mark, white space
-    alone), or a line in another separator. Said without the record's text, which may hold
-    free text that an error message must not repeat."""
+    alone), or a line in another separator. Said of that record's line alone (the rows said
+    to be like it have its field count, not its text), and without its text, which may
+    hold free text that an error message must not repeat."""
     text = body[int(layout.starts[record]) : int(layout.starts[record + 1])]
     line = text.decode("utf-8", errors="replace").rstrip("\r\n")
+    at = f"line {int(layout.lines[record])}"
     if not line.strip(" \t\x1a"):
         if "\x1a" in line:
-            return " (the line holds a Ctrl-Z end mark, as old DOS programs write: delete it)"
-        return " (the line holds white space only: delete it)"
+            return f" ({at} holds a Ctrl-Z end mark, as old DOS programs write: delete it)"
+        return f" ({at} holds white space only: delete it)"
     for other in _SEPARATORS:
         if other != separator and line.count(other) == width - 1:
-            return f" (split on {other!r} it has {width}: a line in another separator?)"
+            return f" ({at} split on {other!r} has {width} fields: is it in another separator?)"
     return ""
 
 
@@ -1428,9 +1435,10 @@ _UNMAPPED = "that nothing maps to"
 def report_note(note: str) -> str:
     """A loading note as reports give it: ignored columns counted, not named (a report prints
     no text from the tables; a header may be anything, and with personal data allowed no
-    name was checked). The terminal gets the names (:attr:`Bundle.warnings`)."""
+    name was checked). ``validate`` and ``plan`` name them on stderr (from
+    :attr:`Bundle.warnings`)."""
     head, found, _ = note.partition(f" {_UNMAPPED}: ")
-    return f"{head} {_UNMAPPED} (named on the terminal when the bundle is read)" if found else note
+    return f"{head} {_UNMAPPED} (a report does not name them)" if found else note
 
 
 def _cell_checks(

@@ -184,7 +184,7 @@ def _read_sheet(path: Path, sheet: str) -> pl.DataFrame:
 
     try:
         raw = path.read_bytes()
-        check_workbook(raw, str(path))  # before calamine opens it: see mentorstd._xlsx
+        check_workbook(raw, str(path), table=False)  # before calamine opens it (mentorstd._xlsx)
         if sheet in read_excel(raw).sheet_names:  # (one it lacks is said below)
             check_extent(raw, sheet, str(path))
         return pl.read_excel(raw, sheet_name=sheet, infer_schema_length=0)
