@@ -224,10 +224,13 @@ _XMLSS = (
 def test_a_file_given_as_a_workbook_that_is_not_one_says_what_it_is(
     tmp_path: Path, content: bytes, said: str
 ) -> None:
-    path = tmp_path / "matches.xlsx"
+    _said_of(tmp_path / "matches.xlsx", content, f"matches.xlsx: {said}")
+
+
+def _said_of(path: Path, content: bytes, said: str) -> None:
     path.write_bytes(content)
     (line,) = _errors(path, "matches")
-    assert line.startswith(f"matches.xlsx: {said}"), line
+    assert line.startswith(said), line
 
 
 def test_an_opendocument_or_a_cut_workbook_says_what_it_is(tmp_path: Path) -> None:
@@ -276,10 +279,7 @@ def test_a_workbook_with_an_odd_mimetype_member_is_still_read(tmp_path: Path) ->
 def test_an_office_file_named_csv_says_what_it_is(
     tmp_path: Path, content: bytes, said: str
 ) -> None:
-    path = tmp_path / "matches.csv"
-    path.write_bytes(content)
-    (line,) = _errors(path, "matches")
-    assert line.startswith(f"matches.csv:1: {said}"), line
+    _said_of(tmp_path / "matches.csv", content, f"matches.csv:1: {said}")
 
 
 def test_an_opendocument_file_named_csv_says_what_it_is(tmp_path: Path) -> None:
