@@ -947,9 +947,10 @@ def test_headers_values_and_maps_match_whichever_unicode_form_they_are_typed_in(
     assert table.positions["date"] == 3
 
 
-def _without_saved_values(path: Path) -> None:
+def _without_saved_values(path: Path, empty: str = "") -> None:
     """Drop the saved value of every formula cell of the workbook, as a program that writes
-    formulas without calculating them leaves it."""
+    formulas without calculating them leaves it: no value, or ``empty`` in its place (openpyxl
+    writes ``<v />``)."""
     import re
     import zipfile
 
@@ -958,7 +959,9 @@ def _without_saved_values(path: Path) -> None:
         for name in book.namelist():
             members[name] = book.read(name)
     sheet = members["xl/worksheets/sheet1.xml"].decode()
-    members["xl/worksheets/sheet1.xml"] = re.sub(r"(</f>)<v>[^<]*</v>", r"\1", sheet).encode()
+    members["xl/worksheets/sheet1.xml"] = re.sub(
+        r"(</f>)<v>[^<]*</v>", r"\1" + empty, sheet
+    ).encode()
     with zipfile.ZipFile(path, "w") as book:
         for name, data in members.items():
             book.writestr(name, data)
@@ -979,14 +982,29 @@ def test_xlsx_error_cells_and_formulas_without_a_value_read_as_what_they_hold(
     assert _errors(path, "matches") == [
         "matches.xlsx:4:6: end_date: '#N/A' is not a date (YYYY-MM-DD)"
     ]
-    _without_saved_values(path)  # as written by a program that does not calculate
-    reason, end = _errors(path, "matches")
-    assert reason.startswith(
-        'matches.xlsx:3:7: closure_reason: \'=IF(F3="","","mentor-withdrew")\' is not one of '
+    written = path.read_bytes()
+    hint = (
+        "; it is a formula with no saved value (a program that does not calculate wrote the "
+        "workbook): open it in a spreadsheet program and save it again"
     )
-    assert end == (
-        "matches.xlsx:4:6: end_date: '=VLOOKUP(\"M3\",A2:A3,1,FALSE)' is not a date (YYYY-MM-DD)"
-    )
+    # as written by a program that does not calculate: no value, or an empty one closed on
+    # itself (openpyxl); not an empty value written out, which is an empty result
+    for empty in ("", "<v />", "<x:v/>"):
+        path.write_bytes(written)
+        _without_saved_values(path, empty)
+        reason, end = _errors(path, "matches")
+        assert reason.startswith(
+            'matches.xlsx:3:7: closure_reason: \'=IF(F3="","","mentor-withdrew")\' is not one '
+        )
+        assert reason.endswith(hint)
+        assert end == (
+            "matches.xlsx:4:6: end_date: '=VLOOKUP(\"M3\",A2:A3,1,FALSE)' is not a date "
+            f"(YYYY-MM-DD){hint}"
+        )
+    path.write_bytes(written)
+    _without_saved_values(path, "<v></v>")  # xlsxwriter's empty text result
+    frame = read_table(path, "matches").frame
+    assert frame["end_date"][2] is None and frame["closure_reason"][1] is None
 
 
 def test_a_date_cell_holding_a_time_of_day_reads_as_its_date(tmp_path: Path) -> None:
@@ -1088,6 +1106,34 @@ def test_dates_a_date_format_refuses_say_the_format_they_read_in(
     path.write_text("person_id,role,date,hours,phase\n" + rows, encoding="utf-8")
     first, *_ = _errors(path, "training", spec=TableSpec(date_format=date_format))
     assert hint + ";" in first  # then how many more rows are like it
+
+
+@pytest.mark.parametrize("first", ["empty", "chart"])
+def test_an_empty_or_chart_first_sheet_names_the_sheet_that_holds_the_table(
+    tmp_path: Path, first: str
+) -> None:
+    """A workbook's empty Sheet1, or a dashboard's chart sheet, before the data: a located
+    error naming the sheet to set, not an internal error."""
+    path = tmp_path / "matches.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    if first == "empty":
+        book.add_worksheet("Sheet1")
+    data = book.add_worksheet("Matches")
+    for r, line in enumerate(CANONICAL.splitlines()):
+        data.write_row(r, 0, line.split(","))
+    if first == "chart":
+        chart = book.add_chart({"type": "column"})
+        chart.add_series({"values": "=Matches!$A$2:$A$3"})
+        book.add_chartsheet("Sheet1").set_chart(chart)
+        book.worksheets_objs.insert(0, book.worksheets_objs.pop())  # the chart sheet first
+    book.close()
+    assert _errors(path, "matches") == [
+        "matches.xlsx:1: the first sheet, 'Sheet1', is read when the table spec names no sheet, "
+        "and it is empty; the sheet 'Matches' has the table's columns: set `sheet: 'Matches'`"
+    ]
+    assert _errors(path, "matches", spec=TableSpec(sheet="Sheet1")) == [
+        "matches.xlsx:1: empty sheet: expected a header row"
+    ]
 
 
 def test_two_digit_years_under_a_four_digit_format_are_said_so(tmp_path: Path) -> None:

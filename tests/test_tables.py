@@ -966,3 +966,19 @@ def test_ids_that_differ_from_known_ones_only_in_case_are_said_so(tmp_path: Path
     assert _problems(tmp_path, "contacts", other, references=known) == [
         "data/contacts.csv:2:1: match_id: 'XX-9' is not a match_id in data/matches.csv"
     ]
+
+
+def test_every_value_an_enumeration_refuses_is_named_in_one_run(tmp_path: Path) -> None:
+    """Each needs a `values:` map of its own: the first few are named, the rest counted."""
+    reasons = ["Active", "Moved away", "Active", "Graduated", "A", "B", "C", "D"]
+    rows = "".join(
+        f"M{i},A{i},Y{i},2025-01-01,,2025-06-01,{reason}\n" for i, reason in enumerate(reasons)
+    )
+    text = "match_id,mentor_id,mentee_id,start_date,planned_end_date,end_date,closure_reason\n"
+    (line,) = _problems(tmp_path, "matches", text + rows)
+    assert line == (
+        "data/matches.csv:2:7: closure_reason: 'Active' is not one of completed, mentor-withdrew, "
+        "mentee-withdrew, family-withdrew, rematched, program-ended, other (other words for these "
+        "go under `values:` in the table spec); also 'Moved away', 'Graduated', 'A', 'B' and 2 "
+        "more values; 7 more rows like it, at lines 3, 4, 5 and 4 more"
+    )

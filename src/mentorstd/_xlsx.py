@@ -40,7 +40,7 @@ import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 import polars as pl
 from defusedxml import DefusedXmlException
@@ -809,6 +809,42 @@ def check_extent(raw: bytes, sheet: str | None, display: str) -> bool:
         raise _refused(f"cannot be read as an xlsx workbook: {first_line(err)}", display) from err
 
 
+#: An empty value element closed on itself, with or without a namespace prefix.
+_EMPTY_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v\s*/>")
+
+
+class _WithoutEmptyValues(io.RawIOBase):
+    """A sheet's XML without its empty self-closed value elements (``<v/>``). openpyxl
+    writes one for a formula it did not calculate: a value not saved, which calamine gives
+    as a blank. An empty value written ``<v></v>`` is an empty result (xlsxwriter writes a
+    formula whose result is empty text so), and stays. Read in pieces cut before a ``<``, so
+    no element is cut."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._carry = b""
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._stream.read(1 << 20)
+            data = self._carry + chunk
+            cut = data.rfind(b"<") if chunk else -1  # the last tag may go on in the next
+            if cut == -1:  # (no tag in it, or the end of the part: nothing waits)
+                cut = len(data)
+            data, self._carry = data[:cut], data[cut:]
+            self._pending = memoryview(_EMPTY_VALUE.sub(b"", data))
+            if not chunk:
+                break
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
 def hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
     """Cells of a sheet that calamine gives as blank though they are not, by (row, column),
     both from 0: an Excel error as its text (``#N/A``), and a formula without a saved value
@@ -820,7 +856,8 @@ def hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
             members = sheet_members(book, sheet)
             if not members:
                 return found
-            with book.open(members[-1]) as stream:
+            with book.open(members[-1]) as member:
+                stream = io.BufferedReader(_WithoutEmptyValues(member))
                 row, col = -1, -1
                 for event, elem in SafeXml.iterparse(stream, events=("start", "end")):
                     tag = _local(elem.tag)
@@ -838,7 +875,7 @@ def hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
                         value = parts["v"].text if "v" in parts else None
                         if elem.get("t") == "e" and value:
                             found[(row, col)] = value
-                        elif "f" in parts and "v" not in parts:  # (an empty one is a value)
+                        elif "f" in parts and "v" not in parts:  # (see _WithoutEmptyValues)
                             found[(row, col)] = f"={parts['f'].text or '(a shared formula)'}"
                         elem.clear()
                     elif tag == "row":

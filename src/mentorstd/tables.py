@@ -539,6 +539,9 @@ def _blank_rows_dropped(cells: pl.DataFrame) -> pl.DataFrame:
     return cells.filter(~blank)
 
 
+_EMPTY_SHEET = "empty sheet: expected a header row"
+
+
 def _xlsx_frame(
     raw: bytes, sheet: str | None, display: str, date_format: str | None = None
 ) -> tuple[list[str], pl.DataFrame, int]:
@@ -603,11 +606,11 @@ def _xlsx_frame(
     )
     # columns right of the last one with anything in it are no columns (a cell cleared with a
     # space far to the right, or an empty formula filled across, widens the sheet's range)
+    if cells.height == 0 or cells.width == 1:  # (a chart sheet reads as no cells too)
+        raise BundleError(Problem(_EMPTY_SHEET, display, 1))
     filled = cells.select((pl.all().exclude("__line").fill_null("") != "").any()).row(0)
     last = max((i for i, found in enumerate(filled) if found), default=-1)
     cells = cells.select("__line", *(f"c{i}" for i in range(last + 1)))
-    if cells.height == 0:
-        raise BundleError(Problem("empty sheet: expected a header row", display, 1))
     header = [(v or "").strip() for v in cells.row(0)[1:]]
     return header, cells.slice(1), int(cells.item(0, "__line"))
 
@@ -1281,11 +1284,23 @@ def _sheet_hint(
     """Where the first sheet of a workbook (read when no ``sheet`` is given) lacks columns and
     another sheet's first rows hold most of them: one problem naming that sheet, instead of
     one a missing column."""
+    missing = _missing_columns(problems)
+    found = _other_sheet(raw, spec, tspec) if missing else None
+    if found is not None:
+        first, name = found
+        _instead_of(
+            problems,
+            missing,
+            f"the first sheet, {first!r}, is read when the table spec names no sheet, and it "
+            f"lacks the table's columns; the sheet {name!r} has them: set `sheet: {name!r}`",
+        )
+
+
+def _other_sheet(raw: bytes, spec: tuple[Column, ...], tspec: TableSpec) -> tuple[str, str] | None:
+    """The workbook's first sheet and the first of the next few whose first rows hold most of
+    the table's columns (``None``: none does)."""
     import fastexcel
 
-    missing = _missing_columns(problems)
-    if not missing:
-        return
     try:
         reader = fastexcel.read_excel(raw)
         names = reader.sheet_names
@@ -1299,17 +1314,10 @@ def _sheet_hint(
             ).to_polars()
             rows = [(n, [v or "" for v in r]) for n, r in enumerate(head.rows(), start=1)]
             if _header_below(rows, spec, tspec) is not None:
-                break
-        else:
-            return
+                return names[0], name
     except fastexcel.FastExcelError:
-        return
-    _instead_of(
-        problems,
-        missing,
-        f"the first sheet, {names[0]!r}, is read when the table spec names no sheet, and it "
-        f"lacks the table's columns; the sheet {name!r} has them: set `sheet: {name!r}`",
-    )
+        return None
+    return None
 
 
 def _check_header(
@@ -1606,6 +1614,25 @@ _NUMBER_HINTS = (
 _PLACEHOLDERS = ("n/a", "na", "null", "none", "nil", "-", "--", "?", "tbd", "(blank)")
 
 
+#: Other values of a grouped problem named beside its first.
+SHOWN_VALUES = 4
+
+
+def _other_values(bad: pl.Series) -> str:
+    """The values of ``bad`` (the refused cells of a problem, in file order) besides the
+    first, as a message names them: in an enumeration each needs a `values:` map of its
+    own, so one run names them, the first few at least."""
+    distinct = bad.unique(maintain_order=True)
+    first, others = distinct.head(1), distinct.slice(1)
+    # (formulas with no saved value have one fix, which their hint gives)
+    distinct = first.append(others.filter(~others.str.starts_with("=")))
+    if distinct.len() < 2:
+        return ""
+    shown = ", ".join(excerpt(str(v)) for v in distinct.slice(1, SHOWN_VALUES).to_list())
+    more = distinct.len() - 1 - SHOWN_VALUES
+    return f"; also {shown}" + (f" and {more} more values" if more > 0 else "")
+
+
 def _value_kinds(
     values: pl.Series, name: str, *, numbers: bool, blank: bool
 ) -> list[tuple[str, pl.Series]]:
@@ -1614,6 +1641,14 @@ def _value_kinds(
     value; for a number (``numbers``), the ways of writing one with a comma."""
     kinds = []
     rest = values
+    formula = rest.str.starts_with("=")
+    if formula.any():  # (calamine gives a formula with no saved value as what it holds)
+        hint = (
+            "; it is a formula with no saved value (a program that does not calculate wrote "
+            "the workbook): open it in a spreadsheet program and save it again"
+        )
+        kinds.append((hint, rest.filter(formula)))
+        rest = rest.filter(~formula)
     padded = rest.str.contains(r"^\s|\s$")  # (a CSV cell keeps its spaces; a sheet's does not)
     if padded.any():
         hint = "; it starts or ends with a space, which is kept: remove it"
@@ -1938,6 +1973,8 @@ def _validate_columns(
                     bad_rows.append(values.is_in(some.implode()).arg_true())
                     hint = kind.replace("{first}", repr(values[bad_rows[-1][0]]))
                     said = message.replace("{number_hint}", hint) if numbers else message + hint
+                    if column.type == "enum":  # each value needs a `values:` map of its own
+                        said += _other_values(values.gather(bad_rows[-1]))
                     problems.rows(bad_rows[-1], said, col_no, name, values, given)
             # the values said to be bad are not said again below
             candidates = candidates.filter(~candidates.is_in(bad_values.get_column("v").implode()))
@@ -2045,7 +2082,22 @@ def _parse(
         if suffix == ".parquet":
             header, cells, unreadable = _parquet_frame(raw, display, tspec.date_format)
         else:
-            header, cells, header_line = _xlsx_frame(raw, tspec.sheet, display, tspec.date_format)
+            try:
+                header, cells, header_line = _xlsx_frame(
+                    raw, tspec.sheet, display, tspec.date_format
+                )
+            except BundleError as err:  # an empty first sheet: another may hold the table
+                found = None
+                if tspec.sheet is None and [p.message for p in err.problems] == [_EMPTY_SHEET]:
+                    found = _other_sheet(raw, spec, tspec)
+                if found is None:
+                    raise
+                message = (
+                    f"the first sheet, {found[0]!r}, is read when the table spec names no "
+                    f"sheet, and it is empty; the sheet {found[1]!r} has the table's columns: "
+                    f"set `sheet: {found[1]!r}`"
+                )
+                raise BundleError(Problem(message, display, 1)) from None
         header = _width_checked(header, display)
         problems = _Problems(display)
         index = _check_header(
