@@ -1175,22 +1175,45 @@ def test_xlsx_values_under_a_blank_header_cell_are_said_to_be_ignored(tmp_path: 
     ]
 
 
+_ACCENTED = CANONICAL.replace(",completed", ",Déménagement")
+
+
 @pytest.mark.parametrize(
-    ("data", "encoding", "said"),
+    ("data", "encoding", "said", "fix"),
     [
-        (CANONICAL.encode("utf-8"), "utf-16", "is not UTF-16 text (no byte-order mark, no NUL"),
-        (b"\xef\xbb\xbf" + CANONICAL.encode("utf-8"), "utf-16", "is UTF-8 text (it starts with"),
-        (CANONICAL.encode("utf-16"), "cp1252", "is UTF-16 text: set `encoding: utf-16`"),
+        (CANONICAL.encode("utf-8"), "utf-16", "is not UTF-16 text (no byte-order mark, no NUL", ""),
+        (
+            b"\xef\xbb\xbf" + CANONICAL.encode("utf-8"),
+            "utf-16",
+            "is UTF-8 text (it starts with",
+            ": remove `encoding:`",
+        ),
+        (CANONICAL.encode("utf-16"), "cp1252", "is UTF-16 text", ": set `encoding: utf-16`"),
+        # UTF-8 without a byte-order mark, stated to be cp1252: every é would read as 'Ã©'
+        (
+            _ACCENTED.encode("utf-8"),
+            "cp1252",
+            "is UTF-8 text (its letters beyond ASCII are written as UTF-8 writes them)",
+            ": remove `encoding:`",
+        ),
     ],
 )
 def test_a_file_plainly_in_another_encoding_than_stated_says_which(
-    tmp_path: Path, data: bytes, encoding: str, said: str
+    tmp_path: Path, data: bytes, encoding: str, said: str, fix: str
 ) -> None:
     path = tmp_path / "matches.csv"
     path.write_bytes(data)
     (line,) = _errors(path, "matches", spec=TableSpec(encoding=encoding))
     assert line.startswith(f"matches.csv:1: {said}")
-    assert line.endswith(f"though its table spec says `encoding: {encoding}`")
+    assert line.endswith(f"though its table spec says `encoding: {encoding}`{fix}")
+
+
+def test_a_cp1252_file_is_read_as_cp1252(tmp_path: Path) -> None:
+    """Its é is one byte, which UTF-8 never writes alone: not taken for UTF-8."""
+    path = tmp_path / "matches.csv"
+    path.write_bytes(_ACCENTED.encode("cp1252"))
+    spec = TableSpec(encoding="cp1252", values={"closure_reason": {"Déménagement": "completed"}})
+    assert read_table(path, "matches", spec=spec).frame.equals(_canonical(tmp_path))
 
 
 @pytest.mark.parametrize("name", ["Windows-1252", "latin-1", "ISO-8859-1", "CP1252"])

@@ -456,21 +456,40 @@ def _looks_utf16(raw: bytes) -> bool:
     )
 
 
+def _one_byte(encoding: str) -> bool:
+    """Whether ``encoding`` writes every character in one byte (cp1252, latin-1 ...)."""
+    return len(bytes(range(256)).decode(encoding, errors="replace")) == 256
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _transcode(raw: bytes, encoding: str, display: str) -> bytes:
     """``raw`` decoded from ``encoding`` and encoded as UTF-8 (line breaks are kept); a file
     plainly in another encoding than the one stated is refused, saying which it is."""
     utf16 = normal_form(encoding).replace("-", "") == "utf16"
-    found = None
+    found = fix = None
     if raw.startswith(b"\xef\xbb\xbf"):
-        found = "UTF-8 text (it starts with a UTF-8 byte-order mark): remove `encoding:`"
+        found, fix = "UTF-8 text (it starts with a UTF-8 byte-order mark)", "remove `encoding:`"
     elif utf16 and raw and not _looks_utf16(raw) and b"\x00" not in raw[:4096]:
         # UTF-16 writes its separators, digits and line ends with a NUL byte each
         found = "not UTF-16 text (no byte-order mark, no NUL byte in its first lines)"
     elif not utf16 and _looks_utf16(raw):
-        found = "UTF-16 text: set `encoding: utf-16`"
+        found, fix = "UTF-16 text", "set `encoding: utf-16`"
+    elif _one_byte(encoding) and not raw.isascii() and _is_utf8(raw):
+        # text in a one-byte encoding is almost never valid UTF-8 once it holds a letter
+        # beyond ASCII (é is one byte, 0xe9, which UTF-8 never writes alone); read as
+        # stated, every é would become 'Ã©'
+        found = "UTF-8 text (its letters beyond ASCII are written as UTF-8 writes them)"
+        fix = "remove `encoding:`"
     if found is not None:
         message = f"is {found}, though its table spec says `encoding: {encoding}`"
-        raise BundleError(Problem(message, display, 1))
+        raise BundleError(Problem(message + (f": {fix}" if fix else ""), display, 1))
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as err:
