@@ -717,6 +717,15 @@ def test_references_left_unchecked_are_said(
         "data/contacts.csv: match_id: not checked against data/matches.csv, which has "
         "problems (see above); run again once it is fixed"
     )
+    # also for a table with rows of its own that cannot be placed: its others were checked
+    log = path / "data" / "contacts.csv"
+    log.write_text(log.read_text(encoding="utf-8") + '"Grand Total"\n', encoding="utf-8")
+    again = cli("validate", str(path), "-F", "eepm").stderr.splitlines()
+    assert any("data/contacts.csv:4: row has 1 field, the header has 3" in e for e in again)
+    assert again[-1].endswith(
+        "data/contacts.csv: match_id: not checked against data/matches.csv, which has "
+        "problems (see above); run again once it is fixed"
+    )
 
 
 def test_oversized_table_is_refused_before_it_is_read(tmp_path: Path) -> None:

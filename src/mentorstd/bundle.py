@@ -56,6 +56,7 @@ from .tables import (
     Known,
     Table,
     TableSpec,
+    UnplacedError,
     columns_of,
     excerpt,
     header_text,
@@ -749,6 +750,13 @@ def _references(name: str, targets: dict[str, tuple[pl.DataFrame, str]]) -> dict
     return out
 
 
+def _unplaced(read: Future[Table]) -> tuple[str, ...] | None:
+    """The columns of a table some of whose rows could not be placed (``None``: it was read
+    whole, or not at all)."""
+    error = read.exception()
+    return error.columns if isinstance(error, UnplacedError) else None
+
+
 def _checked(read: Future[Table]) -> tuple[pl.DataFrame, str] | None:
     """The checked columns of a table read, and its file, also when some of its cells are bad
     (``None``: it could not be read, or its rows could not be placed)."""
@@ -1025,17 +1033,19 @@ class _TableReads:
             except BundleError as err:
                 _collect(found, err)
             checked = _checked(self.futures[name])
-            if checked is None:
+            # a table with rows that could not be placed had its other rows checked
+            columns = checked[0].columns if checked is not None else _unplaced(self.futures[name])
+            if columns is None:
                 continue
             for column, target, _ in _reference_targets(name):  # unchecked references are said
-                if target not in specs and column in checked[0].columns:
+                if target not in specs and column in columns:
                     notes.append(
                         f"{specs[name].display}: {column}: not checked: the bundle has no "
                         f"{target} table"
                     )
                     continue
                 unplaced = target in specs and _checked(self.futures[target]) is None
-                if unplaced and column in checked[0].columns:
+                if unplaced and column in columns:
                     found.append(
                         Problem(
                             f"not checked against {specs[target].display}, which has problems "

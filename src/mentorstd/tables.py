@@ -31,7 +31,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -58,6 +58,7 @@ __all__ = [
     "Column",
     "Table",
     "TableSpec",
+    "UnplacedError",
     "read_table",
     "report_note",
 ]
@@ -281,6 +282,15 @@ class CellError(BundleError):
         super().__init__(problems)
         self.frame = frame
         self.file = file
+
+
+class UnplacedError(BundleError):
+    """The problems of a table some of whose rows could not be placed (ragged), the others
+    checked: ``columns`` are the table's columns found in its header."""
+
+    def __init__(self, problems: list[Problem], columns: Sequence[str]) -> None:
+        super().__init__(problems)
+        self.columns = tuple(columns)
 
 
 @dataclass
@@ -2360,7 +2370,7 @@ def read_table(
             )
             raise CellError(problems.sorted(), checked, display)
         if problems.items:
-            raise BundleError(problems.sorted())
+            raise UnplacedError(problems.sorted(), typed.columns)
     return Table(
         name=name,
         file=display,
