@@ -977,6 +977,21 @@ def test_ids_that_differ_from_known_ones_only_in_case_are_said_so(tmp_path: Path
     ]
 
 
+def test_ids_that_differ_from_known_ones_only_in_leading_zeros_are_said_so(
+    tmp_path: Path,
+) -> None:
+    """Excel shows a number formatted 0000 as 0001 and stores 1: the sheet's ids are 1, 2;
+    the log exported as text holds 0001, 0002."""
+    known = {"match_id": (pl.Series(["1", "2", "10"]), "data/matches.xlsx")}
+    text = "match_id,date,with\n0001,2025-01-10,mentor\n0002,2025-01-11,mentee\n"
+    assert _problems(tmp_path, "contacts", text, references=known) == [
+        "data/contacts.csv:2:1: match_id: '0001' is not a match_id in data/matches.xlsx (ids "
+        "match exactly, leading zeros too: '0001' is '1' there; a spreadsheet that takes ids "
+        "for numbers drops their zeros, or only shows them through a number format: format "
+        "the id columns as text) (2 unknown ids in all); 1 more row like it, at line 3"
+    ]
+
+
 def test_every_value_an_enumeration_refuses_is_named_in_one_run(tmp_path: Path) -> None:
     """Each needs a `values:` map of its own: the first few are named, the rest counted."""
     reasons = ["Active", "Moved away", "Active", "Graduated", "A", "B", "C", "D"]

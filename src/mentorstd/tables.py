@@ -2032,20 +2032,41 @@ def _validate_columns(
     return typed, distinct, referenced, frozenset(changed), invalid
 
 
+def _lowered(values: pl.Series) -> pl.Series:
+    return values.str.to_lowercase()
+
+
+def _unpadded(values: pl.Series) -> pl.Series:
+    return values.str.strip_chars_start("0")
+
+
+#: How ids written by two systems may differ: a key for both, and what to say.
+_ID_LIKENESS: tuple[tuple[Callable[[pl.Series], pl.Series], str], ...] = (
+    (_lowered, "ids match exactly, case too: {unknown!r} is {known!r} there"),
+    (
+        _unpadded,
+        "ids match exactly, leading zeros too: {unknown!r} is {known!r} there; a spreadsheet "
+        "that takes ids for numbers drops their zeros, or only shows them through a number "
+        "format: format the id columns as text",
+    ),
+)
+
+
 def _id_case_hint(unknown: pl.Series, ids: pl.Series) -> str:
     """When most ``unknown`` ids are ``ids`` but for their case (``ri-0001`` for ``RI-0001``,
-    as one system writes another's ids), one of them, to say that ids match exactly."""
+    as one system writes another's ids) or their leading zeros (``0001`` for ``1``, as a
+    spreadsheet keeps ids it reads as numbers), one of them, to say that ids match exactly."""
     target = ids.drop_nulls()
-    pairs = pl.DataFrame({"unknown": unknown, "key": unknown.str.to_lowercase()}).join(
-        pl.DataFrame({"known": target, "key": target.str.to_lowercase()}).unique(
-            "key", keep="first", maintain_order=True
-        ),
-        on="key",
-    )
-    if pairs.height * 2 <= unknown.len():
-        return ""
-    first = pairs.row(0, named=True)
-    return f" (ids match exactly, case too: {first['unknown']!r} is {first['known']!r} there)"
+    for key, said in _ID_LIKENESS:
+        pairs = pl.DataFrame({"unknown": unknown, "key": key(unknown)}).join(
+            pl.DataFrame({"known": target, "key": key(target)}).unique(
+                "key", keep="first", maintain_order=True
+            ),
+            on="key",
+        )
+        if pairs.height * 2 > unknown.len():
+            return " (" + said.format(**pairs.row(0, named=True)) + ")"
+    return ""
 
 
 def _check_matches(
