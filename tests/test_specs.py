@@ -907,7 +907,8 @@ def test_value_keys_that_are_one_value_mapped_apart_are_refused_where_they_are(
     profile = (
         "matches:\n  values:\n    closure_reason:\n"
         "      Completed: completed\n      'completed ': mentor-withdrew\n"
-        "      Moved: moved\n      MOVED: moved\n"  # mapped alike: no matter which applies
+        # mapped alike: no matter which applies
+        "      Moved: family-withdrew\n      MOVED: family-withdrew\n"
     )
     assert _profile_errors(tmp_path, profile) == [
         "profile.yaml:5:7: matches.values.closure_reason.completed : 'completed ' and "
@@ -1288,3 +1289,58 @@ def test_a_value_with_a_space_at_its_start_or_end_is_said_to_have_one(tmp_path: 
         "matches.csv:3:4: start_date: '2025-02-03 ' is not a date (YYYY-MM-DD); it starts or "
         "ends with a space, which is kept: remove it",
     ]
+
+
+def _spec_lines(tmp_path: Path, spec: dict[str, Any]) -> list[str]:
+    folder = _bundle(tmp_path, {"matches": {"path": "data/matches.csv", **spec}})
+    (folder / "data" / "matches.csv").write_text(CANONICAL, encoding="utf-8")
+    with pytest.raises(mentorstd.BundleError) as info:
+        mentorstd.load_bundle(folder)
+    return [line.split(": ", 1)[1] for line in info.value.lines()]  # without the place
+
+
+def test_maps_written_the_wrong_way_round_say_how_they_are_written(tmp_path: Path) -> None:
+    spec = {
+        "columns": {"Volunteer ID": "mentor_id"},
+        "values": {"closure_reason": {"Done": "complete", "completed": "Done"}},
+    }
+    assert _spec_lines(tmp_path, spec) == [
+        "data.matches.columns.Volunteer ID: 'Volunteer ID' is not a column of matches: a "
+        "`columns:` map names our column first, then the file's header: `mentor_id: Volunteer ID`",
+        # every target is checked where it is written, not at the rows it would reach
+        "data.matches.values.closure_reason.Done: maps 'Done' to 'complete', which is not one of "
+        "completed, mentor-withdrew, mentee-withdrew, family-withdrew, rematched, program-ended, "
+        "other (did you mean 'completed'?)",
+        "data.matches.values.closure_reason.completed: maps 'completed' to 'Done', which is not "
+        "one of completed, mentor-withdrew, mentee-withdrew, family-withdrew, rematched, "
+        "program-ended, other: a `values:` map names the file's value first, then ours: "
+        "`Done: completed`",
+    ]
+
+
+def test_a_values_map_of_the_wrong_shape_says_how_it_is_written(tmp_path: Path) -> None:
+    spec = {"values": {"Successful Match Closure": "completed", "end_date": {"n/a": 5}}}
+    assert _spec_lines(tmp_path, spec) == [
+        "data.matches.values.Successful Match Closure: 'Successful Match Closure' is not one of "
+        "our columns: `values:` gives each of our columns a map of its own, as `values: "
+        "{closure_reason: {Successful Match Closure: completed}}`",
+        "data.matches.values.end_date.n/a: 5 is not text: write it in quotes, as '5' (a "
+        "`values:` map gives our values as text)",
+    ]
+
+
+def test_a_values_map_to_a_choice_in_its_own_words_is_taken(tmp_path: Path) -> None:
+    """A target in another case, or a synonym, stands for its choice (as at the rows)."""
+    folder = _bundle(
+        tmp_path,
+        {
+            "matches": {
+                "path": "data/matches.csv",
+                "values": {"closure_reason": {"Done": "Completed", "Left": ""}},
+            }
+        },
+    )
+    text = CANONICAL.replace(",completed", ",Done")
+    (folder / "data" / "matches.csv").write_text(text, encoding="utf-8")
+    bundle = mentorstd.load_bundle(folder)
+    assert bundle.tables["matches"]["closure_reason"].to_list()[0] == "completed"

@@ -50,6 +50,7 @@ from .tables import (
     CLOSURE_REASONS,
     DATE_MAX,
     DATE_MIN,
+    SYNONYMS,
     TABLES,
     CellError,
     Column,
@@ -578,7 +579,11 @@ def _submodel(annotation: object) -> type[BaseModel] | None:
 
 
 def _with_suggestion(model: type[BaseModel], problem: Problem) -> Problem:
-    """An unknown key's problem, with the key it most likely meant (a typo, another case)."""
+    """An unknown key's problem, with the key it most likely meant (a typo, another case); a
+    `values:` map's problem, with how the map is written."""
+    parts = (problem.field or "").split(".")
+    if "values" in parts[:-1]:
+        return _values_problem(problem, parts[parts.index("values") + 1 :])
     if problem.message != "unknown field" or not problem.field:
         return problem
     *parents, key = [part for part in re.split(r"\.|\[\d+\]", problem.field) if part]
@@ -594,6 +599,25 @@ def _with_suggestion(model: type[BaseModel], problem: Problem) -> Problem:
     close = close or difflib.get_close_matches(key, names, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(names)}"
     message = f"unknown field {key!r} ({hint})"
+    return Problem(message, problem.file, problem.line, problem.column, problem.field)
+
+
+def _values_problem(problem: Problem, under: list[str]) -> Problem:
+    """A `values:` map's problem (``under``: the keys below ``values``) said with how the
+    map is written, when its type is wrong: a number where text is wanted, or a value
+    where a column's map is wanted."""
+    message = problem.message
+    if len(under) >= 2 and message.endswith("Input should be a valid string"):
+        value = message.removesuffix("Input should be a valid string").removesuffix(": ")
+        message = (
+            f"{value} is not text: write it in quotes, as '{value}' (a `values:` map gives our "
+            "values as text)"
+        )
+    elif len(under) == 1 and message == "Input should be a valid dictionary":
+        message = (
+            f"{under[0]!r} is not one of our columns: `values:` gives each of our columns a "
+            f"map of its own, as `values: {{closure_reason: {{{under[0]}: completed}}}}`"
+        )
     return Problem(message, problem.file, problem.line, problem.column, problem.field)
 
 
@@ -811,22 +835,66 @@ def _check_maps(
         given = keys.get(key)
         if not isinstance(given, dict):
             continue
-        for ours in given:
-            if ours not in names:
+        for ours, theirs in given.items():
+            if ours in names:
+                continue
+            if key == "columns" and isinstance(theirs, str) and theirs in names:
+                message = (
+                    f"{ours!r} is not a column of {name}: a `columns:` map names our column "
+                    f"first, then the file's header: `{theirs}: {ours}`"
+                )
+            else:
                 close = difflib.get_close_matches(str(ours), names, n=1)
                 hint = f"did you mean {close[0]!r}? " if close else ""
-                found.append(
-                    where.problem(
-                        [*at, key, ours],
-                        f"{ours!r} is not a column of {name} ({hint}columns: {', '.join(names)})",
-                    )
-                )
+                message = f"{ours!r} is not a column of {name} ({hint}columns: {', '.join(names)})"
+            found.append(where.problem([*at, key, ours], message))
     _check_shared_headers(keys.get("columns"), where, at, found)
     values = keys.get("values")
     if isinstance(values, dict):
+        choices = {c.name: c.choices for c in columns_of(name) if c.type == "enum"}
         for column, given in values.items():
             if isinstance(given, dict):
                 _check_value_keys(given, where, [*at, "values", column], found)
+                if column in choices:
+                    _check_value_targets(
+                        given, choices[column], where, [*at, "values", column], found
+                    )
+
+
+def _choice(value: str, choices: tuple[str, ...]) -> str | None:
+    """The choice ``value`` stands for, as a value map's target is taken (exact, in normal
+    form, or a synonym); ``None``: none."""
+    if value in choices:
+        return value
+    wanted = normal_form(value)
+    found = wanted if wanted in choices else SYNONYMS.get(wanted)
+    return found if found in choices else None
+
+
+def _check_value_targets(
+    given: dict[object, object],
+    choices: tuple[str, ...],
+    where: LocatedDoc,
+    at: list[str | int],
+    found: list[Problem],
+) -> None:
+    """Each value an enumeration's map gives must be one of its choices (or blank): said
+    where it is written, not at every row it would reach, and all at once."""
+    for value, target in given.items():
+        if not isinstance(target, str) or not target or _choice(target, choices):
+            continue
+        if _choice(str(value), choices):  # written the other way round
+            message = (
+                f"maps {value!r} to {target!r}, which is not one of {', '.join(choices)}: a "
+                f"`values:` map names the file's value first, then ours: `{target}: {value}`"
+            )
+        else:
+            close = difflib.get_close_matches(target, choices, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            message = (
+                f"maps {value!r} to {target!r}, which is not one of {', '.join(choices)}{hint}"
+            )
+        found.append(where.problem([*at, value], message))  # type: ignore[list-item]
 
 
 def _check_shared_headers(
