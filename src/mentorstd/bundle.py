@@ -1105,14 +1105,18 @@ class _TableReads:
             columns = checked[0].columns if checked is not None else _unplaced(self.futures[name])
             if columns is None:
                 continue
-            for column, target, _ in _reference_targets(name):  # unchecked references are said
+            for column, target, target_column in _reference_targets(name):  # unchecked: said
                 if target not in specs and column in columns:
                     notes.append(
                         f"{specs[name].display}: {column}: not checked: the bundle has no "
                         f"{target} table"
                     )
                     continue
-                unplaced = target in specs and _checked(self.futures[target]) is None
+                # its rows not all placed, or (a missing column) no ids to refer to
+                known = _checked(self.futures[target]) if target in specs else None
+                unplaced = target in specs and (
+                    known is None or target_column not in known[0].columns
+                )
                 if unplaced and column in columns:
                     found.append(
                         Problem(

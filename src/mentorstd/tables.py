@@ -1296,6 +1296,14 @@ def _missing_columns(problems: _Problems) -> list[Problem]:
     return [p for p in problems.items if p.message.startswith("missing column")]
 
 
+def _cells_checkable(problems: _Problems, index: dict[str, int]) -> bool:
+    """Whether the cells of the columns found are checked in the same run as the header's
+    problems: when its only problems are missing columns (the header is the file's header,
+    some of ours are not in it), and it has some of ours."""
+    missing = _missing_columns(problems)
+    return bool(index) and len(missing) == len(problems.items)
+
+
 def _instead_of(problems: _Problems, missing: list[Problem], message: str) -> None:
     """``message``, at the line of the first of ``missing``, in place of all of them."""
     problems.items = [p for p in problems.items if p not in missing]
@@ -2096,7 +2104,7 @@ def _check_matches(
         ),
     )
     for expr, (column, other), message in rules:
-        if column not in index:
+        if column not in index or other not in index:  # (a missing column is said already)
             continue
         broken = [invalid[c] for c in (column, other) if c in invalid]
         valid = ~pl.col("__row").is_in(pl.concat(broken).implode()) if broken else pl.lit(True)
@@ -2168,7 +2176,7 @@ def _parse(
                     pos + 1,
                     name,
                 )
-        if problems.items:
+        if not _cells_checkable(problems, index):
             raise BundleError(problems.sorted())
         # values under a blank header cell belong to no column: said, as ignored headers are
         unnamed = [
@@ -2217,6 +2225,7 @@ def _parse(
     index = _check_header(header, spec, problems, personal_column, privacy_help, tspec, separator)
     if problems.items:
         _header_hint(problems, _text_rows(raw, separator), spec, tspec)
+    if not _cells_checkable(problems, index):
         raise BundleError(problems.sorted())
     quoted = b'"' in raw
     returns = b"\r" in raw
