@@ -1386,3 +1386,30 @@ def test_a_table_missing_the_column_others_refer_to_says_they_are_not_checked(
         "data/contacts.csv: match_id: not checked against data/matches.csv, which has problems "
         "(see above); run again once it is fixed"
     ]
+
+
+@pytest.mark.parametrize(
+    ("dates", "date_format", "found"),
+    [
+        # European dates and SQL or pandas timestamps, with no date_format: what to set
+        (["08.12.2025", "31.01.2025"], None, "%d.%m.%Y"),
+        (["2025-12-08 00:00:00", "2025-01-31 00:00:00"], None, "%Y-%m-%d %H:%M:%S"),
+        (["6/30/2025 9:00:00", "1/31/2025 13:05:00"], None, "%m/%d/%Y %H:%M:%S"),
+        # a Google Sheets timestamp under a date-only format
+        (["6/30/2025 9:00:00", "1/31/2025 13:05:00"], "%m/%d/%Y", "%m/%d/%Y %H:%M:%S"),
+    ],
+)
+def test_dates_in_a_common_format_say_the_date_format_to_set(
+    tmp_path: Path, dates: list[str], date_format: str | None, found: str
+) -> None:
+    path = tmp_path / "training.csv"
+    rows = "".join(f"A{i},mentor,{d},1,ongoing\n" for i, d in enumerate(dates))
+    path.write_text("person_id,role,date,hours,phase\n" + rows, encoding="utf-8")
+    (line,) = _errors(path, "training", spec=TableSpec(date_format=date_format))
+    if date_format is None:
+        hint = f"most dates here read in {found!r}: set `date_format: {found!r}` in the table spec"
+    else:
+        hint = f"most of these read in {found!r}: is that the file's date format?"
+    assert line.endswith(f"; {hint}; 1 more row like it, at line 3"), line
+    table = read_table(path, "training", spec=TableSpec(date_format=found))
+    assert table["date"].dt.year().to_list() == [2025, 2025]

@@ -31,7 +31,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -1580,7 +1580,10 @@ def _date_hint(values: pl.Series) -> str:
         return serial
     looks = values.filter(values.str.contains(_US_DATE))
     if looks.len() * 2 <= values.len():
-        return ""
+        best = _best_format(values, _HINTED_FORMATS)
+        if best is None:
+            return ""
+        return f"; most dates here read in {best!r}: set `date_format: {best!r}` in the table spec"
     parts = looks.str.split("/")
     day_first = bool((parts.list.get(0).cast(pl.Int64) > 12).any()) and not bool(
         (parts.list.get(1).cast(pl.Int64) > 12).any()
@@ -1604,20 +1607,43 @@ _OTHER_DATE_FORMATS = (
 )
 
 
+#: Date and time formats that exports write, tried on dates that are not ISO (slash dates
+#: are said by :func:`_date_hint` itself): a timestamp's date is its date.
+_HINTED_FORMATS = (
+    *(f for f in _OTHER_DATE_FORMATS if "/" not in f and f != "%Y-%m-%d"),
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+)
+
+
+def _best_format(values: pl.Series, formats: Iterable[str]) -> str | None:
+    """The format of ``formats`` that reads the most of ``values`` as dates in range, when it
+    reads more than half of them (``None``: none does)."""
+    best, count = "", 0
+    for other in formats:
+        read = values.str.strptime(pl.Date, other, strict=False)
+        found = int(read.is_between(DATE_MIN, DATE_MAX).sum())
+        if found > count:
+            best, count = other, found
+    return best if count * 2 > values.len() else None
+
+
 def _format_hint(values: pl.Series, date_format: str | None) -> str:
     """Advice for dates that ``date_format`` refuses (or reads out of range) when most of them
     read in another common format: that format, and a warning when it only swaps day and
     month (the dates whose day is 12 or less read either way, wrongly in one)."""
     if date_format is None or not values.len():
         return ""
-    best, count = "", 0
-    for other in _OTHER_DATE_FORMATS:
-        if other != date_format:
-            read = values.str.strptime(pl.Date, other, strict=False)
-            found = int(read.is_between(DATE_MIN, DATE_MAX).sum())
-            if found > count:
-                best, count = other, found
-    if count * 2 <= values.len():
+    others = (f for f in (*_OTHER_DATE_FORMATS, *_HINTED_FORMATS) if f != date_format)
+    best = _best_format(values, dict.fromkeys(others))
+    if best is None:
         return ""
     if best == "%Y-%m-%d":
         return "; most of these are ISO dates (YYYY-MM-DD), which need no date_format"
