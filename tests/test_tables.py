@@ -948,6 +948,23 @@ def test_a_number_hint_is_said_only_of_the_values_it_fits(tmp_path: Path) -> Non
     ]
 
 
+def test_a_duration_or_a_whole_number_with_a_decimal_point_says_how_to_write_it(
+    tmp_path: Path,
+) -> None:
+    hours = "person_id,role,date,hours,phase\nA1,mentor,2025-01-10,1:30,ongoing\n"
+    assert _problems(tmp_path, "training", hours) == [
+        "data/training.csv:2:4: hours: '1:30' is not a number (a duration: write hours as a "
+        "decimal, 1.5 for 1:30)"
+    ]
+    header = "mentor_id,application_date,interview_date,background_check_date,references_checked"
+    rows = "\nA1,2025-01-02,2025-01-09,2025-01-20,3.0\nA2,2025-01-02,2025-01-09,2025-01-20,2.5\n"
+    assert _problems(tmp_path, "screening", header + rows) == [
+        "data/screening.csv:2:5: references_checked: '3.0' is not a whole number (write it "
+        "without the decimal point: a whole number column)",
+        "data/screening.csv:3:5: references_checked: '2.5' is not a whole number",
+    ]
+
+
 @pytest.mark.parametrize(
     "extra", ["Notes; follow-up; next steps; owner; a; b", "topic|a|b|c|d|e|f", "a\tb\tc\td"]
 )

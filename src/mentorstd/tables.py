@@ -1668,6 +1668,13 @@ _NUMBER_HINTS = (
         " (the cell is formatted as a time or a date: format the column as numbers, "
         "hours as a decimal, 1.5 for 1:30)",
     ),
+    # a duration written as a time
+    (
+        r"^[0-9]+:[0-5][0-9](?::[0-5][0-9])?$",
+        " (a duration: write hours as a decimal, 1.5 for 1:30)",
+    ),
+    # a whole number with a decimal point (pandas writes an integer column with blanks so)
+    (r"^-?[0-9]+\.0+$", " (write it without the decimal point: a whole number column)"),
 )
 
 
