@@ -1023,3 +1023,31 @@ def test_every_value_an_enumeration_refuses_is_named_in_one_run(tmp_path: Path) 
         "go under `values:` in the table spec); also 'Moved away', 'Graduated', 'A', 'B' and 2 "
         "more values; 7 more rows like it, at lines 3, 4, 5 and 4 more"
     )
+
+
+def test_a_totals_row_is_said_once_and_never_read_as_a_record(tmp_path: Path) -> None:
+    """A report export's last rows: 'Total' would pass for a survey respondent, its score in
+    range."""
+    text = (
+        "respondent_id,role,match_id,date,satisfaction,reports_success\n"
+        "R1,mentor,M1,2025-06-01,4,yes\nR2,mentee,M1,2025-06-01,5,yes\n"
+        "Grand Total (2 records),,,,4,\nCount,,,,2,\n"
+    )
+    assert _problems(tmp_path, "surveys", text) == [
+        "data/surveys.csv:4:1: 'Grand Total (2 records)' starts a totals row, which is no "
+        "record: delete the row; 1 more row like it, at line 5"
+    ]
+
+
+def test_the_header_repeated_below_is_said_once_and_the_rows_after_it_are_checked(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "match_id,date,with,mode\nM1,2025-01-10,mentor,x\n"
+        "match_id,date,with,mode\nM2,10/31/2024,mentor,y\n"
+    )
+    assert _problems(tmp_path, "contacts", text) == [
+        "data/contacts.csv:3: the row repeats the header (one export pasted below another?): "
+        "delete it",
+        "data/contacts.csv:4:2: date: '10/31/2024' is not a date (YYYY-MM-DD)",
+    ]

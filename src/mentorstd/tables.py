@@ -1061,6 +1061,43 @@ def _without_empty_rows(
     return frame.filter(~empty), lines.filter(~empty)
 
 
+#: A first cell that marks a totals row, as report exports end ("Grand Total (34 records)",
+#: "Count", "Average").
+_TOTALS = r"(?i)^\s*(?:(?:grand\s+)?(?:sub)?totals?|count|sum|average|mean)\b"
+#: How many last rows are looked at for a totals row.
+_TAIL_ROWS = 5
+
+
+def _without_stray_rows(
+    frame: pl.DataFrame, lines: pl.Series | None, header: list[str], problems: _Problems
+) -> tuple[pl.DataFrame, pl.Series | None]:
+    """``frame`` and the ``lines`` of its rows without the rows that are no records, each
+    said once: the header again (exports pasted one below another), and a totals row at the
+    end. Checked, their cells would be said one by one as bad values, or pass for a record
+    (a total in range, a survey respondent called 'Total')."""
+    if not frame.height or not header or not header[0]:
+        return frame, lines
+    first = frame.get_column("c0")
+    named = [(f"c{i}", h) for i, h in enumerate(header) if h and f"c{i}" in frame.columns]
+    again = pl.Series([], dtype=pl.UInt32)
+    if (first == header[0]).any():  # (a cheap look first: the whole row only then)
+        same = pl.all_horizontal(pl.col(c).str.strip_chars() == h for c, h in named)
+        again = frame.select(same.fill_null(False)).to_series().arg_true()
+    tail = max(0, frame.height - _TAIL_ROWS)
+    totals = first.slice(tail).str.contains(_TOTALS).fill_null(False).arg_true() + tail
+    totals = totals.filter(~totals.is_in(again.implode()))
+    if not again.len() and not totals.len():
+        return frame, lines
+    problems.rows(again, "the row repeats the header (one export pasted below another?): delete it")
+    message = "{value} starts a totals row, which is no record: delete the row"
+    problems.rows(totals, message, 1, None, first)
+    if lines is None:
+        lines = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True)
+    keep = ~pl.int_range(frame.height, eager=True).is_in(pl.concat([again, totals]).implode())
+    problems.lines = lines.filter(keep)
+    return frame.filter(keep), problems.lines
+
+
 def _doubled_return(raw: bytes, quoted: bool) -> int | None:
     """Where the first line of ``raw`` ending in two carriage returns ends (``None``: none
     does). In a file with quotes, a ``\\r\\r\\n`` inside a quoted cell is the cell's text: only
@@ -2417,6 +2454,7 @@ def read_table(
         if separator is not None:  # a text file: its rows of empty cells are blank lines
             frame, lines = _without_empty_rows(frame, lines, quoted)
             problems.lines = lines
+        frame, lines = _without_stray_rows(frame, lines, header, problems)
         del raw, digest  # the file's bytes are not needed any more: free them before checking
         known = references() if callable(references) else references
         typed, distinct, referenced, mapped, invalid = _validate_columns(
