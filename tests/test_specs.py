@@ -1130,7 +1130,8 @@ def test_an_empty_or_chart_first_sheet_names_the_sheet_that_holds_the_table(
     book.close()
     assert _errors(path, "matches") == [
         "matches.xlsx:1: the first sheet, 'Sheet1', is read when the table spec names no sheet, "
-        "and it is empty; the sheet 'Matches' has the table's columns: set `sheet: 'Matches'`"
+        "and it holds no cells (an empty sheet, or a chart); the sheet 'Matches' has the "
+        "table's columns: set `sheet: 'Matches'`"
     ]
     assert _errors(path, "matches", spec=TableSpec(sheet="Sheet1")) == [
         "matches.xlsx:1: empty sheet: expected a header row"

@@ -2222,7 +2222,8 @@ def _parse(
                     raise
                 message = (
                     f"the first sheet, {found[0]!r}, is read when the table spec names no "
-                    f"sheet, and it is empty; the sheet {found[1]!r} has the table's columns: "
+                    f"sheet, and it holds no cells (an empty sheet, or a chart); the sheet "
+                    f"{found[1]!r} has the table's columns: "
                     f"set `sheet: {found[1]!r}`"
                 )
                 raise BundleError(Problem(message, display, 1)) from None
