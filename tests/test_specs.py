@@ -948,10 +948,10 @@ def test_headers_values_and_maps_match_whichever_unicode_form_they_are_typed_in(
     assert table.positions["date"] == 3
 
 
-def _without_saved_values(path: Path, empty: str = "") -> None:
+def _without_saved_values(path: Path, empty: str = "", typed: bool = True) -> None:
     """Drop the saved value of every formula cell of the workbook, as a program that writes
     formulas without calculating them leaves it: no value, or ``empty`` in its place (openpyxl
-    writes ``<v />``)."""
+    writes ``<v />``, and no type: not ``typed``)."""
     import re
     import zipfile
 
@@ -960,9 +960,10 @@ def _without_saved_values(path: Path, empty: str = "") -> None:
         for name in book.namelist():
             members[name] = book.read(name)
     sheet = members["xl/worksheets/sheet1.xml"].decode()
-    members["xl/worksheets/sheet1.xml"] = re.sub(
-        r"(</f>)<v>[^<]*</v>", r"\1" + empty, sheet
-    ).encode()
+    sheet = re.sub(r"(</f>)<v>[^<]*</v>", r"\1" + empty, sheet)
+    if not typed:
+        sheet = re.sub(r' t="(?:str|e)"', "", sheet)
+    members["xl/worksheets/sheet1.xml"] = sheet.encode()
     with zipfile.ZipFile(path, "w") as book:
         for name, data in members.items():
             book.writestr(name, data)
@@ -990,9 +991,9 @@ def test_xlsx_error_cells_and_formulas_without_a_value_read_as_what_they_hold(
     )
     # as written by a program that does not calculate: no value, or an empty one closed on
     # itself (openpyxl); not an empty value written out, which is an empty result
-    for empty in ("", "<v />", "<x:v/>"):
+    for empty, typed in (("", True), ("<v />", False), ("<v/>", False)):
         path.write_bytes(written)
-        _without_saved_values(path, empty)
+        _without_saved_values(path, empty, typed)
         reason, end = _errors(path, "matches")
         assert reason.startswith(
             'matches.xlsx:3:7: closure_reason: \'=IF(F3="","","mentor-withdrew")\' is not one '
@@ -1002,10 +1003,16 @@ def test_xlsx_error_cells_and_formulas_without_a_value_read_as_what_they_hold(
             "matches.xlsx:4:6: end_date: '=VLOOKUP(\"M3\",A2:A3,1,FALSE)' is not a date "
             f"(YYYY-MM-DD){hint}"
         )
-    path.write_bytes(written)
-    _without_saved_values(path, "<v></v>")  # xlsxwriter's empty text result
-    frame = read_table(path, "matches").frame
-    assert frame["end_date"][2] is None and frame["closure_reason"][1] is None
+    # an empty text result: written out (xlsxwriter), or closed on itself in a text cell
+    for empty in ("<v></v>", "<v/>"):
+        path.write_bytes(written)
+        _without_saved_values(path, empty)
+        frame = read_table(path, "matches").frame if empty == "<v></v>" else None
+        if frame is not None:
+            assert frame["end_date"][2] is None and frame["closure_reason"][1] is None
+        else:  # (the error cell, t="e", with no value is no result: only it is said)
+            (line,) = _errors(path, "matches")
+            assert line.startswith("matches.xlsx:4:6: end_date: '=VLOOKUP(")
 
 
 def test_a_date_cell_holding_a_time_of_day_reads_as_its_date(tmp_path: Path) -> None:
@@ -1414,3 +1421,19 @@ def test_dates_in_a_common_format_say_the_date_format_to_set(
     assert line.endswith(f"; {hint}; 1 more row like it, at line 3"), line
     table = read_table(path, "training", spec=TableSpec(date_format=found))
     assert table["date"].dt.year().to_list() == [2025, 2025]
+
+
+def test_a_values_map_message_fits_the_mistake(tmp_path: Path) -> None:
+    """A typo of a choice is a typo, though the file's value reads as a choice; a column's
+    entry that is no map says so, and a key that is no column gives an example from the
+    table's own columns."""
+    spec = {"values": {"closure_reason": {"Other": "othr"}}}
+    assert _spec_lines(tmp_path, spec) == [
+        "data.matches.values.closure_reason.Other: maps 'Other' to 'othr', which is not one of "
+        "completed, mentor-withdrew, mentee-withdrew, family-withdrew, rematched, program-ended, "
+        "other (did you mean 'other'?)"
+    ]
+    assert _spec_lines(tmp_path, {"values": {"closure_reason": "completed"}}) == [
+        "data.matches.values.closure_reason: `values:` gives 'closure_reason' a map of the "
+        "file's values to ours, as `values: {closure_reason: {Their value: completed}}`"
+    ]

@@ -1051,3 +1051,44 @@ def test_the_header_repeated_below_is_said_once_and_the_rows_after_it_are_checke
         "delete it",
         "data/contacts.csv:4:2: date: '10/31/2024' is not a date (YYYY-MM-DD)",
     ]
+
+
+def test_ids_that_start_like_a_totals_word_are_records(tmp_path: Path) -> None:
+    """A program's ids may start SUM-, COUNT. or TOTAL/ (a second reader's case): only the
+    word alone, or with a count, makes a totals row."""
+    rows = "".join(f"SUM-{i},2025-01-1{i},mentor,x\n" for i in range(6))
+    table = read_table(
+        _written(tmp_path, "contacts", "match_id,date,with,mode\n" + rows), "contacts"
+    )
+    assert table.n_rows == 6
+
+
+def _written(folder: Path, name: str, text: str) -> Path:
+    path = folder / f"{name}.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_hints_fit_the_column_and_the_file(tmp_path: Path) -> None:
+    """A duration only where hours are wanted; an Excel text formula (="0012") in a CSV is
+    no workbook's unsaved formula; values one `values:` key covers are named once; an id
+    hint's example is the value the message names."""
+    header = "mentor_id,application_date,interview_date,background_check_date,references_checked"
+    text = header + '\nA1,2025-01-02,2025-01-09,2025-01-20,1:30\n="A2",2025-01-02,,,1\n'
+    assert _problems(tmp_path, "screening", text) == [
+        "data/screening.csv:2:5: references_checked: '1:30' is not a whole number",
+        "data/screening.csv:3:1: mentor_id: '=\"A2\"' is not a valid id (letters, digits and "
+        "._:/#- only; pseudonymous ids, never names); it is written as an Excel text formula "
+        '(="..."), as some exports keep leading zeros: write the value alone',
+    ]
+    reasons = "".join(
+        f"M{i},A{i},Y{i},2025-01-01,,2025-06-01,{r}\n"
+        for i, r in enumerate(["Moved", "moved", "MOVED", "Left"])
+    )
+    head = "match_id,mentor_id,mentee_id,start_date,planned_end_date,end_date,closure_reason\n"
+    (line,) = _problems(tmp_path, "matches", head + reasons)
+    assert "; also 'Left'; 3 more rows like it" in line
+    known = {"match_id": (pl.Series(["136", "1", "2"]), "data/matches.xlsx")}
+    log = "match_id,date,with\n0001,2025-01-10,mentor\n0002,2025-01-10,mentor\n0136,2025-01-10,x\n"
+    first, _ = _problems(tmp_path, "contacts", log, references=known)
+    assert "leading zeros too: '0001' is '1' there" in first

@@ -810,15 +810,19 @@ def check_extent(raw: bytes, sheet: str | None, display: str) -> bool:
 
 
 #: An empty value element closed on itself, with or without a namespace prefix.
-_EMPTY_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v\s*/>")
+_EMPTY_VALUE = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)v\s*/>")
+
+
+#: What an empty self-closed value element becomes: marked (see :class:`_WithoutEmptyValues`).
+_SELF_CLOSED = rb'<\1v mentorstd-self-closed=""/>'
 
 
 class _WithoutEmptyValues(io.RawIOBase):
-    """A sheet's XML without its empty self-closed value elements (``<v/>``). openpyxl
-    writes one for a formula it did not calculate: a value not saved, which calamine gives
-    as a blank. An empty value written ``<v></v>`` is an empty result (xlsxwriter writes a
-    formula whose result is empty text so), and stays. Read in pieces cut before a ``<``, so
-    no element is cut."""
+    """A sheet's XML with its empty self-closed value elements (``<v/>``) marked. openpyxl
+    writes one for a formula it did not calculate (a cell with no type): a value not saved,
+    which calamine gives as a blank. An empty value written ``<v></v>`` is an empty result
+    (xlsxwriter writes a formula whose result is empty text so), and so is a self-closed one
+    in a text cell (``t="str"``). Read in pieces cut before a ``<``, so no element is cut."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
@@ -836,13 +840,22 @@ class _WithoutEmptyValues(io.RawIOBase):
             if cut == -1:  # (no tag in it, or the end of the part: nothing waits)
                 cut = len(data)
             data, self._carry = data[:cut], data[cut:]
-            self._pending = memoryview(_EMPTY_VALUE.sub(b"", data))
+            self._pending = memoryview(_EMPTY_VALUE.sub(_SELF_CLOSED, data))
             if not chunk:
                 break
         size = min(len(buffer), len(self._pending))
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
+
+
+def _unsaved(value: Any, kind: str | None) -> bool:
+    """Whether a formula cell's value element (``None``: it has none) holds no saved value:
+    none, or an empty one closed on itself outside a text cell (see
+    :class:`_WithoutEmptyValues`)."""
+    if value is None:
+        return True
+    return value.get("mentorstd-self-closed") is not None and kind != "str"
 
 
 def hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
@@ -875,7 +888,7 @@ def hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
                         value = parts["v"].text if "v" in parts else None
                         if elem.get("t") == "e" and value:
                             found[(row, col)] = value
-                        elif "f" in parts and "v" not in parts:  # (see _WithoutEmptyValues)
+                        elif "f" in parts and _unsaved(parts.get("v"), elem.get("t")):
                             found[(row, col)] = f"={parts['f'].text or '(a shared formula)'}"
                         elem.clear()
                     elif tag == "row":

@@ -582,8 +582,9 @@ def _with_suggestion(model: type[BaseModel], problem: Problem) -> Problem:
     """An unknown key's problem, with the key it most likely meant (a typo, another case); a
     `values:` map's problem, with how the map is written."""
     parts = (problem.field or "").split(".")
-    if "values" in parts[:-1]:
-        return _values_problem(problem, parts[parts.index("values") + 1 :])
+    if "values" in parts[1:-1]:
+        at = parts.index("values", 1)
+        return _values_problem(problem, parts[at - 1], parts[at + 1 :])
     if problem.message != "unknown field" or not problem.field:
         return problem
     *parents, key = [part for part in re.split(r"\.|\[\d+\]", problem.field) if part]
@@ -602,10 +603,10 @@ def _with_suggestion(model: type[BaseModel], problem: Problem) -> Problem:
     return Problem(message, problem.file, problem.line, problem.column, problem.field)
 
 
-def _values_problem(problem: Problem, under: list[str]) -> Problem:
-    """A `values:` map's problem (``under``: the keys below ``values``) said with how the
-    map is written, when its type is wrong: a number where text is wanted, or a value
-    where a column's map is wanted."""
+def _values_problem(problem: Problem, table: str, under: list[str]) -> Problem:
+    """A `values:` map's problem (of ``table``; ``under``: the keys below ``values``) said
+    with how the map is written, when its type is wrong: a number where text is wanted, or
+    no map where a column's map is wanted."""
     message = problem.message
     if len(under) >= 2 and message.endswith("Input should be a valid string"):
         value = message.removesuffix("Input should be a valid string").removesuffix(": ")
@@ -613,11 +614,21 @@ def _values_problem(problem: Problem, under: list[str]) -> Problem:
             f"{value} is not text: write it in quotes, as '{value}' (a `values:` map gives our "
             "values as text)"
         )
-    elif len(under) == 1 and message == "Input should be a valid dictionary":
-        message = (
-            f"{under[0]!r} is not one of our columns: `values:` gives each of our columns a "
-            f"map of its own, as `values: {{closure_reason: {{{under[0]}: completed}}}}`"
-        )
+    elif len(under) == 1 and message.startswith("Input should be a valid dictionary"):
+        key = under[0]
+        known = table in TABLES
+        enums = [c for c in columns_of(table) if c.type == "enum"] if known else []
+        column, choice = (enums[0].name, enums[0].choices[0]) if enums else ("column", "ours")
+        if known and key in {c.name for c in columns_of(table)}:
+            message = (
+                f"`values:` gives {key!r} a map of the file's values to ours, as "
+                f"`values: {{{key}: {{Their value: {choice if key == column else 'ours'}}}}}`"
+            )
+        else:
+            message = (
+                f"{key!r} is not one of our columns: `values:` gives each of our columns a "
+                f"map of its own, as `values: {{{column}: {{{key}: {choice}}}}}`"
+            )
     return Problem(message, problem.file, problem.line, problem.column, problem.field)
 
 
@@ -883,13 +894,13 @@ def _check_value_targets(
     for value, target in given.items():
         if not isinstance(target, str) or not target or _choice(target, choices):
             continue
-        if _choice(str(value), choices):  # written the other way round
+        close = difflib.get_close_matches(target, choices, n=1)
+        if not close and _choice(str(value), choices):  # written the other way round
             message = (
                 f"maps {value!r} to {target!r}, which is not one of {', '.join(choices)}: a "
                 f"`values:` map names the file's value first, then ours: `{target}: {value}`"
             )
-        else:
-            close = difflib.get_close_matches(target, choices, n=1)
+        else:  # (a typo of a choice, mostly)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             message = (
                 f"maps {value!r} to {target!r}, which is not one of {', '.join(choices)}{hint}"

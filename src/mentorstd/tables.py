@@ -1061,9 +1061,13 @@ def _without_empty_rows(
     return frame.filter(~empty), lines.filter(~empty)
 
 
-#: A first cell that marks a totals row, as report exports end ("Grand Total (34 records)",
-#: "Count", "Average").
-_TOTALS = r"(?i)^\s*(?:(?:grand\s+)?(?:sub)?totals?|count|sum|average|mean)\b"
+#: A first cell that marks a totals row, as report exports end: the word alone, or with a
+#: count ("Grand Total (34 records)", "Total: 34", "Count"); not an id that starts so
+#: (SUM-0176).
+_TOTALS = (
+    r"(?i)^\s*(?:(?:grand\s+)?(?:sub)?totals?|count|sum|average|mean)\s*:?\s*"
+    r"(?:\([^)]*\)|[0-9][0-9.,\s]*)?\s*$"
+)
 #: How many last rows are looked at for a totals row.
 _TAIL_ROWS = 5
 
@@ -1696,6 +1700,10 @@ def _format_hint(values: pl.Series, date_format: str | None) -> str:
 
 #: Numbers written with a comma, and what to say of them: ``1,234`` may be a thousand and more
 #: or a decimal comma; ``1,5`` is a decimal comma. And an xlsx time cell.
+#: A duration written as a time (1:30), and the columns that hold durations in hours.
+_DURATION = r"^[0-9]+:[0-5][0-9](?::[0-5][0-9])?$"
+_DURATIONS = frozenset({"hours"})
+
 _NUMBER_HINTS = (
     (r"^-?[0-9]{1,3}(?:,[0-9]{3})+$", " (write no thousands separator, and a decimal point)"),
     (r"^-?[0-9]+,[0-9]+$", " (write a decimal point, not a comma)"),
@@ -1706,10 +1714,7 @@ _NUMBER_HINTS = (
         "hours as a decimal, 1.5 for 1:30)",
     ),
     # a duration written as a time
-    (
-        r"^[0-9]+:[0-5][0-9](?::[0-5][0-9])?$",
-        " (a duration: write hours as a decimal, 1.5 for 1:30)",
-    ),
+    (_DURATION, " (a duration: write hours as a decimal, 1.5 for 1:30)"),
     # a whole number with a decimal point (pandas writes an integer column with blanks so)
     (r"^-?[0-9]+\.0+$", " (write it without the decimal point: a whole number column)"),
 )
@@ -1729,7 +1734,10 @@ def _other_values(bad: pl.Series) -> str:
     """The values of ``bad`` (the refused cells of a problem, in file order) besides the
     first, as a message names them: in an enumeration each needs a `values:` map of its
     own, so one run names them, the first few at least."""
+    # one `values:` key covers a value in any case and spacing
     distinct = bad.unique(maintain_order=True)
+    keys = pl.Series([normal_form(str(v)) for v in distinct.to_list()], dtype=pl.String)
+    distinct = distinct.filter(keys.is_first_distinct())
     first, others = distinct.head(1), distinct.slice(1)
     # (formulas with no saved value have one fix, which their hint gives)
     distinct = first.append(others.filter(~others.str.starts_with("=")))
@@ -1741,19 +1749,26 @@ def _other_values(bad: pl.Series) -> str:
 
 
 def _value_kinds(
-    values: pl.Series, name: str, *, numbers: bool, blank: bool
+    values: pl.Series, name: str, *, numbers: bool, blank: bool, workbook: bool = False
 ) -> list[tuple[str, pl.Series]]:
     """``values`` that a column refuses, by the hint that fits them (``""``: none): spaces at
     the start or end; for a column that may be blank (``blank``), placeholders for no
     value; for a number (``numbers``), the ways of writing one with a comma."""
     kinds = []
     rest = values
-    formula = rest.str.starts_with("=")
-    if formula.any():  # (calamine gives a formula with no saved value as what it holds)
+    if workbook:  # (calamine gives a formula with no saved value as what it holds)
+        formula = rest.str.starts_with("=")
         hint = (
             "; it is a formula with no saved value (a program that does not calculate wrote "
             "the workbook): open it in a spreadsheet program and save it again"
         )
+    else:  # ="0012": a text formula, as exports write a value to keep Excel off it
+        formula = rest.str.contains(r'^="[^"]*"$')
+        hint = (
+            '; it is written as an Excel text formula (="..."), as some exports keep leading '
+            "zeros: write the value alone"
+        )
+    if formula.any():
         kinds.append((hint, rest.filter(formula)))
         rest = rest.filter(~formula)
     padded = rest.str.contains(r"^\s|\s$")  # (a CSV cell keeps its spaces; a sheet's does not)
@@ -1771,6 +1786,8 @@ def _value_kinds(
             kinds.append((hint, rest.filter(fits)))
             rest = rest.filter(~fits)
     for pattern, hint in _NUMBER_HINTS if numbers else ():
+        if pattern == _DURATION and name not in _DURATIONS:
+            continue  # (a count is no duration: 1.5 would be refused there too)
         fits = rest.str.contains(pattern)
         if fits.any():
             kinds.append((hint, rest.filter(fits)))
@@ -1958,6 +1975,7 @@ def _validate_columns(
     *,
     quoted: bool = True,
     tspec: TableSpec = _DEFAULT_SPEC,
+    workbook: bool = False,
 ) -> tuple[
     pl.DataFrame, dict[str, pl.Series], dict[str, pl.Series], frozenset[str], dict[str, pl.Series]
 ]:
@@ -2075,7 +2093,9 @@ def _validate_columns(
                     message = message.replace("{format_hint}", _format_hint(bad, tspec.date_format))
                 # a hint fits some values only: each kind is said on its own
                 numbers = "{number_hint}" in template
-                kinds = _value_kinds(bad, name, numbers=numbers, blank=not column.required)
+                kinds = _value_kinds(
+                    bad, name, numbers=numbers, blank=not column.required, workbook=workbook
+                )
                 for kind, some in kinds:
                     bad_rows.append(values.is_in(some.implode()).arg_true())
                     hint = kind.replace("{first}", repr(values[bad_rows[-1][0]]))
@@ -2100,7 +2120,8 @@ def _validate_columns(
             # every candidate left passed the id checks: it is not in the target
             suffix = f" ({candidates.len()} unknown ids in all)" if candidates.len() > 1 else ""
             rows = values.is_in(candidates.implode()).arg_true()
-            hint = _id_case_hint(candidates, known[0])
+            # in file order: the hint's example is the value the message names
+            hint = _id_case_hint(values.gather(rows).unique(maintain_order=True), known[0])
             message = f"{{value}} is not a {name} in {known[1]}{hint}{suffix}"
             problems.rows(rows, message, col_no, name, values, given)
         if bad_rows:
@@ -2141,6 +2162,7 @@ def _id_case_hint(unknown: pl.Series, ids: pl.Series) -> str:
                 "key", keep="first", maintain_order=True
             ),
             on="key",
+            maintain_order="left",
         )
         if pairs.height * 2 > unknown.len():
             return " (" + said.format(**pairs.row(0, named=True)) + ")"
@@ -2459,7 +2481,14 @@ def read_table(
         del raw, digest  # the file's bytes are not needed any more: free them before checking
         known = references() if callable(references) else references
         typed, distinct, referenced, mapped, invalid = _validate_columns(
-            frame, columns, index, problems, known or {}, quoted=quoted, tspec=tspec
+            frame,
+            columns,
+            index,
+            problems,
+            known or {},
+            quoted=quoted,
+            tspec=tspec,
+            workbook=path.suffix.lower() in (".xlsx", ".xlsm"),
         )
         del frame
         if name == "matches":
