@@ -1092,3 +1092,41 @@ def test_hints_fit_the_column_and_the_file(tmp_path: Path) -> None:
     log = "match_id,date,with\n0001,2025-01-10,mentor\n0002,2025-01-10,mentor\n0136,2025-01-10,x\n"
     first, _ = _problems(tmp_path, "contacts", log, references=known)
     assert "leading zeros too: '0001' is '1' there" in first
+
+
+def test_stray_rows_are_known_by_the_first_named_column_in_any_case(tmp_path: Path) -> None:
+    """A table right of a blank first column, a header repeated in capitals, and a totals
+    row too short to be placed (a third reader's cases)."""
+    text = (
+        ",match_id,date,with,mode\n,M1,2025-01-10,mentor,x\n,MATCH_ID,DATE,WITH,MODE\n"
+        ",M2,2025-01-11,mentee,y\n,Total,,,\n"
+    )
+    assert _problems(tmp_path, "contacts", text) == [
+        "data/contacts.csv:3: the row repeats the header (one export pasted below another?): "
+        "delete it",
+        "data/contacts.csv:5:2: 'Total' starts a totals row, which is no record: delete the row",
+    ]
+    short = "match_id,date,with,mode\nM1,2025-01-10,mentor,x\nTotal,1\n"
+    assert _problems(tmp_path, "contacts", short) == [
+        "data/contacts.csv:3: row has 2 fields, the header has 4 (line 3 is a totals row, "
+        "which is no record: delete it)"
+    ]
+
+
+def test_a_sheet_starting_right_of_column_a_has_its_totals_row_said(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "contacts.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    rows = [["match_id", "date", "with"], ["M1", "2025-01-10", "mentor"], ["Total", 1, None]]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c + 2, value)  # the table starts at column C
+    book.close()
+    with pytest.raises(mentorstd.BundleError) as info:
+        read_table(path, "contacts", display="contacts.xlsx")
+    assert info.value.lines() == [
+        "contacts.xlsx:3:3: 'Total' starts a totals row, which is no record: delete the row"
+    ]

@@ -893,6 +893,10 @@ def _record_hint(body: bytes, layout: _Layout, record: int, separator: str, widt
         if "\x1a" in line:
             return f" ({at} holds a Ctrl-Z end mark, as old DOS programs write: delete it)"
         return f" ({at} holds white space only: delete it)"
+    cells = [cell.strip().strip('"') for cell in line.split(separator)]
+    label = next((cell for cell in cells if cell), "")
+    if re.fullmatch(_TOTALS.removeprefix("(?i)"), label, flags=re.IGNORECASE):
+        return f" ({at} is a totals row, which is no record: delete it)"
     for other in _SEPARATORS:
         if other != separator and line.count(other) == width - 1:
             return f" ({at} split on {other!r} has {width} fields: is it in another separator?)"
@@ -1076,17 +1080,26 @@ def _without_stray_rows(
     frame: pl.DataFrame, lines: pl.Series | None, header: list[str], problems: _Problems
 ) -> tuple[pl.DataFrame, pl.Series | None]:
     """``frame`` and the ``lines`` of its rows without the rows that are no records, each
-    said once: the header again (exports pasted one below another), and a totals row at the
-    end. Checked, their cells would be said one by one as bad values, or pass for a record
-    (a total in range, a survey respondent called 'Total')."""
-    if not frame.height or not header or not header[0]:
-        return frame, lines
-    first = frame.get_column("c0")
+    said once: the header again (exports pasted one below another; in any case), and a
+    totals row among the last few. Checked, their cells would be said one by one as bad
+    values, or pass for a record (a total in range, a survey respondent called 'Total').
+    Both are known by the table's first named column (a sheet's table may start right of
+    column A)."""
     named = [(f"c{i}", h) for i, h in enumerate(header) if h and f"c{i}" in frame.columns]
+    if not frame.height or not named:
+        return frame, lines
+    column, name = named[0]
+    first = frame.get_column(column)
     again = pl.Series([], dtype=pl.UInt32)
-    if (first == header[0]).any():  # (a cheap look first: the whole row only then)
-        same = pl.all_horizontal(pl.col(c).str.strip_chars() == h for c, h in named)
-        again = frame.select(same.fill_null(False)).to_series().arg_true()
+    # a cheap look first (the header's first name, as written or in another case), then
+    # the whole row, only where that matched
+    spellings = list(dict.fromkeys([name, name.lower(), name.upper(), name.title()]))
+    if first.is_in(spellings).any():
+        same = pl.all_horizontal(
+            pl.col(c).str.strip_chars().str.to_lowercase() == h.lower() for c, h in named
+        )
+        look = pl.col(column).is_in(spellings)
+        again = frame.select((look & same).fill_null(False)).to_series().arg_true()
     tail = max(0, frame.height - _TAIL_ROWS)
     totals = first.slice(tail).str.contains(_TOTALS).fill_null(False).arg_true() + tail
     totals = totals.filter(~totals.is_in(again.implode()))
@@ -1094,7 +1107,7 @@ def _without_stray_rows(
         return frame, lines
     problems.rows(again, "the row repeats the header (one export pasted below another?): delete it")
     message = "{value} starts a totals row, which is no record: delete the row"
-    problems.rows(totals, message, 1, None, first)
+    problems.rows(totals, message, int(column[1:]) + 1, None, first)
     if lines is None:
         lines = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True)
     keep = ~pl.int_range(frame.height, eager=True).is_in(pl.concat([again, totals]).implode())
