@@ -813,11 +813,11 @@ def check_extent(raw: bytes, sheet: str | None, display: str) -> bool:
 _EMPTY_VALUE = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)v\s*/>")
 
 
-#: What an empty self-closed value element becomes: marked (see :class:`_WithoutEmptyValues`).
+#: What an empty self-closed value element becomes: marked (see :class:`_EmptyValuesMarked`).
 _SELF_CLOSED = rb'<\1v mentorstd-self-closed=""/>'
 
 
-class _WithoutEmptyValues(io.RawIOBase):
+class _EmptyValuesMarked(io.RawIOBase):
     """A sheet's XML with its empty self-closed value elements (``<v/>``) marked. openpyxl
     writes one for a formula it did not calculate (a cell with no type): a value not saved,
     which calamine gives as a blank. An empty value written ``<v></v>`` is an empty result
@@ -852,7 +852,7 @@ class _WithoutEmptyValues(io.RawIOBase):
 def _unsaved(value: Any, kind: str | None) -> bool:
     """Whether a formula cell's value element (``None``: it has none) holds no saved value:
     none, or an empty one closed on itself outside a text cell (see
-    :class:`_WithoutEmptyValues`)."""
+    :class:`_EmptyValuesMarked`)."""
     if value is None:
         return True
     return value.get("mentorstd-self-closed") is not None and kind != "str"
@@ -870,7 +870,7 @@ def hidden_cells(raw: bytes, sheet: str | None) -> dict[tuple[int, int], str]:
             if not members:
                 return found
             with book.open(members[-1]) as member:
-                stream = io.BufferedReader(_WithoutEmptyValues(member))
+                stream = io.BufferedReader(_EmptyValuesMarked(member))
                 row, col = -1, -1
                 for event, elem in SafeXml.iterparse(stream, events=("start", "end")):
                     tag = _local(elem.tag)
