@@ -50,7 +50,6 @@ from .tables import (
     CLOSURE_REASONS,
     DATE_MAX,
     DATE_MIN,
-    SYNONYMS,
     TABLES,
     CellError,
     Column,
@@ -63,6 +62,7 @@ from .tables import (
     header_text,
     normal_form,
     read_table,
+    stands_for,
 )
 
 if TYPE_CHECKING:
@@ -872,16 +872,6 @@ def _check_maps(
                     )
 
 
-def _choice(value: str, choices: tuple[str, ...]) -> str | None:
-    """The choice ``value`` stands for, as a value map's target is taken (exact, in normal
-    form, or a synonym); ``None``: none."""
-    if value in choices:
-        return value
-    wanted = normal_form(value)
-    found = wanted if wanted in choices else SYNONYMS.get(wanted)
-    return found if found in choices else None
-
-
 def _check_value_targets(
     given: dict[object, object],
     choices: tuple[str, ...],
@@ -892,10 +882,10 @@ def _check_value_targets(
     """Each value an enumeration's map gives must be one of its choices (or blank): said
     where it is written, not at every row it would reach, and all at once."""
     for value, target in given.items():
-        if not isinstance(target, str) or not target or _choice(target, choices):
+        if not isinstance(target, str) or not target or stands_for(target, choices) in choices:
             continue
         close = difflib.get_close_matches(target, choices, n=1)
-        if not close and _choice(str(value), choices):  # written the other way round
+        if not close and stands_for(str(value), choices) in choices:  # the other way round
             message = (
                 f"maps {value!r} to {target!r}, which is not one of {', '.join(choices)}: a "
                 f"`values:` map names the file's value first, then ours: `{target}: {value}`"

@@ -61,6 +61,7 @@ __all__ = [
     "UnplacedError",
     "read_table",
     "report_note",
+    "stands_for",
 ]
 
 #: Largest table accepted (bytes). A national program's year of records is well under this.
@@ -1810,6 +1811,16 @@ def _value_kinds(
     return kinds
 
 
+def stands_for(target: str, choices: tuple[str, ...]) -> str:
+    """The choice a value map's ``target`` stands for: itself, the choice it is in another
+    case or spacing, or the choice it is a synonym of (a synonym of another column's choice
+    stays outside ``choices``, and is refused there)."""
+    if target in choices:
+        return target
+    wanted = normal_form(target)
+    return wanted if wanted in choices else SYNONYMS.get(wanted, target)
+
+
 def _value_map(
     column: Column, values: list[str], given: Mapping[str, str] | None
 ) -> dict[str, str | None]:
@@ -1824,10 +1835,8 @@ def _value_map(
         norm = normal_form(value)
         if value.strip() in exact or norm in lenient:
             target = exact[value.strip()] if value.strip() in exact else lenient[norm]
-            if target and column.type == "enum" and target not in column.choices:
-                # a target in another case or a synonym: the choice it stands for
-                wanted = normal_form(target)
-                target = wanted if wanted in column.choices else SYNONYMS.get(wanted, target)
+            if target and column.type == "enum":
+                target = stands_for(target, column.choices)
         elif column.type != "enum" or value in column.choices:
             continue
         elif norm in column.choices:
