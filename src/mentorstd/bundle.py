@@ -616,10 +616,10 @@ def _values_problem(problem: Problem, table: str, under: list[str]) -> Problem:
         )
     elif len(under) == 1 and message.startswith("Input should be a valid dictionary"):
         key = under[0]
-        known = table in TABLES
-        enums = [c for c in columns_of(table) if c.type == "enum"] if known else []
+        columns = columns_of(table) if table in TABLES else ()
+        enums = [c for c in columns if c.type == "enum"]
         column, choice = (enums[0].name, enums[0].choices[0]) if enums else ("column", "ours")
-        if known and key in {c.name for c in columns_of(table)}:
+        if key in {c.name for c in columns}:
             message = (
                 f"`values:` gives {key!r} a map of the file's values to ours, as "
                 f"`values: {{{key}: {{Their value: {choice if key == column else 'ours'}}}}}`"

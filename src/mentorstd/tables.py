@@ -896,7 +896,7 @@ def _record_hint(body: bytes, layout: _Layout, record: int, separator: str, widt
         return f" ({at} holds white space only: delete it)"
     cells = [cell.strip().strip('"') for cell in line.split(separator)]
     label = next((cell for cell in cells if cell), "")
-    if re.fullmatch(_TOTALS.removeprefix("(?i)"), label, flags=re.IGNORECASE):
+    if re.match(_TOTALS, label):  # (the pattern reads alike in Python and in polars)
         return f" ({at} is a totals row, which is no record: delete it)"
     for other in _SEPARATORS:
         if other != separator and line.count(other) == width - 1:
@@ -1095,12 +1095,12 @@ def _without_stray_rows(
     # a cheap look first (the header's first name, as written or in another case), then
     # the whole row, only where that matched
     spellings = list(dict.fromkeys([name, name.lower(), name.upper(), name.title()]))
-    if first.is_in(spellings).any():
+    looked = first.is_in(spellings)
+    if looked.any():
         same = pl.all_horizontal(
             pl.col(c).str.strip_chars().str.to_lowercase() == h.lower() for c, h in named
         )
-        look = pl.col(column).is_in(spellings)
-        again = frame.select((look & same).fill_null(False)).to_series().arg_true()
+        again = (looked & frame.select(same.fill_null(False)).to_series()).arg_true()
     tail = max(0, frame.height - _TAIL_ROWS)
     totals = first.slice(tail).str.contains(_TOTALS).fill_null(False).arg_true() + tail
     totals = totals.filter(~totals.is_in(again.implode()))
@@ -1380,12 +1380,17 @@ def _sheet_hint(
     found = _other_sheet(raw, spec, tspec) if missing else None
     if found is not None:
         first, name = found
-        _instead_of(
-            problems,
-            missing,
-            f"the first sheet, {first!r}, is read when the table spec names no sheet, and it "
-            f"lacks the table's columns; the sheet {name!r} has them: set `sheet: {name!r}`",
-        )
+        said = _first_sheet(first, "lacks the table's columns", name, "has them")
+        _instead_of(problems, missing, said)
+
+
+def _first_sheet(first: str, state: str, other: str, has: str) -> str:
+    """What to say when the first sheet (``first``, read when the table spec names no sheet)
+    is not the table (``state``), and the sheet ``other`` has the table's columns (``has``)."""
+    return (
+        f"the first sheet, {first!r}, is read when the table spec names no sheet, and it "
+        f"{state}; the sheet {other!r} {has}: set `sheet: {other!r}`"
+    )
 
 
 def _other_sheet(raw: bytes, spec: tuple[Column, ...], tspec: TableSpec) -> tuple[str, str] | None:
@@ -1712,12 +1717,13 @@ def _format_hint(values: pl.Series, date_format: str | None) -> str:
     return f"; most of these read in {best!r}: is that the file's date format?{check}"
 
 
-#: Numbers written with a comma, and what to say of them: ``1,234`` may be a thousand and more
-#: or a decimal comma; ``1,5`` is a decimal comma. And an xlsx time cell.
 #: A duration written as a time (1:30), and the columns that hold durations in hours.
 _DURATION = r"^[0-9]+:[0-5][0-9](?::[0-5][0-9])?$"
 _DURATIONS = frozenset({"hours"})
 
+#: Numbers written otherwise than a plain number, and what to say of them: ``1,234`` may be a
+#: thousand and more or a decimal comma; ``1,5`` is a decimal comma; an xlsx time cell; a
+#: duration written as a time; a whole number with a decimal point.
 _NUMBER_HINTS = (
     (r"^-?[0-9]{1,3}(?:,[0-9]{3})+$", " (write no thousands separator, and a decimal point)"),
     (r"^-?[0-9]+,[0-9]+$", " (write a decimal point, not a comma)"),
@@ -2264,12 +2270,8 @@ def _parse(
                     found = _other_sheet(raw, spec, tspec)
                 if found is None:
                     raise
-                message = (
-                    f"the first sheet, {found[0]!r}, is read when the table spec names no "
-                    f"sheet, and it holds no cells (an empty sheet, or a chart); the sheet "
-                    f"{found[1]!r} has the table's columns: "
-                    f"set `sheet: {found[1]!r}`"
-                )
+                state = "holds no cells (an empty sheet, or a chart)"
+                message = _first_sheet(found[0], state, found[1], "has the table's columns")
                 raise BundleError(Problem(message, display, 1)) from None
         header = _width_checked(header, display)
         problems = _Problems(display)
